@@ -1,0 +1,431 @@
+"""The `[tool.poetry-platform]` table: parsed once, validated strictly, errors that name the key.
+
+Users edit this table by hand and a typo must not silently change which build a GPU
+server gets, so every unknown key, bad specifier or marker, duplicate name and dangling
+reference to an extra or group is refused with the exact key that is wrong and how to fix it.
+When the table declares no variants, they are inferred from the project's extras named
+like CUDA/ROCm/CPU builds (`cuda13`, `cu126`, `rocm6.2`, `cpu`), so a JAX project with
+`cuda12`/`cuda13` extras needs no configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+
+from packaging.markers import InvalidMarker
+from packaging.markers import Marker
+from packaging.specifiers import InvalidSpecifier
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from collections.abc import Mapping
+
+TABLE = "tool.poetry-platform"
+INSTALLERS = ("poetry", "uv")
+
+
+class ConfigError(Exception):
+    """A problem in `[tool.poetry-platform]`; `key` is the dotted path of the culprit."""
+
+    def __init__(self, key: str, problem: str, fix: str = "") -> None:
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        text = f"[{TABLE}] {key}: {problem}"
+        if fix:
+            text += f"; {fix}"
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What a host must offer for a variant; `None` means "no requirement"."""
+
+    markers: Marker | None = None
+    cuda: SpecifierSet | None = None
+    compute_capability: SpecifierSet | None = None
+    rocm: SpecifierSet | None = None
+
+    def describe(self) -> list[str]:
+        """One formatting of each requirement, reused by every message and JSON output."""
+        out: list[str] = []
+        if self.markers is not None:
+            out.append(f"markers {self.markers}")
+        if self.cuda is not None:
+            out.append(f"cuda {self.cuda}")
+        if self.compute_capability is not None:
+            out.append(f"compute-capability {self.compute_capability}")
+        if self.rocm is not None:
+            out.append(f"rocm {self.rocm}")
+        return out
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    requires: Requirements = field(default_factory=Requirements)
+    description: str = ""
+
+    @property
+    def needs_gpu(self) -> bool:
+        r = self.requires
+        return r.cuda is not None or r.compute_capability is not None or r.rocm is not None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A platform the lock must install on (used by `platform-check`)."""
+
+    name: str
+    sys_platform: str
+    platform_machine: str
+    pythons: tuple[Version, ...]
+    variant: str | None = None
+    groups: tuple[str, ...] = ("main",)
+    macos: Version | None = None
+    glibc: Version | None = None
+    musl: Version | None = None
+    implementation: str = "cp"
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    variants: tuple[Variant, ...]
+    variants_inferred: bool
+    targets: tuple[Target, ...] = ()
+    linked: tuple[tuple[str, ...], ...] = ()
+    installer: str | None = None
+
+    def variant(self, name: str) -> Variant | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    @property
+    def variant_extras(self) -> frozenset[str]:
+        """Extras that belong to some variant: the user must not pick them with -E."""
+        return frozenset(e for v in self.variants for e in v.extras)
+
+
+_TOP_KEYS = {"variant", "target", "linked", "installer"}
+_VARIANT_KEYS = {"name", "extras", "groups", "requires", "description"}
+_REQUIRES_KEYS = {"markers", "cuda", "compute-capability", "rocm"}
+_TARGET_KEYS = {
+    "name",
+    "sys_platform",
+    "platform_machine",
+    "python",
+    "variant",
+    "groups",
+    "macos",
+    "glibc",
+    "musl",
+    "implementation",
+}
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def load_config(
+    pyproject: Mapping[str, Any],
+    extras: Collection[str],
+    groups: Collection[str],
+) -> PlatformConfig:
+    """Parse and validate `[tool.poetry-platform]` of an already-read pyproject.
+
+    `extras` and `groups` are the project's own (as Poetry sees them), used to refuse
+    variants that name something the project does not declare.
+    """
+    tool = pyproject.get("tool") or {}
+    table = tool.get("poetry-platform") or {}
+    if not hasattr(table, "items"):
+        raise ConfigError("", "must be a table", "write [tool.poetry-platform]")
+    table = dict(table)
+    _reject_unknown(table, _TOP_KEYS, "")
+
+    extra_names = {canonicalize_name(e) for e in extras}
+    group_names = {canonicalize_name(g) for g in groups}
+
+    raw_variants = table.get("variant")
+    if raw_variants is None:
+        variants = infer_variants(extras)
+        inferred = True
+    else:
+        variants = _parse_variants(raw_variants, extra_names, group_names)
+        inferred = False
+
+    targets = _parse_targets(table.get("target", []), {v.name for v in variants}, group_names)
+    linked = _parse_linked(table.get("linked", []))
+    installer = table.get("installer")
+    if installer is not None and installer not in INSTALLERS:
+        raise ConfigError(
+            "installer", f"unknown installer {installer!r}", f"use one of {', '.join(INSTALLERS)}"
+        )
+    return PlatformConfig(
+        variants=variants,
+        variants_inferred=inferred,
+        targets=targets,
+        linked=linked,
+        installer=installer,
+    )
+
+
+def _reject_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            path = f"{where}.{key}" if where else key
+            raise ConfigError(
+                path, "unknown key", f"allowed keys here are {', '.join(sorted(allowed))}"
+            )
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, "must be a list of strings", f'e.g. {key.rsplit(".", 1)[-1]} = ["a"]')
+    return tuple(str(v) for v in value)
+
+
+def _name(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not _NAME_RE.match(value):
+        raise ConfigError(
+            key, f"{value!r} is not a valid name", "use letters, digits, '.', '_' or '-'"
+        )
+    return value
+
+
+def _specifier(value: Any, key: str) -> SpecifierSet:
+    example = 'e.g. ">=12.0"'
+    if not isinstance(value, str):
+        raise ConfigError(key, "must be a version specifier string", example)
+    try:
+        spec = SpecifierSet(value)
+    except InvalidSpecifier:
+        # A bare version ("12.4") is a natural thing to write: read it as ">=12.4".
+        try:
+            Version(value)
+        except InvalidVersion:
+            raise ConfigError(key, f"{value!r} is not a valid version specifier", example) from None
+        spec = SpecifierSet(f">={value}")
+    return spec
+
+
+def _parse_variants(
+    raw: Any, extras: set[str], groups: set[str]
+) -> tuple[Variant, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("variant", "must be an array of tables", "write [[tool.poetry-platform.variant]]")
+    seen: set[str] = set()
+    out: list[Variant] = []
+    for i, item in enumerate(raw):
+        where = f"variant[{i}]"
+        if not hasattr(item, "items"):
+            raise ConfigError(where, "must be a table")
+        item = dict(item)
+        _reject_unknown(item, _VARIANT_KEYS, where)
+        if "name" not in item:
+            raise ConfigError(f"{where}.name", "is required", 'add name = "cpu" (or similar)')
+        name = _name(item["name"], f"{where}.name")
+        where = f"variant[{i}] ({name})"
+        if name in seen:
+            raise ConfigError(f"{where}.name", f"duplicate variant name {name!r}", "names must be unique")
+        seen.add(name)
+        v_extras = _str_list(item.get("extras", []), f"{where}.extras")
+        for extra in v_extras:
+            if canonicalize_name(extra) not in extras:
+                known = ", ".join(sorted(extras)) or "none"
+                raise ConfigError(
+                    f"{where}.extras",
+                    f"the project has no extra {extra!r} (it has: {known})",
+                    "declare it under [project.optional-dependencies] or fix the name",
+                )
+        v_groups = _str_list(item.get("groups", []), f"{where}.groups")
+        for group in v_groups:
+            if canonicalize_name(group) not in groups:
+                known = ", ".join(sorted(groups)) or "none"
+                raise ConfigError(
+                    f"{where}.groups",
+                    f"the project has no group {group!r} (it has: {known})",
+                    "declare it under [tool.poetry.group.<name>] or fix the name",
+                )
+        description = item.get("description", "")
+        if not isinstance(description, str):
+            raise ConfigError(f"{where}.description", "must be a string")
+        requires = _parse_requires(item.get("requires", {}), f"{where}.requires")
+        out.append(Variant(name, v_extras, v_groups, requires, description))
+    if not out:
+        raise ConfigError("variant", "declares no variant", "add at least one [[tool.poetry-platform.variant]]")
+    return tuple(out)
+
+
+def _parse_requires(raw: Any, where: str) -> Requirements:
+    if not hasattr(raw, "items"):
+        raise ConfigError(where, "must be a table", 'e.g. requires = { cuda = ">=12.0" }')
+    raw = dict(raw)
+    _reject_unknown(raw, _REQUIRES_KEYS, where)
+    markers = None
+    if "markers" in raw:
+        value = raw["markers"]
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}.markers", "must be a PEP 508 marker string")
+        try:
+            markers = Marker(value)
+        except InvalidMarker as e:
+            first = str(e).splitlines()[0]
+            raise ConfigError(
+                f"{where}.markers",
+                f"{value!r} is not a valid PEP 508 marker ({first})",
+                "e.g. markers = \"sys_platform == 'linux'\"",
+            ) from None
+    return Requirements(
+        markers=markers,
+        cuda=_specifier(raw["cuda"], f"{where}.cuda") if "cuda" in raw else None,
+        compute_capability=(
+            _specifier(raw["compute-capability"], f"{where}.compute-capability")
+            if "compute-capability" in raw
+            else None
+        ),
+        rocm=_specifier(raw["rocm"], f"{where}.rocm") if "rocm" in raw else None,
+    )
+
+
+def _version(value: Any, key: str) -> Version:
+    if not isinstance(value, str):
+        raise ConfigError(key, "must be a version string", 'e.g. "3.12"')
+    try:
+        return Version(value)
+    except InvalidVersion:
+        raise ConfigError(key, f"{value!r} is not a valid version", 'e.g. "3.12"') from None
+
+
+def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Target, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("target", "must be an array of tables", "write [[tool.poetry-platform.target]]")
+    seen: set[str] = set()
+    out: list[Target] = []
+    for i, item in enumerate(raw):
+        where = f"target[{i}]"
+        if not hasattr(item, "items"):
+            raise ConfigError(where, "must be a table")
+        item = dict(item)
+        _reject_unknown(item, _TARGET_KEYS, where)
+        for required in ("name", "sys_platform", "platform_machine", "python"):
+            if required not in item:
+                raise ConfigError(f"{where}.{required}", "is required")
+        name = _name(item["name"], f"{where}.name")
+        where = f"target[{i}] ({name})"
+        if name in seen:
+            raise ConfigError(f"{where}.name", f"duplicate target name {name!r}", "names must be unique")
+        seen.add(name)
+        for key in ("sys_platform", "platform_machine"):
+            if not isinstance(item[key], str) or not item[key]:
+                raise ConfigError(f"{where}.{key}", "must be a non-empty string")
+        python = item["python"]
+        pythons_raw = python if isinstance(python, list) else [python]
+        pythons = tuple(_version(p, f"{where}.python") for p in pythons_raw)
+        if not pythons:
+            raise ConfigError(f"{where}.python", "must name at least one Python version")
+        variant = item.get("variant")
+        if variant is not None and variant not in variants:
+            raise ConfigError(
+                f"{where}.variant",
+                f"there is no variant {variant!r} (variants: {', '.join(sorted(variants))})",
+                "name a declared variant",
+            )
+        t_groups = _str_list(item.get("groups", ["main"]), f"{where}.groups")
+        for group in t_groups:
+            if canonicalize_name(group) != "main" and canonicalize_name(group) not in groups:
+                raise ConfigError(f"{where}.groups", f"the project has no group {group!r}")
+        implementation = item.get("implementation", "cp")
+        if implementation not in ("cp", "pp"):
+            raise ConfigError(f"{where}.implementation", "must be \"cp\" or \"pp\"")
+        out.append(
+            Target(
+                name=name,
+                sys_platform=item["sys_platform"],
+                platform_machine=item["platform_machine"],
+                pythons=pythons,
+                variant=variant,
+                groups=t_groups,
+                macos=_version(item["macos"], f"{where}.macos") if "macos" in item else None,
+                glibc=_version(item["glibc"], f"{where}.glibc") if "glibc" in item else None,
+                musl=_version(item["musl"], f"{where}.musl") if "musl" in item else None,
+                implementation=implementation,
+            )
+        )
+    return tuple(out)
+
+
+def _parse_linked(raw: Any) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(raw, list):
+        raise ConfigError("linked", "must be a list of lists of package names", 'e.g. linked = [["a", "b"]]')
+    out: list[tuple[str, ...]] = []
+    for i, family in enumerate(raw):
+        names = _str_list(family, f"linked[{i}]")
+        if len(names) < 2:
+            raise ConfigError(f"linked[{i}]", "must name at least two packages")
+        out.append(tuple(canonicalize_name(n) for n in names))
+    return tuple(out)
+
+
+# --- inference -----------------------------------------------------------------------------
+
+_CUDA_MAJOR = re.compile(r"^cuda[-_]?(\d{2})$")  # JAX style: cuda12, cuda13
+_CUDA_TORCH = re.compile(r"^cu(\d{2})(\d)$")  # PyTorch style: cu126, cu130
+_ROCM = re.compile(r"^rocm[-_]?(\d+(?:[._]\d+)*)?$")
+_LINUX = Marker("sys_platform == 'linux'")
+_LINUX_OR_WINDOWS = Marker("sys_platform == 'linux' or sys_platform == 'win32'")
+# CUDA 13 dropped GPUs below compute capability 7.5 (Turing).
+_MIN_CC_BY_CUDA_MAJOR = {13: ">=7.5"}
+
+
+def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
+    """Variants implied by the project's extras: newest CUDA first, ROCm, CPU last.
+
+    A project without a `cpu` extra still gets a `cpu` variant with no extras, so a host
+    without a GPU always has something to install.
+    """
+    cuda: list[tuple[Version, Variant]] = []
+    rocm: list[tuple[Version, Variant]] = []
+    cpu: Variant | None = None
+    for extra in extras:
+        low = extra.lower()
+        if m := _CUDA_MAJOR.match(low):
+            version = Version(f"{int(m.group(1))}.0")
+            cuda.append((version, _cuda_variant(extra, version, _LINUX)))
+        elif m := _CUDA_TORCH.match(low):
+            version = Version(f"{int(m.group(1))}.{m.group(2)}")
+            cuda.append((version, _cuda_variant(extra, version, _LINUX_OR_WINDOWS)))
+        elif m := _ROCM.match(low):
+            raw = (m.group(1) or "0").replace("_", ".")
+            version = Version(raw)
+            rocm.append(
+                (version, Variant(extra, (extra,), (), Requirements(_LINUX, rocm=SpecifierSet(f">={raw}"))))
+            )
+        elif low == "cpu":
+            cpu = Variant(extra, (extra,))
+    cuda.sort(key=lambda pair: pair[0], reverse=True)
+    rocm.sort(key=lambda pair: pair[0], reverse=True)
+    variants = [v for _, v in cuda] + [v for _, v in rocm]
+    variants.append(cpu if cpu is not None else Variant("cpu"))
+    return tuple(variants)
+
+
+def _cuda_variant(extra: str, version: Version, markers: Marker) -> Variant:
+    cc = _MIN_CC_BY_CUDA_MAJOR.get(version.major)
+    return Variant(
+        extra,
+        (extra,),
+        (),
+        Requirements(
+            markers=markers,
+            cuda=SpecifierSet(f">={version}"),
+            compute_capability=SpecifierSet(cc) if cc else None,
+        ),
+    )
