@@ -1,0 +1,21 @@
+"""Print `name==version` pins from poetry.lock, so pip installs exactly the locked tools.
+
+pip cannot read poetry.lock and Poetry is not installed yet when bootstrapping, so the
+lock is read as plain TOML here. No lock yet: print nothing (pip then resolves freely).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pip vendors the same parser
+    from pip._vendor import tomli as tomllib
+
+lock = Path(__file__).resolve().parent.parent / "poetry.lock"
+if lock.exists():
+    data = tomllib.loads(lock.read_text(encoding="utf-8"))
+    for package in data.get("package", []):
+        sys.stdout.write(f"{package['name']}=={package['version']}\n")
