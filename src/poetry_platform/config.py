@@ -150,8 +150,8 @@ def load_config(
     table = dict(table)
     _reject_unknown(table, _TOP_KEYS, "")
 
-    extra_names = {canonicalize_name(e) for e in extras}
-    group_names = {canonicalize_name(g) for g in groups}
+    extra_names: set[str] = {canonicalize_name(e) for e in extras}
+    group_names: set[str] = {canonicalize_name(g) for g in groups}
 
     raw_variants = table.get("variant")
     if raw_variants is None:
@@ -188,7 +188,9 @@ def _reject_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> 
 
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(key, "must be a list of strings", f'e.g. {key.rsplit(".", 1)[-1]} = ["a"]')
+        raise ConfigError(
+            key, "must be a list of strings", f'e.g. {key.rsplit(".", 1)[-1]} = ["a"]'
+        )
     return tuple(str(v) for v in value)
 
 
@@ -216,11 +218,11 @@ def _specifier(value: Any, key: str) -> SpecifierSet:
     return spec
 
 
-def _parse_variants(
-    raw: Any, extras: set[str], groups: set[str]
-) -> tuple[Variant, ...]:
+def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Variant, ...]:
     if not isinstance(raw, list):
-        raise ConfigError("variant", "must be an array of tables", "write [[tool.poetry-platform.variant]]")
+        raise ConfigError(
+            "variant", "must be an array of tables", "write [[tool.poetry-platform.variant]]"
+        )
     seen: set[str] = set()
     out: list[Variant] = []
     for i, item in enumerate(raw):
@@ -234,7 +236,9 @@ def _parse_variants(
         name = _name(item["name"], f"{where}.name")
         where = f"variant[{i}] ({name})"
         if name in seen:
-            raise ConfigError(f"{where}.name", f"duplicate variant name {name!r}", "names must be unique")
+            raise ConfigError(
+                f"{where}.name", f"duplicate variant name {name!r}", "names must be unique"
+            )
         seen.add(name)
         v_extras = _str_list(item.get("extras", []), f"{where}.extras")
         for extra in v_extras:
@@ -260,7 +264,9 @@ def _parse_variants(
         requires = _parse_requires(item.get("requires", {}), f"{where}.requires")
         out.append(Variant(name, v_extras, v_groups, requires, description))
     if not out:
-        raise ConfigError("variant", "declares no variant", "add at least one [[tool.poetry-platform.variant]]")
+        raise ConfigError(
+            "variant", "declares no variant", "add at least one [[tool.poetry-platform.variant]]"
+        )
     return tuple(out)
 
 
@@ -306,7 +312,9 @@ def _version(value: Any, key: str) -> Version:
 
 def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Target, ...]:
     if not isinstance(raw, list):
-        raise ConfigError("target", "must be an array of tables", "write [[tool.poetry-platform.target]]")
+        raise ConfigError(
+            "target", "must be an array of tables", "write [[tool.poetry-platform.target]]"
+        )
     seen: set[str] = set()
     out: list[Target] = []
     for i, item in enumerate(raw):
@@ -321,7 +329,9 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
         name = _name(item["name"], f"{where}.name")
         where = f"target[{i}] ({name})"
         if name in seen:
-            raise ConfigError(f"{where}.name", f"duplicate target name {name!r}", "names must be unique")
+            raise ConfigError(
+                f"{where}.name", f"duplicate target name {name!r}", "names must be unique"
+            )
         seen.add(name)
         for key in ("sys_platform", "platform_machine"):
             if not isinstance(item[key], str) or not item[key]:
@@ -344,7 +354,7 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
                 raise ConfigError(f"{where}.groups", f"the project has no group {group!r}")
         implementation = item.get("implementation", "cp")
         if implementation not in ("cp", "pp"):
-            raise ConfigError(f"{where}.implementation", "must be \"cp\" or \"pp\"")
+            raise ConfigError(f"{where}.implementation", 'must be "cp" or "pp"')
         out.append(
             Target(
                 name=name,
@@ -364,7 +374,9 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
 
 def _parse_linked(raw: Any) -> tuple[tuple[str, ...], ...]:
     if not isinstance(raw, list):
-        raise ConfigError("linked", "must be a list of lists of package names", 'e.g. linked = [["a", "b"]]')
+        raise ConfigError(
+            "linked", "must be a list of lists of package names", 'e.g. linked = [["a", "b"]]'
+        )
     out: list[tuple[str, ...]] = []
     for i, family in enumerate(raw):
         names = _str_list(family, f"linked[{i}]")
@@ -406,7 +418,12 @@ def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
             raw = (m.group(1) or "0").replace("_", ".")
             version = Version(raw)
             rocm.append(
-                (version, Variant(extra, (extra,), (), Requirements(_LINUX, rocm=SpecifierSet(f">={raw}"))))
+                (
+                    version,
+                    Variant(
+                        extra, (extra,), (), Requirements(_LINUX, rocm=SpecifierSet(f">={raw}"))
+                    ),
+                )
             )
         elif low == "cpu":
             cpu = Variant(extra, (extra,))

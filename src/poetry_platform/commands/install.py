@@ -1,0 +1,171 @@
+"""`poetry platform-install`: `poetry install` with the variant this host needs.
+
+Everything `poetry install` accepts still works (it is a subclass overriding documented
+hooks); the only additions are choosing the variant's extras and groups before Poetry's
+installer runs, and refusing extras that belong to another variant, because asking for two
+exclusive extras at once silently installs neither build.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import ClassVar
+
+from cleo.helpers import option
+from poetry.console.commands.install import InstallCommand
+
+if TYPE_CHECKING:
+    from cleo.io.inputs.option import Option
+    from packaging.utils import NormalizedName
+
+    from poetry_platform.config import PlatformConfig
+    from poetry_platform.config import Variant
+    from poetry_platform.context import Decision
+
+
+class PlatformInstallCommand(InstallCommand):
+    name = "platform-install"
+    description = "Installs the project dependencies with the build variant this host needs."
+
+    options: ClassVar[list[Option]] = [
+        *InstallCommand.options,
+        option(
+            "variant",
+            None,
+            "Install this variant whatever the host has (e.g. in a Docker build without a GPU).",
+            flag=False,
+            value_required=True,
+        ),
+    ]
+
+    help = """\
+The <info>platform-install</info> command detects this machine (OS, CPU, NVIDIA driver and
+CUDA version, compute capability, ROCm), picks the first variant from
+<comment>[tool.poetry-platform]</comment> (or from the project's extras such as
+<comment>cuda13</comment>/<comment>cuda12</comment>/<comment>cpu</comment>) that it satisfies,
+and installs from <comment>poetry.lock</comment> with that variant's extras and groups.
+
+<info>poetry platform-install --only main,test</info>
+<info>poetry platform-install --variant cuda13</info>   (no GPU needed: Docker builds)
+
+Every option of <info>poetry install</info> is accepted. <comment>-E</comment> may add extras
+that belong to no variant; <comment>--all-extras</comment> means every extra except other
+variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VARIANT</comment>.
+"""
+
+    _variant_groups: frozenset[str] = frozenset()
+
+    @property
+    def activated_groups(self) -> set[NormalizedName]:
+        from packaging.utils import canonicalize_name
+
+        groups = super().activated_groups
+        if self.option("only-root"):
+            return groups
+        return groups | {canonicalize_name(g) for g in self._variant_groups}
+
+    def handle(self) -> int:
+        from poetry_platform.context import PlatformError
+        from poetry_platform.context import decide
+
+        try:
+            decision = decide(
+                self.poetry, self.env.marker_env, variant_option=self.option("variant")
+            )
+            extras = self._extras_for(decision)
+            self._check_lock(decision, extras)
+        except PlatformError as e:
+            self.line_error(f"<error>{e}</error>")
+            return 1
+
+        variant = decision.selection.chosen
+        assert variant is not None
+        self._announce(decision, variant)
+        self._variant_groups = frozenset(variant.groups)
+        self.io.input.set_option("extras", sorted(extras))
+        self.io.input.set_option("all-extras", False)
+        return super().handle()
+
+    def _extras_for(self, decision: Decision) -> set[str]:
+        """The variant's extras plus the user's, refusing any that belong to another variant."""
+        from packaging.utils import canonicalize_name
+
+        from poetry_platform.context import PlatformError
+        from poetry_platform.context import explain_no_variant
+
+        variant = decision.selection.chosen
+        if variant is None:
+            raise PlatformError(explain_no_variant(decision))
+        if self.option("extras") and self.option("all-extras"):
+            raise PlatformError("You cannot specify explicit --extras while using --all-extras.")
+        foreign = _foreign_extras(decision.config, variant)
+        if self.option("all-extras"):
+            requested = {str(e) for e in self.poetry.package.extras} - foreign
+        else:
+            requested = {e for value in self.option("extras", []) for e in value.split()}
+            clashes = sorted(e for e in requested if canonicalize_name(e) in foreign)
+            if clashes:
+                owners = ", ".join(f"{e} (variant {_owner(decision.config, e)})" for e in clashes)
+                raise PlatformError(
+                    f"-E {' '.join(clashes)}: belongs to another variant: {owners}; "
+                    f"the selected variant is {variant.name}. "
+                    f"Use --variant NAME to install another variant instead."
+                )
+        return requested | set(variant.extras)
+
+    def _check_lock(self, decision: Decision, extras: set[str]) -> None:
+        """Refuse a stale lock or one missing an extra in our words, before Poetry raises."""
+        from packaging.utils import canonicalize_name
+
+        from poetry_platform.context import PlatformError
+
+        locker = self.poetry.locker
+        if not locker.is_locked():
+            return  # Poetry locks first, as `poetry install` does.
+        if not locker.is_fresh():
+            raise PlatformError(
+                "pyproject.toml changed significantly since poetry.lock was last generated. "
+                "Run `poetry lock` to fix the lock file, then `poetry platform-install` again."
+            )
+        locked = {canonicalize_name(e) for e in locker.lock_data.get("extras", {})}
+        missing = sorted(e for e in extras if canonicalize_name(e) not in locked)
+        if missing:
+            variant = decision.selection.chosen
+            assert variant is not None
+            raise PlatformError(
+                f"poetry.lock has no extra {', '.join(missing)} (needed by variant "
+                f"{variant.name}). Run `poetry lock` to add it, then `poetry platform-install` "
+                "again."
+            )
+
+    def _announce(self, decision: Decision, variant: Variant) -> None:
+        selection = decision.selection
+        self.line(
+            f"<b>Platform variant</b>: <c1>{variant.name}</c1> ({selection.reason(decision.host)})"
+        )
+        verdict = selection.chosen_verdict
+        if selection.forced_by and verdict is not None and not verdict.satisfied:
+            self.line_error(
+                f"<warning>Installing variant {variant.name} although this host does not run "
+                f"it ({'; '.join(verdict.unmet)}): fine for an image built without a GPU, "
+                "it needs a matching host at run time.</warning>"
+            )
+        if self.io.is_verbose():
+            for entry in decision.host.log:
+                self.line(f"<debug>probe: {entry}</debug>")
+        self.line("")
+
+
+def _foreign_extras(config: PlatformConfig, chosen: Variant) -> set[str]:
+    from packaging.utils import canonicalize_name
+
+    own = {canonicalize_name(e) for e in chosen.extras}
+    names = {canonicalize_name(e) for e in config.variant_extras}
+    return {str(n) for n in names if n not in own}
+
+
+def _owner(config: PlatformConfig, extra: str) -> str:
+    from packaging.utils import canonicalize_name
+
+    name = canonicalize_name(extra)
+    return next(v.name for v in config.variants if name in {canonicalize_name(e) for e in v.extras})
