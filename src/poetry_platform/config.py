@@ -230,11 +230,11 @@ def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Varia
         if not hasattr(item, "items"):
             raise ConfigError(where, "must be a table")
         item = dict(item)
-        _reject_unknown(item, _VARIANT_KEYS, where)
         if "name" not in item:
             raise ConfigError(f"{where}.name", "is required", 'add name = "cpu" (or similar)')
         name = _name(item["name"], f"{where}.name")
         where = f"variant[{i}] ({name})"
+        _reject_unknown(item, _VARIANT_KEYS, where)
         if name in seen:
             raise ConfigError(
                 f"{where}.name", f"duplicate variant name {name!r}", "names must be unique"
@@ -322,12 +322,14 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
         if not hasattr(item, "items"):
             raise ConfigError(where, "must be a table")
         item = dict(item)
-        _reject_unknown(item, _TARGET_KEYS, where)
-        for required in ("name", "sys_platform", "platform_machine", "python"):
-            if required not in item:
-                raise ConfigError(f"{where}.{required}", "is required")
+        if "name" not in item:
+            raise ConfigError(f"{where}.name", "is required", 'add name = "linux-gpu" (or similar)')
         name = _name(item["name"], f"{where}.name")
         where = f"target[{i}] ({name})"
+        _reject_unknown(item, _TARGET_KEYS, where)
+        for required in ("sys_platform", "platform_machine", "python"):
+            if required not in item:
+                raise ConfigError(f"{where}.{required}", "is required")
         if name in seen:
             raise ConfigError(
                 f"{where}.name", f"duplicate target name {name!r}", "names must be unique"

@@ -1,0 +1,183 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from poetry_platform.config import ConfigError
+from poetry_platform.config import infer_variants
+from poetry_platform.config import load_config
+
+
+def _pyproject(table: dict[str, Any]) -> dict[str, Any]:
+    return {"tool": {"poetry-platform": table}}
+
+
+EXTRAS = ["cuda12", "cuda13", "cpu", "plot"]
+GROUPS = ["test", "cloud", "dev", "cloud_dev"]
+
+
+def test_declared_variants_keep_order_and_fields() -> None:
+    config = load_config(
+        _pyproject(
+            {
+                "variant": [
+                    {
+                        "name": "cuda13",
+                        "extras": ["cuda13"],
+                        "groups": ["cloud"],
+                        "requires": {
+                            "markers": "sys_platform == 'linux'",
+                            "cuda": ">=13.0",
+                            "compute-capability": ">=7.5",
+                        },
+                    },
+                    {"name": "cpu", "extras": []},
+                ]
+            }
+        ),
+        EXTRAS,
+        GROUPS,
+    )
+    assert [v.name for v in config.variants] == ["cuda13", "cpu"]
+    first = config.variants[0]
+    assert first.extras == ("cuda13",)
+    assert first.groups == ("cloud",)
+    assert first.requires.cuda == SpecifierSet(">=13.0")
+    assert first.requires.compute_capability == SpecifierSet(">=7.5")
+    assert first.needs_gpu
+    assert not config.variants[1].needs_gpu
+    assert not config.variants_inferred
+    assert config.variant_extras == {"cuda13"}
+
+
+def test_bare_version_means_at_least() -> None:
+    config = load_config(
+        _pyproject({"variant": [{"name": "gpu", "requires": {"cuda": "12.4"}}]}), [], []
+    )
+    assert config.variants[0].requires.cuda == SpecifierSet(">=12.4")
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "words"),
+    [
+        ({"variants": []}, "variants", "unknown key"),
+        ({"variant": [{"name": "a", "extra": ["x"]}]}, "variant[0] (a).extra", "unknown key"),
+        (
+            {"variant": [{"name": "a", "requires": {"cuda": "=>12"}}]},
+            "variant[0] (a).requires.cuda",
+            "not a valid version specifier",
+        ),
+        (
+            {"variant": [{"name": "a", "requires": {"markers": "sys_platform = 'linux'"}}]},
+            "variant[0] (a).requires.markers",
+            "not a valid PEP 508 marker",
+        ),
+        (
+            {"variant": [{"name": "a"}, {"name": "a"}]},
+            "variant[1] (a).name",
+            "duplicate variant name",
+        ),
+        (
+            {"variant": [{"name": "a", "extras": ["cuda14"]}]},
+            "variant[0] (a).extras",
+            "no extra 'cuda14'",
+        ),
+        (
+            {"variant": [{"name": "a", "groups": ["gpu"]}]},
+            "variant[0] (a).groups",
+            "no group 'gpu'",
+        ),
+        ({"variant": [{"extras": []}]}, "variant[0].name", "is required"),
+        ({"variant": []}, "variant", "declares no variant"),
+        ({"installer": "pip"}, "installer", "unknown installer"),
+        ({"linked": [["jax"]]}, "linked[0]", "at least two"),
+        (
+            {"target": [{"name": "mac", "sys_platform": "darwin", "platform_machine": "arm64"}]},
+            "target[0] (mac).python",
+            "is required",
+        ),
+        (
+            {
+                "target": [
+                    {
+                        "name": "mac",
+                        "sys_platform": "darwin",
+                        "platform_machine": "arm64",
+                        "python": "3.12",
+                        "variant": "metal",
+                    }
+                ]
+            },
+            "target[0] (mac).variant",
+            "no variant 'metal'",
+        ),
+    ],
+)
+def test_invalid_configuration_names_the_key(table: dict[str, Any], key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(_pyproject(table), EXTRAS, GROUPS)
+    assert info.value.key == key
+    assert words in str(info.value)
+    assert str(info.value).startswith(f"[tool.poetry-platform] {key}: ")
+    assert "\n" not in str(info.value)
+
+
+def test_group_names_are_normalized_like_poetry() -> None:
+    config = load_config(
+        _pyproject({"variant": [{"name": "a", "groups": ["Cloud.Dev"]}]}), [], ["cloud_dev"]
+    )
+    assert config.variants[0].groups == ("Cloud.Dev",)
+
+
+def test_targets_parse_versions_and_defaults() -> None:
+    config = load_config(
+        _pyproject(
+            {
+                "target": [
+                    {
+                        "name": "mac",
+                        "sys_platform": "darwin",
+                        "platform_machine": "arm64",
+                        "python": ["3.11", "3.12"],
+                        "macos": "14.0",
+                        "variant": "cpu",
+                    }
+                ]
+            }
+        ),
+        EXTRAS,
+        GROUPS,
+    )
+    (target,) = config.targets
+    assert [str(p) for p in target.pythons] == ["3.11", "3.12"]
+    assert str(target.macos) == "14.0"
+    assert target.groups == ("main",)
+    assert target.variant == "cpu"
+
+
+def test_no_table_infers_from_extras_newest_cuda_first() -> None:
+    config = load_config({}, ["plot", "cuda12", "cpu", "cuda13"], [])
+    assert config.variants_inferred
+    assert [v.name for v in config.variants] == ["cuda13", "cuda12", "cpu"]
+    cuda13 = config.variants[0]
+    assert cuda13.requires.cuda == SpecifierSet(">=13.0")
+    assert cuda13.requires.compute_capability == SpecifierSet(">=7.5")
+    assert str(cuda13.requires.markers) == 'sys_platform == "linux"'
+    assert config.variants[1].requires.compute_capability is None
+
+
+def test_inference_understands_torch_and_rocm_names() -> None:
+    names = [v.name for v in infer_variants(["cu126", "rocm6.2", "cu130", "cu118", "rocm"])]
+    assert names == ["cu130", "cu126", "cu118", "rocm6.2", "rocm", "cpu"]
+    by_name = {v.name: v for v in infer_variants(["cu126", "rocm6.2"])}
+    assert by_name["cu126"].requires.cuda == SpecifierSet(">=12.6")
+    assert by_name["rocm6.2"].requires.rocm == SpecifierSet(">=6.2")
+    # No cpu extra: a cpu variant without extras is still there for hosts without a GPU.
+    assert by_name["cpu"].extras == ()
+
+
+def test_inference_without_accelerator_extras_is_a_single_default() -> None:
+    variants = infer_variants(["plot", "docs"])
+    assert [(v.name, v.extras) for v in variants] == [("cpu", ())]
