@@ -1,0 +1,1 @@
+"""Demo package for the poetry-platform JAX example."""

@@ -1,0 +1,1 @@
+"""Research code (example project for poetry-platform)."""
