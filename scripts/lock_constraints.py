@@ -18,4 +18,10 @@ lock = Path(__file__).resolve().parent.parent / "poetry.lock"
 if lock.exists():
     data = tomllib.loads(lock.read_text(encoding="utf-8"))
     for package in data.get("package", []):
-        sys.stdout.write(f"{package['name']}=={package['version']}\n")
+        # One name may be locked twice, split by markers (e.g. by Python version): keep the
+        # markers so pip applies only the pin meant for this interpreter.
+        markers = package.get("markers", "")
+        if isinstance(markers, dict):  # per-group markers: the package is needed if any holds
+            markers = " or ".join(f"({m})" for m in markers.values())
+        pin = f"{package['name']}=={package['version']}"
+        sys.stdout.write(f"{pin} ; {markers}\n" if markers else f"{pin}\n")
