@@ -338,6 +338,7 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
         for key in ("sys_platform", "platform_machine"):
             if not isinstance(item[key], str) or not item[key]:
                 raise ConfigError(f"{where}.{key}", "must be a non-empty string")
+        _check_target_platform(item, where)
         python = item["python"]
         pythons_raw = python if isinstance(python, list) else [python]
         pythons = tuple(_version(p, f"{where}.python") for p in pythons_raw)
@@ -372,6 +373,25 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
             )
         )
     return tuple(out)
+
+
+_TARGET_OS_KEYS = {"linux": ("glibc", "musl"), "darwin": ("macos",), "win32": ()}
+
+
+def _check_target_platform(item: Mapping[str, Any], where: str) -> None:
+    """Wheel tags are only known for these OSes, and each version key belongs to one of them."""
+    sys_platform = item["sys_platform"]
+    if sys_platform not in _TARGET_OS_KEYS:
+        raise ConfigError(
+            f"{where}.sys_platform",
+            f"unknown sys_platform {sys_platform!r}",
+            f"use one of {', '.join(_TARGET_OS_KEYS)}",
+        )
+    for key in ("glibc", "musl", "macos"):
+        if key in item and key not in _TARGET_OS_KEYS[sys_platform]:
+            raise ConfigError(f"{where}.{key}", f"does not apply to sys_platform {sys_platform!r}")
+    if "glibc" in item and "musl" in item:
+        raise ConfigError(f"{where}.musl", "a target has one libc", "give glibc or musl, not both")
 
 
 def _parse_linked(raw: Any) -> tuple[tuple[str, ...], ...]:

@@ -356,10 +356,11 @@ def check_locked(
             if in_lock
             else "not in poetry.lock"
         )
+        where = "" if dep.marker.is_any() else f" (where {dep.marker})"
         problems.append(
             Problem(
                 "missing",
-                f"required by the project ({dep.to_pep_508()}) but {why}; run `poetry lock`",
+                f"required by the project{where} but {why}; run `poetry lock`",
                 dep.pretty_name,
                 str(dep.pretty_constraint),
                 needed=dep.to_pep_508(),
