@@ -1,0 +1,249 @@
+"""`poetry platform-check`: prove from poetry.lock alone that every target installs.
+
+No network, no solver, no virtualenv: the lock's own markers and file names are all a
+verdict needs, so a Linux CI box can say in well under a second whether the Mac laptop,
+the GPU image and CI itself would get what they need.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
+
+from cleo.helpers import option
+from poetry.console.commands.command import Command
+
+if TYPE_CHECKING:
+    from cleo.io.inputs.option import Option
+
+    from poetry_platform.config import PlatformConfig
+    from poetry_platform.config import Target
+    from poetry_platform.host import HostProfile
+    from poetry_platform.lockcheck import LockState
+    from poetry_platform.lockcheck import Problem
+    from poetry_platform.lockcheck import TargetPlan
+    from poetry_platform.lockcheck import TargetResult
+
+
+class PlatformCheckCommand(Command):
+    name = "platform-check"
+    description = "Checks, offline and from poetry.lock alone, that every target platform installs."
+
+    options: ClassVar[list[Option]] = [
+        option(
+            "target",
+            None,
+            "Check only this target (repeatable). Without declared targets: a variant name.",
+            flag=False,
+            multiple=True,
+        ),
+        option("json", None, "Output every target's packages and problems as JSON."),
+        option("strict", None, "Fail on packages that would build from source, too."),
+    ]
+
+    help = """\
+The <info>platform-check</info> command works out, for each
+<comment>[[tool.poetry-platform.target]]</comment>, the exact set of locked packages an
+install there would take (lock markers evaluated for that OS, CPU and Python, with the
+variant's extras and the target's groups), and finds for each a file in the lock that
+installs there: a wheel whose tags the target accepts, or else an sdist (a warning: it
+builds from source; <comment>--strict</comment> makes it an error).
+
+It also reports a stale lock, a variant extra missing from the lock, a dependency the
+project needs that the lock lacks, and two locked entries selected at once.
+
+Without declared targets, every variant is checked for this machine's platform and Python.
+It never touches the network. Exit code 1 when any target fails.
+
+<info>poetry platform-check</info>
+<info>poetry platform-check --target mac --strict</info>
+<info>poetry platform-check --json</info>
+"""
+
+    def handle(self) -> int:
+        from poetry_platform.context import PlatformError
+        from poetry_platform.context import project_config
+        from poetry_platform.lockcheck import read_lock
+
+        try:
+            config = project_config(self.poetry)
+            work = self._plans(config)
+        except PlatformError as e:
+            self.line_error(f"<error>{e}</error>")
+            return 1
+
+        lock = read_lock(self.poetry)
+        results = self._run(work, lock)
+        strict = bool(self.option("strict"))
+        failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
+        if self.option("json"):
+            self.line(json.dumps(to_json(lock, results, strict=strict), indent=2))
+        else:
+            self._render(lock, results, strict=strict, host_mode=not config.targets)
+        return 1 if failed else 0
+
+    def _plans(self, config: PlatformConfig) -> list[tuple[TargetPlan, Problem | None]]:
+        """Declared targets, or every variant on this host; filtered by --target."""
+        from poetry.core.constraints.version import Version as PoetryVersion
+
+        from poetry_platform.context import PlatformError
+        from poetry_platform.lockcheck import plans_for
+
+        python_range = self.poetry.package.python_constraint
+
+        def accepts(version: str) -> bool:
+            return python_range.allows(PoetryVersion.parse(version))
+
+        if config.targets:
+            pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
+        else:
+            default_groups = tuple(sorted(self.poetry.package.dependency_group_names()))
+            host = _host_target(host_profile(), default_groups)
+            pairs = [(_named(host, v.name), v) for v in config.variants]
+
+        wanted = list(self.option("target") or [])
+        known = [t.name for t, _ in pairs]
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            what = "target" if config.targets else "variant"
+            raise PlatformError(
+                f"No {what} named {', '.join(unknown)} in [tool.poetry-platform]; "
+                f"{what}s: {', '.join(known) or 'none'}"
+            )
+        return [
+            work
+            for target, variant in pairs
+            if not wanted or target.name in wanted
+            for work in plans_for(target, variant, accepts)
+        ]
+
+    def _run(
+        self, work: list[tuple[TargetPlan, Problem | None]], lock: LockState
+    ) -> list[TargetResult]:
+        from poetry_platform.lockcheck import binary_policy
+        from poetry_platform.lockcheck import check_target
+        from poetry_platform.lockcheck import root_requirements
+
+        policy = binary_policy(self.poetry)
+        return [
+            check_target(
+                plan,
+                lock,
+                requirements=root_requirements(self.poetry, plan.groups),
+                policy=policy,
+                python_problem=python_problem,
+            )
+            for plan, python_problem in work
+        ]
+
+    def _render(
+        self,
+        lock: LockState,
+        results: list[TargetResult],
+        *,
+        strict: bool,
+        host_mode: bool,
+    ) -> None:
+        from poetry_platform.lockcheck import format_problems
+
+        for line in format_problems(lock.problems, indent=""):
+            self.line_error(line)
+        if host_mode and results:
+            self.line(
+                "No targets declared in [tool.poetry-platform]: checking every variant "
+                "for this machine."
+            )
+        for result in results:
+            plan, check = result.plan, result.check
+            label = f"<c1>{plan.name}</c1> ({plan.describe()}; {plan.tags.describe()})"
+            warnings = sum(p.severity == "warning" for p in check.problems)
+            if result.failed(strict=strict):
+                status = "<error>FAILED</error>"
+            elif warnings:
+                status = f"<warning>OK with {warnings} warning{'s' * (warnings != 1)}</warning>"
+            else:
+                status = "<success>OK</success>"
+            self.line(f"{label}: {status}, {len(check.packages)} packages")
+            for line in format_problems(check.problems):
+                self.line(line)
+        failing = sum(r.failed(strict=strict) for r in results)
+        if failing:
+            self.line_error(
+                f"<error>{failing} of {len(results)} target checks failed: "
+                "see the problems above.</error>"
+            )
+
+
+def host_profile() -> HostProfile:
+    """This machine's OS, CPU, Python and libc; accelerators do not matter to a lock check."""
+    from poetry_platform.context import probe_host
+
+    try:
+        return probe_host()
+    except ModuleNotFoundError:  # detection not installed yet: the platform facts suffice
+        return _platform_facts()
+
+
+def _platform_facts() -> HostProfile:
+    import platform
+    import sys
+
+    from poetry_platform.host import HostProfile
+
+    libc, libc_version = platform.libc_ver()
+    return HostProfile(
+        sys_platform=sys.platform,
+        platform_machine=platform.machine(),
+        python_version=platform.python_version(),
+        libc=libc or None,
+        libc_version=libc_version or None,
+        macos_version=platform.mac_ver()[0] or None,
+    )
+
+
+def _host_target(host: HostProfile, groups: tuple[str, ...]) -> Target:
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
+    from poetry_platform.config import Target
+
+    def version(text: str | None) -> Version | None:
+        try:
+            return Version(text) if text else None
+        except InvalidVersion:
+            return None
+
+    python = version(host.python_version)
+    assert python is not None
+    return Target(
+        name="host",
+        sys_platform=host.sys_platform,
+        platform_machine=host.platform_machine,
+        pythons=(python,),
+        groups=groups,
+        macos=version(host.macos_version),
+        glibc=version(host.libc_version) if host.libc == "glibc" else None,
+        musl=version(host.libc_version) if host.libc == "musl" else None,
+    )
+
+
+def _named(target: Target, name: str) -> Target:
+    from dataclasses import replace
+
+    return replace(target, name=name)
+
+
+def to_json(lock: LockState, results: list[TargetResult], *, strict: bool) -> dict[str, Any]:
+    failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
+    return {
+        "ok": not failed,
+        "strict": strict,
+        "lock": {
+            "packages": len(lock.locked),
+            "extras": sorted(lock.extras),
+            "problems": [p.to_json() for p in lock.problems],
+        },
+        "targets": [r.to_json(strict=strict) for r in results],
+    }
