@@ -1,0 +1,462 @@
+"""Every version constraint a pyproject.toml declares, and edits that touch only their text.
+
+Poetry reads constraints from five places: `[project] dependencies`,
+`[project.optional-dependencies]`, `[dependency-groups]` (PEP 735, with `include-group`),
+`[tool.poetry.dependencies]` and `[tool.poetry.group.<g>.dependencies]` (plus the legacy
+`[tool.poetry.dev-dependencies]`), each as a PEP 508 string, a Poetry string, a table or a
+list of tables. A `Declaration` is one version text in one of those places, with the path
+that leads to it in the tomlkit document, so a bump can replace exactly that text and
+leave every other byte of the file (comments, quoting, key order, spacing) as it was.
+
+Group names are compared the way Poetry compares them (`canonicalize_name`), so
+`cloud_dev`, `cloud-dev` and `Cloud.Dev` are one group. Entries in `[tool.poetry.*]` that
+share a name with a PEP 621/735 entry of the same group only enrich it (source, markers,
+python, allow-prereleases), as in Poetry; `lookup_dependencies` applies that enrichment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Literal
+
+import tomlkit
+from packaging.utils import canonicalize_name
+from tomlkit.items import InlineTable
+from tomlkit.items import String
+from tomlkit.items import Table
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from packaging.utils import NormalizedName
+    from poetry.core.packages.dependency import Dependency
+    from tomlkit.toml_document import TOMLDocument
+
+MAIN = canonicalize_name("main")
+Kind = Literal["index", "vcs", "path", "url"]
+Key = str | int
+
+
+class DeclarationError(ValueError):
+    """The file does not look like what Poetry accepts at `where`."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One version text and everything needed to look it up and rewrite it."""
+
+    name: NormalizedName
+    pretty_name: str
+    group: NormalizedName
+    where: str  # human-readable section, e.g. "[dependency-groups] cloud_dev"
+    path: tuple[Key, ...]  # keys/indices from the document root to the string item
+    version: str  # the version text as written ("" when there is none)
+    pep440: bool  # PEP 508 string: the text must stay PEP 440 (no ^ or ~)
+    kind: Kind = "index"
+    span: tuple[int, int] | None = None  # for PEP 508 strings: where the version sits
+    insert_key: bool = False  # a table without `version`: a bump adds the key
+    extra: str | None = None
+    source: str | None = None
+    markers: str | None = None
+    python: str | None = None
+    allow_prereleases: bool | None = None
+    enriches: bool = False  # a [tool.poetry] entry that only adds details to a PEP 621 one
+    raw: Any = field(default=None, compare=False, repr=False)  # str or table, for Poetry
+
+    @property
+    def key(self) -> str:
+        """A stable identity for messages and JSON: where it lives and its path."""
+        return "/".join(str(p) for p in self.path)
+
+    def dependency(self, root: Path | None = None) -> Dependency:
+        """The entry as Poetry reads it (before enrichment)."""
+        from poetry.core.factory import Factory
+        from poetry.core.packages.dependency import Dependency
+
+        if self.pep440:
+            return Dependency.create_from_pep_508(str(self.raw), relative_to=root)
+        raw = self.raw
+        if isinstance(raw, dict):
+            raw = dict(raw)
+        return Factory.create_dependency(self.pretty_name, raw, groups=[self.group], root_dir=root)
+
+
+@dataclass(frozen=True)
+class Declarations:
+    items: tuple[Declaration, ...]
+    includes: Mapping[NormalizedName, frozenset[NormalizedName]]  # group -> groups it includes
+    groups: frozenset[NormalizedName]
+
+    def in_groups(self, selected: Iterable[str]) -> tuple[Declaration, ...]:
+        """Entries of the selected groups and of every group they include (transitively)."""
+        wanted = set(expand_groups({canonicalize_name(g) for g in selected}, self.includes))
+        return tuple(d for d in self.items if d.group in wanted)
+
+
+def expand_groups(
+    selected: set[NormalizedName], includes: Mapping[NormalizedName, frozenset[NormalizedName]]
+) -> set[NormalizedName]:
+    out = set(selected)
+    todo = list(selected)
+    while todo:
+        for inc in includes.get(todo.pop(), frozenset()):
+            if inc not in out:
+                out.add(inc)
+                todo.append(inc)
+    return out
+
+
+# --- PEP 508 strings -------------------------------------------------------------------------
+
+_PEP508_RE = re.compile(
+    r"""^\s*
+    (?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)
+    (?:\s*(?P<extras>\[[^\]]*\]))?
+    (?P<rest>.*)$""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Pep508:
+    name: str
+    extras: tuple[str, ...]
+    version: str
+    span: tuple[int, int]  # where `version` sits (an empty span where one would go)
+    markers: str | None
+    url: bool
+
+
+def split_pep508(text: str) -> Pep508:
+    """Locate the version specifier inside a PEP 508 string without re-rendering anything."""
+    m = _PEP508_RE.match(text)
+    if m is None:
+        raise ValueError(f"not a PEP 508 requirement: {text!r}")
+    extras = tuple(e.strip() for e in (m.group("extras") or "").strip("[]").split(",") if e.strip())
+    rest_start = m.start("rest")
+    rest = m.group("rest")
+    semi = rest.find(";")
+    body = rest if semi < 0 else rest[:semi]
+    markers = None if semi < 0 else rest[semi + 1 :].strip() or None
+    if body.lstrip().startswith("@"):
+        return Pep508(m.group("name"), extras, "", (rest_start, rest_start), markers, True)
+    stripped = body.strip()
+    if not stripped:
+        return Pep508(m.group("name"), extras, "", (rest_start, rest_start), markers, False)
+    start = rest_start + (len(body) - len(body.lstrip()))
+    end = start + len(stripped)
+    if stripped.startswith("(") and stripped.endswith(")"):
+        inner = stripped[1:-1]
+        start += 1 + (len(inner) - len(inner.lstrip()))
+        end -= 1 + (len(inner) - len(inner.rstrip()))
+    return Pep508(m.group("name"), extras, text[start:end], (start, end), markers, False)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read(doc: Mapping[str, Any]) -> Declarations:
+    """Every declaration in a parsed pyproject (a tomlkit document or plain dicts)."""
+    items: list[Declaration] = []
+    includes: dict[NormalizedName, set[NormalizedName]] = {}
+    groups: set[NormalizedName] = {MAIN}
+    project = doc.get("project") or {}
+    pep621_main: set[NormalizedName] = set()
+    for i, text in enumerate(project.get("dependencies") or []):
+        d = _pep508(text, ("project", "dependencies", i), MAIN, "[project] dependencies")
+        items.append(d)
+        pep621_main.add(d.name)
+    for extra, entries in (project.get("optional-dependencies") or {}).items():
+        for i, text in enumerate(entries or []):
+            d = _pep508(
+                text,
+                ("project", "optional-dependencies", extra, i),
+                MAIN,
+                f"[project.optional-dependencies] {extra}",
+                extra=extra,
+            )
+            items.append(d)
+            pep621_main.add(d.name)
+
+    pep735: dict[NormalizedName, set[NormalizedName]] = {}
+    for group, entries in (doc.get("dependency-groups") or {}).items():
+        g = canonicalize_name(group)
+        groups.add(g)
+        names = pep735.setdefault(g, set())
+        for i, entry in enumerate(entries or []):
+            where = f"[dependency-groups] {group}"
+            if isinstance(entry, str):
+                d = _pep508(entry, ("dependency-groups", group, i), g, where)
+                items.append(d)
+                names.add(d.name)
+            elif hasattr(entry, "get") and entry.get("include-group"):
+                includes.setdefault(g, set()).add(canonicalize_name(entry["include-group"]))
+            else:
+                raise DeclarationError(
+                    where, f"entry {i + 1} is neither a string nor include-group"
+                )
+
+    poetry = (doc.get("tool") or {}).get("poetry") or {}
+    sections: list[tuple[tuple[Key, ...], NormalizedName, str, Any]] = []
+    if "dependencies" in poetry:
+        sections.append(
+            (
+                ("tool", "poetry", "dependencies"),
+                MAIN,
+                "[tool.poetry.dependencies]",
+                poetry["dependencies"],
+            )
+        )
+    for group, config in (poetry.get("group") or {}).items():
+        g = canonicalize_name(group)
+        groups.add(g)
+        for inc in config.get("include-groups") or []:
+            includes.setdefault(g, set()).add(canonicalize_name(inc))
+        if "dependencies" in config:
+            sections.append(
+                (
+                    ("tool", "poetry", "group", group, "dependencies"),
+                    g,
+                    f"[tool.poetry.group.{group}.dependencies]",
+                    config["dependencies"],
+                )
+            )
+    if "dev-dependencies" in poetry:
+        groups.add(canonicalize_name("dev"))
+        sections.append(
+            (
+                ("tool", "poetry", "dev-dependencies"),
+                canonicalize_name("dev"),
+                "[tool.poetry.dev-dependencies]",
+                poetry["dev-dependencies"],
+            )
+        )
+    for path, g, where, table in sections:
+        pep_names = pep621_main if g == MAIN else pep735.get(g, set())
+        for name, value in table.items():
+            if name.lower() == "python":
+                continue
+            enriches = canonicalize_name(name) in pep_names
+            if isinstance(value, list):
+                for i, entry in enumerate(value):
+                    items.append(
+                        _poetry_entry(name, entry, (*path, name, i), g, where, enriches=enriches)
+                    )
+            else:
+                items.append(_poetry_entry(name, value, (*path, name), g, where, enriches=enriches))
+    return Declarations(
+        tuple(items),
+        {k: frozenset(v) for k, v in includes.items()},
+        frozenset(groups),
+    )
+
+
+def _pep508(
+    text: Any, path: tuple[Key, ...], group: NormalizedName, where: str, extra: str | None = None
+) -> Declaration:
+    if not isinstance(text, str):
+        raise DeclarationError(where, f"entry {path[-1]!r} is not a string")
+    try:
+        req = split_pep508(str(text))
+    except ValueError as e:
+        raise DeclarationError(where, str(e)) from None
+    kind: Kind = "url" if req.url else "index"
+    if req.url and "git+" in text:
+        kind = "vcs"
+    return Declaration(
+        name=canonicalize_name(req.name),
+        pretty_name=req.name,
+        group=group,
+        where=where,
+        path=path,
+        version=req.version,
+        pep440=True,
+        kind=kind,
+        span=req.span,
+        extra=extra,
+        markers=req.markers,
+        raw=str(text),
+    )
+
+
+def _poetry_entry(
+    name: str,
+    value: Any,
+    path: tuple[Key, ...],
+    group: NormalizedName,
+    where: str,
+    *,
+    enriches: bool,
+) -> Declaration:
+    if isinstance(value, str):
+        return Declaration(
+            canonicalize_name(name),
+            name,
+            group,
+            where,
+            path,
+            str(value),
+            False,
+            enriches=enriches,
+            raw=str(value),
+        )
+    if not hasattr(value, "get"):
+        raise DeclarationError(where, f"{name}: expected a string, a table or a list of tables")
+    kind: Kind = "index"
+    if "git" in value:
+        kind = "vcs"
+    elif "path" in value or "file" in value:
+        kind = "path"
+    elif "url" in value:
+        kind = "url"
+    has_version = "version" in value
+    markers = value.get("markers")
+    allow = value.get("allow-prereleases", value.get("allows-prereleases"))
+    return Declaration(
+        name=canonicalize_name(name),
+        pretty_name=name,
+        group=group,
+        where=where,
+        path=(*path, "version") if has_version else path,
+        version=str(value["version"]) if has_version else "",
+        pep440=False,
+        kind=kind,
+        insert_key=not has_version,
+        source=value.get("source"),
+        markers=str(markers) if markers is not None else None,
+        python=str(value["python"]) if "python" in value else None,
+        allow_prereleases=bool(allow) if allow is not None else None,
+        enriches=enriches,
+        raw=_plain(value),
+    )
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "unwrap"):
+        return value.unwrap()
+    return value
+
+
+# --- enrichment ------------------------------------------------------------------------------
+
+
+def lookup_dependencies(
+    decls: Iterable[Declaration], every: Iterable[Declaration], root: Path | None = None
+) -> dict[str, list[Dependency]]:
+    """For each declaration, the dependencies Poetry would lock for it (enriched).
+
+    A PEP 621/735 entry with same-named `[tool.poetry]` entries in its group becomes one
+    dependency per enriching entry whose markers overlap, carrying that entry's source,
+    python restriction and allow-prereleases, like Poetry's own locking.
+    """
+    enrichers: dict[tuple[NormalizedName, NormalizedName], list[Declaration]] = {}
+    for d in every:
+        if d.enriches:
+            enrichers.setdefault((d.group, d.name), []).append(d)
+    out: dict[str, list[Dependency]] = {}
+    for d in decls:
+        if d.kind != "index":
+            continue
+        dep = d.dependency(root)
+        if not d.pep440:
+            out[d.key] = [dep]
+            continue
+        found = []
+        marker = dep.marker
+        if dep.in_extras:
+            from poetry.core.version.markers import parse_marker
+
+            marker = marker.intersect(
+                parse_marker(" or ".join(f"extra == '{e}'" for e in dep.in_extras))
+            )
+        for e in enrichers.get((d.group, d.name), []):
+            edep = e.dependency(root)
+            both = marker.intersect(edep.marker)
+            if both.is_empty():
+                continue
+            enriched = edep.with_features(dep.features)
+            enriched.constraint = dep.constraint.intersect(edep.constraint)
+            enriched.marker = dep.marker if both == marker else both
+            found.append(enriched)
+        out[d.key] = found or [dep]
+    return out
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def parse(text: str) -> TOMLDocument:
+    return tomlkit.parse(text)
+
+
+def new_text(decl: Declaration, version: str) -> str:
+    """The full new value of the string item that holds `decl`'s version."""
+    if decl.span is None:
+        return version
+    raw = str(decl.raw)
+    start, end = decl.span
+    return raw[:start] + version + raw[end:]
+
+
+def apply(doc: TOMLDocument, changes: Iterable[tuple[Declaration, str]]) -> None:
+    """Write each new version text in place; nothing else in the document changes."""
+    for decl, version in changes:
+        parent = _walk(doc, decl.path[:-1])
+        last = decl.path[-1]
+        if decl.insert_key:
+            container = parent[last]
+            if not isinstance(container, (InlineTable, Table)):
+                raise DeclarationError(decl.where, f"{decl.pretty_name}: cannot add a version")
+            container["version"] = version
+            continue
+        old = parent[last]
+        if not isinstance(old, String):
+            raise DeclarationError(decl.where, f"{decl.pretty_name}: version is not a string")
+        parent[last] = _replaced(old, str(old), new_text(decl, version), decl)
+
+
+def _walk(doc: Any, path: Iterable[Key]) -> Any:
+    node = doc
+    for key in path:
+        node = node[key]
+    return node
+
+
+def _replaced(old: String, value: str, new_value: str, decl: Declaration) -> String:
+    """A string item with the same quoting and trivia as `old`, holding `new_value`."""
+    delim = old.type.value
+    raw = old.as_string()[len(delim) : -len(delim)]
+    original: str | None = None
+    if raw == value:
+        original = new_value
+    elif decl.span is not None:
+        old_version = value[decl.span[0] : decl.span[1]]
+        if old_version and raw.count(old_version) == 1:
+            original = raw.replace(old_version, new_value[decl.span[0] : _new_end(decl, new_value)])
+    if original is None:
+        fresh = String.from_raw(new_value, old.type, escape=True)
+        original = fresh.as_string()[len(delim) : -len(delim)]
+    return String(old.type, new_value, original, old.trivia)
+
+
+def _new_end(decl: Declaration, new_value: str) -> int:
+    assert decl.span is not None
+    return len(new_value) - (len(str(decl.raw)) - decl.span[1])
+
+
+def changed_lines(before: str, after: str) -> Iterator[tuple[str, str]]:
+    """Pairs of differing lines (for tests and dry runs); files keep their line count."""
+    for a, b in zip(before.splitlines(), after.splitlines(), strict=False):
+        if a != b:
+            yield a, b
