@@ -1,0 +1,125 @@
+"""Shared fixtures: the local package index and locked projects, built once per session.
+
+Locking is the expensive part of a real Poetry run, so `locked_project` locks each distinct
+pyproject once per session and hands every test its own copy. (Each xdist worker has its own
+session, hence its own index and locks.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support import layouts
+from tests.support.index import IndexServer
+from tests.support.project import poetry_env
+from tests.support.project import run_poetry
+from tests.support.project import write_project
+from tests.support.templates import jax_project
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterator
+    from pathlib import Path
+
+ALL_LAYOUTS = ("jax_like",)
+
+
+def build_layouts(root: Path, names: tuple[str, ...] = ALL_LAYOUTS) -> Path:
+    for name in names:
+        getattr(layouts, name)(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def index_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every layout in one root, built once; treat it as read-only (use `make_index` to edit)."""
+    return build_layouts(tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def index_server(index_root: Path) -> Iterator[IndexServer]:
+    """The session's server over `index_root`; do not leave knobs set (see `make_index`)."""
+    with IndexServer(index_root) as server:
+        yield server
+
+
+@pytest.fixture
+def make_index(tmp_path: Path) -> Iterator[Callable[..., IndexServer]]:
+    """A factory for private, mutable indexes: `make_index("jax_like", auth=..., latency=...)`.
+
+    Each call builds the named layouts (none: an empty root to fill with `add_release`) into a
+    fresh directory and starts a server over it; all are stopped after the test.
+    """
+    servers: list[IndexServer] = []
+
+    def factory(
+        *names: str,
+        latency: float = 0.0,
+        auth: tuple[str, str] | None = None,
+        serve_json: bool = True,
+        serve_metadata: bool = True,
+    ) -> IndexServer:
+        root = tmp_path / f"index-{len(servers)}"
+        root.mkdir(parents=True)
+        build_layouts(root, names)
+        server = IndexServer(
+            root, latency=latency, auth=auth, serve_json=serve_json, serve_metadata=serve_metadata
+        ).start()
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def hermetic_env(tmp_path: Path) -> dict[str, str]:
+    """`poetry_env` with state private to this test."""
+    return poetry_env(tmp_path / "poetry-state")
+
+
+@pytest.fixture(scope="session")
+def _lock_cache() -> dict[str, Path]:
+    return {}
+
+
+@pytest.fixture(scope="session")
+def _session_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Poetry state shared by the session's locks (all against `index_server`)."""
+    return poetry_env(tmp_path_factory.mktemp("poetry-state"))
+
+
+@pytest.fixture
+def locked_project(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    _lock_cache: dict[str, Path],
+    _session_env: dict[str, str],
+) -> Callable[..., Path]:
+    """`locked_project(pyproject_text, name="project") -> Path`: a private copy of a project
+    locked once per session (pyproject.toml, poetry.lock and any package directory)."""
+
+    def factory(pyproject_text: str, name: str = "project") -> Path:
+        key = hashlib.sha256(pyproject_text.encode()).hexdigest()[:16]
+        source = _lock_cache.get(key)
+        if source is None:
+            source = tmp_path_factory.mktemp(f"locked-{key}")
+            write_project(source, pyproject_text)
+            run_poetry(["lock"], source, _session_env)
+            _lock_cache[key] = source
+        destination = tmp_path / name
+        shutil.copytree(source, destination, ignore=shutil.ignore_patterns(".venv"))
+        return destination
+
+    return factory
+
+
+@pytest.fixture
+def jax_locked(locked_project: Callable[..., Path], index_server: IndexServer) -> Path:
+    """The jax_like demo project (`templates.jax_project`), locked; a private copy."""
+    return locked_project(jax_project(index_server), "jax-demo")

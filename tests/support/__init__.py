@@ -1,0 +1,1 @@
+"""Hermetic package-index infrastructure for tests, benchmarks and the demo (not shipped)."""

@@ -1,0 +1,89 @@
+"""pyproject.toml texts for projects locked against the test layouts.
+
+Each function takes the running server (or its URL) and returns a complete pyproject, its
+sources pointing at the server, so that a lock made from it never consults a registry.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tests.support.layouts import JAX_RELEASES_INDEX
+from tests.support.layouts import OLD_JAX_CUDA
+from tests.support.layouts import OLD_JAX_VERSIONS
+from tests.support.layouts import TORCH_CPU_INDEX
+from tests.support.layouts import TORCH_CU130_INDEX
+from tests.support.layouts import TORCH_VERSIONS
+from tests.support.project import sources_toml
+
+if TYPE_CHECKING:
+    from tests.support.index import IndexServer
+
+
+def jax_project(server: IndexServer | str, *, name: str = "jax-demo", jax: str = ">=0.6.2") -> str:
+    """Modern JAX: CPU by default, CUDA 12 / 13 through JAX's extras, a `test` group."""
+    return f"""[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["jax{jax}"]
+
+[project.optional-dependencies]
+cuda12 = ["jax[cuda12]{jax} ; sys_platform == 'linux'"]
+cuda13 = ["jax[cuda13]{jax} ; sys_platform == 'linux'"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.group.test]
+optional = true
+[tool.poetry.group.test.dependencies]
+pytest = "^8.3"
+{sources_toml(server)}"""
+
+
+def torch_project(
+    server: IndexServer | str, *, name: str = "torch-demo", version: str = TORCH_VERSIONS[1]
+) -> str:
+    """PyTorch's +cpu and +cu130 builds as exclusive extras with two explicit sources."""
+    return f"""[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = []
+
+[project.optional-dependencies]
+cpu = ["torch=={version}+cpu"]
+cu130 = ["torch=={version}+cu130"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+torch = [
+    {{ markers = "extra == 'cpu' and extra != 'cu130'", source = "{TORCH_CPU_INDEX}" }},
+    {{ markers = "extra == 'cu130' and extra != 'cpu'", source = "{TORCH_CU130_INDEX}" }},
+]
+{sources_toml(server, explicit=(TORCH_CPU_INDEX, TORCH_CU130_INDEX))}"""
+
+
+def findlinks_project(
+    server: IndexServer | str, *, name: str = "old-jax", version: str = OLD_JAX_VERSIONS[-1]
+) -> str:
+    """The old JAX way: `jaxlib==X+cuda12` from a find-links page on Linux, plain on macOS."""
+    return f"""[tool.poetry]
+name = "{name}"
+version = "0.1.0"
+description = ""
+authors = []
+package-mode = false
+
+[tool.poetry.dependencies]
+python = ">=3.10,<4.0"
+jax = "{version}"
+jaxlib = [
+    {{ version = "{version}", markers = "sys_platform == 'darwin'" }},
+    {{ version = "{version}+{OLD_JAX_CUDA}", markers = "sys_platform == 'linux'", \
+source = "jax-releases" }},
+]
+{sources_toml(server, find_links={"jax-releases": JAX_RELEASES_INDEX})}"""
