@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from packaging.version import Version
     from poetry.core.packages.dependency import Dependency
     from poetry.core.packages.package import Package
+    from poetry.packages.locker import Locker
     from poetry.packages.transitive_package_info import TransitivePackageInfo
     from poetry.poetry import Poetry
 
@@ -268,11 +270,13 @@ def _best_wheel(
     return min(ranked)[1] if ranked else None
 
 
+@lru_cache(maxsize=65536)
 def _wheel_tags(filename: str) -> frozenset[Tag]:
     """Tags of a wheel file name: its last three dash-separated fields.
 
     Taking the fields from the end keeps odd names (local versions, build numbers,
     unnormalised project names) readable, as Poetry's own wheel-name pattern does.
+    Cached: every target looks at the same files.
     """
     parts = filename[: -len(".whl")].split("-")
     if len(parts) < 5:
@@ -309,7 +313,7 @@ def check_locked(
     supported_tags: SupportedTags,
     groups: Collection[str],
     extras: Collection[str] = (),
-    root_requirements: Iterable[Dependency] = (),
+    requirements: Iterable[Dependency] = (),
     policy: BinaryPolicy | None = None,
 ) -> PlanCheck:
     """Select what an install takes and find a file for each; every problem, not the first.
@@ -352,7 +356,7 @@ def check_locked(
     env["extra"] = {canonicalize_name(e) for e in extras}
     active_extras = env["extra"]
     reported: set[str] = set()
-    for dep in root_requirements:
+    for dep in requirements:
         if dep.is_optional() and not set(dep.in_extras) & active_extras:
             continue
         if dep.name in by_name or dep.name in reported or not dep.marker.validate(env):
@@ -360,15 +364,15 @@ def check_locked(
         reported.add(dep.name)
         in_lock = any(p.name == dep.name for p in locked)
         why = (
-            "locked, but no lock entry's markers hold for this target"
+            "none of its lock entries applies to this target"
             if in_lock
-            else "not in poetry.lock"
+            else "poetry.lock does not contain it"
         )
         where = "" if dep.marker.is_any() else f" (where {dep.marker})"
         problems.append(
             Problem(
                 "missing",
-                f"required by the project{where} but {why}; run `poetry lock`",
+                f"required by the project{where}, but {why}; run `poetry lock`",
                 dep.pretty_name,
                 str(dep.pretty_constraint),
                 needed=dep.to_pep_508(),
@@ -527,7 +531,7 @@ def check_target(
         supported_tags=supported,
         groups=plan.groups,
         extras=plan.extras,
-        root_requirements=requirements,
+        requirements=requirements,
         policy=policy,
     )
     return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)))
@@ -554,8 +558,8 @@ def read_lock(poetry: Poetry) -> LockState:
         )
     problems: list[Problem] = []
     try:
-        fresh = locker.is_fresh()
         data = locker.lock_data
+        fresh = _is_fresh(locker, data)
     except (RuntimeError, OSError, ValueError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         return LockState((Problem("unreadable-lock", f"poetry.lock cannot be read: {first}"),))
@@ -579,6 +583,19 @@ def read_lock(poetry: Poetry) -> LockState:
         return LockState(tuple(problems))
     extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
     return LockState(tuple(problems), locker.locked_packages(), extras)
+
+
+def _is_fresh(locker: Locker, data: Mapping[str, Any]) -> bool:
+    """Poetry's freshness verdict, without parsing the lock a second time when it is fresh.
+
+    `Locker.is_fresh()` re-reads the whole lock for one hash (a tenth of a second on a big
+    lock); when the hash Poetry computed for this pyproject matches, that is its answer too.
+    Any other case (old lock formats included) goes to `is_fresh()` itself.
+    """
+    expected = getattr(locker, "_content_hash", None)
+    if expected is not None and data.get("metadata", {}).get("content-hash") == expected:
+        return True
+    return locker.is_fresh()
 
 
 def root_requirements(poetry: Poetry, groups: Iterable[str]) -> list[Dependency]:
@@ -648,7 +665,7 @@ def check_install_plan(
         supported_tags=tags,
         groups=groups,
         extras=extras,
-        root_requirements=root_requirements(poetry, groups),
+        requirements=root_requirements(poetry, groups),
         policy=binary_policy(poetry),
     )
     return problems + list(plan.problems)
