@@ -18,14 +18,17 @@ from tests.support.index import IndexServer
 from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import write_project
+from tests.support.templates import findlinks_project
 from tests.support.templates import jax_project
+from tests.support.templates import tagged_project
+from tests.support.templates import torch_project
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterator
     from pathlib import Path
 
-ALL_LAYOUTS = ("jax_like",)
+ALL_LAYOUTS = ("jax_like", "torch_like", "jax_findlinks", "tagged")
 
 
 def build_layouts(root: Path, names: tuple[str, ...] = ALL_LAYOUTS) -> Path:
@@ -123,3 +126,21 @@ def locked_project(
 def jax_locked(locked_project: Callable[..., Path], index_server: IndexServer) -> Path:
     """The jax_like demo project (`templates.jax_project`), locked; a private copy."""
     return locked_project(jax_project(index_server), "jax-demo")
+
+
+@pytest.fixture
+def torch_locked(locked_project: Callable[..., Path], index_server: IndexServer) -> Path:
+    """The torch_like exclusive-extras project (`templates.torch_project`), locked."""
+    return locked_project(torch_project(index_server), "torch-demo")
+
+
+@pytest.fixture
+def findlinks_locked(locked_project: Callable[..., Path], index_server: IndexServer) -> Path:
+    """The old find-links JAX project (`templates.findlinks_project`), locked."""
+    return locked_project(findlinks_project(index_server), "old-jax")
+
+
+@pytest.fixture
+def tagged_locked(locked_project: Callable[..., Path], index_server: IndexServer) -> Path:
+    """Every package of the tagged layout (`templates.tagged_project`), locked."""
+    return locked_project(tagged_project(index_server), "tagged-demo")

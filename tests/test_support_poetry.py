@@ -11,6 +11,9 @@ import tomlkit
 
 from tests.support.layouts import JAX_LATEST
 from tests.support.layouts import NVIDIA_CU13
+from tests.support.layouts import OLD_JAX_VERSIONS
+from tests.support.layouts import TAGGED
+from tests.support.layouts import TORCH_VERSIONS
 from tests.support.layouts import add_release
 from tests.support.project import installed
 from tests.support.project import run_poetry
@@ -120,3 +123,65 @@ def test_no_request_leaves_the_local_index(
     urls = set(re.findall(r"https?://[^\s/\"']+", result.stdout + result.stderr))
     assert urls == {server.url}
     assert all(path.startswith("/pypi/") for path in server.requests)
+
+
+@pytest.mark.parametrize(
+    ("extra", "build"), [("cpu", "+cpu"), ("cu130", "+cu130")], ids=["cpu", "cu130"]
+)
+def test_torch_exclusive_extras_pick_the_build_of_their_source(
+    torch_locked: Path,
+    hermetic_env: dict[str, str],
+    index_server: IndexServer,
+    extra: str,
+    build: str,
+) -> None:
+    torches = [p for p in read_lock(torch_locked)["package"] if p["name"] == "torch"]
+    assert {p["source"]["url"] for p in torches} == {
+        index_server.simple_url("torch-cpu").rstrip("/"),
+        index_server.simple_url("torch-cu130").rstrip("/"),
+    }
+
+    run_poetry(["install", "-E", extra], torch_locked, hermetic_env)
+
+    got = installed(torch_locked)
+    assert got["torch"] == f"{TORCH_VERSIONS[1]}{build}"
+    assert ("nvidia-cuda-runtime" in got) is (extra == "cu130")
+
+
+def test_torch_both_extras_install_no_torch(
+    torch_locked: Path, hermetic_env: dict[str, str]
+) -> None:
+    run_poetry(["install", "-E", "cpu cu130"], torch_locked, hermetic_env)
+
+    assert "torch" not in installed(torch_locked)
+
+
+def test_findlinks_lock_has_both_jaxlib_builds_and_linux_gets_cuda(
+    findlinks_locked: Path, hermetic_env: dict[str, str], index_server: IndexServer
+) -> None:
+    jaxlibs = {
+        p["version"]: p["source"]["url"]
+        for p in read_lock(findlinks_locked)["package"]
+        if p["name"] == "jaxlib"
+    }
+    version = OLD_JAX_VERSIONS[-1]
+    assert jaxlibs == {
+        version: index_server.simple_url().rstrip("/"),
+        f"{version}+cuda12": index_server.links_url("jax-releases"),
+    }
+
+    run_poetry(["install"], findlinks_locked, hermetic_env)
+
+    assert installed(findlinks_locked)["jaxlib"] == f"{version}+cuda12"
+
+
+def test_tagged_lock_keeps_every_file_and_reads_sdist_metadata(tagged_locked: Path) -> None:
+    packages = {p["name"]: p for p in read_lock(tagged_locked)["package"]}
+
+    assert set(packages) == set(TAGGED)
+    for name, (_, files) in TAGGED.items():
+        assert len(packages[name]["files"]) == len(files), name
+    assert packages["sdist-only"]["dependencies"] == {"pure-lib": ">=1.0"}
+    assert packages["cuda-plugin"]["markers"] == 'sys_platform == "linux" and extra == "cuda"'
+    native = [f["file"] for f in packages["native-lib"]["files"]]
+    assert "native_lib-1.0-cp311-cp311-macosx_11_0_arm64.whl" in native

@@ -320,3 +320,140 @@ def jax_like(root: Path) -> None:
                     requires_dist=(f"jax-cuda{major}-pjrt=={version}",),
                     extras={"with-cuda": _with_cuda(libraries)},
                 )
+
+
+def torch_like(root: Path) -> None:
+    """PyTorch's layout: `torch==X+cpu` on "torch-cpu", `torch==X+cu130` on "torch-cu130".
+
+    The CUDA build has Linux x86_64 wheels only and pins `nvidia-*` wheels and `triton`, which,
+    like torch's other dependencies, come from "pypi". "pypi" also has a plain `torch==X`, so a
+    lock that takes torch from the wrong index shows.
+    """
+    for name, versions in TORCH_PURE.items():
+        for version in versions:
+            publish(root, PYPI, name, version, requires_python=">=3.9")
+    publish(root, PYPI, "sympy", "1.14.0", requires_dist=("mpmath>=1.1.0,<1.4",))
+    _nvidia(root, NVIDIA_CU13)
+    for tags in ((LINUX_X86,), (LINUX_ARM,)):
+        publish(root, PYPI, "triton", "3.5.0", tags=tags)
+    for version in TORCH_VERSIONS:
+        for tags in ((TORCH_LINUX_X86,), (TORCH_LINUX_ARM,), (MAC_ARM,), (WIN_AMD64,)):
+            publish(root, PYPI, "torch", version, tags=tags, requires_dist=TORCH_DEPS)
+            publish(
+                root,
+                TORCH_CPU_INDEX,
+                "torch",
+                f"{version}+cpu",
+                tags=tags,
+                requires_dist=TORCH_DEPS,
+            )
+        publish(
+            root,
+            TORCH_CU130_INDEX,
+            "torch",
+            f"{version}+cu130",
+            tags=(TORCH_LINUX_X86,),
+            requires_dist=TORCH_DEPS + TORCH_CU130_DEPS,
+        )
+
+
+def jax_findlinks(root: Path) -> None:
+    """The old JAX way: `jaxlib==X+cuda12` Linux wheels on one find-links page.
+
+    "jax-releases" holds the CUDA builds (served as `/jax-releases/links.html`); "pypi" holds
+    `jax==X` and the plain `jaxlib==X` (macOS arm64 and Linux CPU wheels).
+    """
+    pure_packages(root)
+    for version in OLD_JAX_VERSIONS:
+        publish(
+            root,
+            PYPI,
+            "jax",
+            version,
+            requires_dist=(
+                f"jaxlib>=0.4.27,<={version}",
+                "ml-dtypes>=0.2.0",
+                "numpy>=1.26",
+                "opt-einsum",
+                "scipy>=1.10",
+            ),
+        )
+        deps = ("ml-dtypes>=0.2.0", "numpy>=1.26", "scipy>=1.10")
+        for tags in ((LINUX_X86,), (MAC_ARM,)):
+            publish(root, PYPI, "jaxlib", version, tags=tags, requires_dist=deps)
+        publish(
+            root,
+            JAX_RELEASES_INDEX,
+            "jaxlib",
+            f"{version}+{OLD_JAX_CUDA}",
+            tags=("py3-none-manylinux2014_x86_64",),
+            requires_dist=deps,
+        )
+
+
+# tagged: name -> (version, files); a file is a tag string, or "sdist".
+TAGGED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "native-lib": (
+        "1.0",
+        tuple(
+            f"cp{minor}-cp{minor}-{platform}"
+            for minor in (311, 312)
+            for platform in (
+                "manylinux_2_28_x86_64",
+                "manylinux_2_28_aarch64",
+                "macosx_11_0_arm64",
+                "win_amd64",
+            )
+        ),
+    ),
+    "pure-lib": ("1.0", ("py3-none-any",)),
+    "abi3-lib": (
+        "1.0",
+        ("cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64", "cp39-abi3-macosx_11_0_arm64"),
+    ),
+    "sdist-only": ("1.0", ("sdist",)),
+    "no-mac-arm": (
+        "1.0",
+        ("py3-none-manylinux_2_17_x86_64", "py3-none-macosx_10_9_x86_64", "py3-none-win_amd64"),
+    ),
+    "cuda-plugin": ("1.0", ("py3-none-manylinux_2_28_x86_64",)),
+    "new-glibc": ("1.0", ("py3-none-manylinux_2_34_x86_64", "py3-none-macosx_11_0_arm64")),
+    "new-macos": ("1.0", ("py3-none-macosx_15_0_arm64", "py3-none-manylinux_2_17_x86_64")),
+    "musl-only": ("1.0", ("py3-none-musllinux_1_2_x86_64",)),
+}
+TAGGED_REQUIRES_PYTHON = {"native-lib": ">=3.11,<3.13"}
+TAGGED_DEPS = {"sdist-only": ("pure-lib>=1.0",)}
+
+
+def tagged(root: Path) -> None:
+    """Packages whose files differ only in tags, for checking a lock against target platforms.
+
+    On "pypi": cp311/cp312-only native wheels for four platforms (`native-lib`), pure
+    (`pure-lib`), abi3 (`abi3-lib`), sdist only (`sdist-only`, depends on `pure-lib`), no macOS
+    arm64 wheel (`no-mac-arm`), a Linux-only CUDA plugin (`cuda-plugin`), wheels needing glibc
+    2.34 (`new-glibc`) or macOS 15 (`new-macos`), and musllinux only (`musl-only`).
+    """
+    for name, (version, files) in TAGGED.items():
+        requires_python = TAGGED_REQUIRES_PYTHON.get(name, REQUIRES_PYTHON)
+        deps = TAGGED_DEPS.get(name, ())
+        directory = root / PYPI / normalize_name(name)
+        for file in files:
+            if file == "sdist":
+                if not (directory / sdist_filename(name, version)).exists():
+                    build_sdist(
+                        directory,
+                        name,
+                        version,
+                        requires_dist=deps,
+                        requires_python=requires_python,
+                    )
+            else:
+                publish(
+                    root,
+                    PYPI,
+                    name,
+                    version,
+                    tags=(file,),
+                    requires_dist=deps,
+                    requires_python=requires_python,
+                )

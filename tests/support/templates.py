@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from tests.support.layouts import JAX_RELEASES_INDEX
 from tests.support.layouts import OLD_JAX_CUDA
 from tests.support.layouts import OLD_JAX_VERSIONS
+from tests.support.layouts import TAGGED
 from tests.support.layouts import TORCH_CPU_INDEX
 from tests.support.layouts import TORCH_CU130_INDEX
 from tests.support.layouts import TORCH_VERSIONS
@@ -87,3 +88,20 @@ jaxlib = [
 source = "jax-releases" }},
 ]
 {sources_toml(server, find_links={"jax-releases": JAX_RELEASES_INDEX})}"""
+
+
+def tagged_project(server: IndexServer | str, *, name: str = "tagged-demo") -> str:
+    """Every package of the `tagged` layout; `cuda-plugin` behind a Linux-only `cuda` extra."""
+    names = ", ".join(f'"{n}"' for n in TAGGED if n != "cuda-plugin")
+    return f"""[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = ">=3.11,<3.13"
+dependencies = [{names}]
+
+[project.optional-dependencies]
+cuda = ["cuda-plugin ; sys_platform == 'linux'"]
+
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}"""
