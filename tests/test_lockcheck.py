@@ -351,10 +351,10 @@ def test_missing_root_requirement(tmp_path: Path) -> None:
     ]
     mac = check(locked, MAC, extras=("cuda13",), requirements=requirements)
     assert [(p.package, p.have) for p in mac.problems] == [
-        ("jaxlib", "locked"),
+        ("jaxlib", "excluded"),
         ("jax-cuda13-plugin", "absent"),
     ]
-    assert "none of its lock entries applies to this target" in mac.problems[0].message
+    assert "the markers of its lock entries exclude this target" in mac.problems[0].message
 
 
 @pytest.mark.parametrize("groups", [("main",), ("main", "test")])

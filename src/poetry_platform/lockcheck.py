@@ -355,6 +355,7 @@ def check_locked(
     env = dict(marker_env)
     env["extra"] = {canonicalize_name(e) for e in extras}
     active_extras = env["extra"]
+    wanted_groups = {canonicalize_name(g) for g in groups}
     reported: set[str] = set()
     for dep in requirements:
         if dep.is_optional() and not set(dep.in_extras) & active_extras:
@@ -362,12 +363,7 @@ def check_locked(
         if dep.name in by_name or dep.name in reported or not dep.marker.validate(env):
             continue
         reported.add(dep.name)
-        in_lock = any(p.name == dep.name for p in locked)
-        why = (
-            "none of its lock entries applies to this target"
-            if in_lock
-            else "poetry.lock does not contain it"
-        )
+        why, have = _why_missing(dep.name, locked, wanted_groups)
         where = "" if dep.marker.is_any() else f" (where {dep.marker})"
         problems.append(
             Problem(
@@ -376,10 +372,23 @@ def check_locked(
                 dep.pretty_name,
                 str(dep.pretty_constraint),
                 needed=dep.to_pep_508(),
-                have="locked" if in_lock else "absent",
+                have=have,
             )
         )
     return PlanCheck(tuple(out), tuple(problems))
+
+
+def _why_missing(
+    name: str, locked: Mapping[Package, TransitivePackageInfo], groups: Collection[str]
+) -> tuple[str, str]:
+    """Why a required package was not selected, and a one-word `have` for the JSON."""
+    infos = [info for package, info in locked.items() if package.name == name]
+    if not infos:
+        return "poetry.lock does not contain it", "absent"
+    if not any(info.groups & set(groups) for info in infos):
+        others = sorted({g for info in infos for g in info.groups})
+        return f"poetry.lock has it only for other groups ({', '.join(others)})", "other-groups"
+    return "the markers of its lock entries exclude this target", "excluded"
 
 
 def _describe_version(package: Package) -> str:
