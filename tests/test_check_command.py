@@ -8,9 +8,11 @@ fresh.
 from __future__ import annotations
 
 import json
+import platform
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -28,7 +30,6 @@ from tests.support.project import write_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 pytestmark = pytest.mark.slow
 
@@ -434,3 +435,55 @@ def test_no_network_namespace(locked: dict[str, Path], tmp_path: Path, env: dict
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count(": OK, ") == 5
+
+
+# --- the API platform-install calls before touching the venv --------------------------------
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="expects a glibc host"
+)
+def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> None:
+    from poetry.factory import Factory
+    from poetry.utils.env import SystemEnv
+
+    from poetry_platform.lockcheck import blocking
+    from poetry_platform.lockcheck import check_install_plan
+    from poetry_platform.lockcheck import unfit_lock_message
+
+    project = copy_project(locked["demo"], tmp_path / "demo")
+    poetry = Factory().create_poetry(project)
+    host = SystemEnv(Path(sys.prefix))
+
+    def plan(extras: list[str], groups: list[str]) -> list[str]:
+        problems = check_install_plan(
+            poetry,
+            marker_env=host.marker_env,
+            supported_tags=host.supported_tags,
+            extras=extras,
+            groups=groups,
+        )
+        return [p.kind for p in problems]
+
+    assert plan([], ["main"]) == []
+    assert plan(["cuda"], ["main"]) == []
+    assert plan(["nope"], ["main"]) == ["extra-not-locked"]
+    assert plan([], ["main", "src"]) == ["builds-from-source"]
+
+    problems = check_install_plan(
+        poetry,
+        marker_env=host.marker_env,
+        supported_tags=host.supported_tags,
+        extras=[],
+        groups=["main", "src", "alpine"],
+    )
+    assert [p.package for p in blocking(problems)] == ["musl-only"]
+    assert [p.package for p in blocking(problems, strict=True)] == ["musl-only", "sdist-only"]
+    message = unfit_lock_message(problems)
+    assert message is not None
+    lines = message.splitlines()
+    assert lines[0] == "poetry.lock cannot be installed on this machine:"
+    assert lines[1].startswith("  - musl-only 1.0: no wheel for ")
+    assert lines[1].endswith("; files have musllinux_1_2_x86_64")
+    assert len(lines) == 3
+    assert unfit_lock_message([p for p in problems if p.severity == "warning"]) is None

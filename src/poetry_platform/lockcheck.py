@@ -692,6 +692,20 @@ def blocking(problems: Iterable[Problem], *, strict: bool = False) -> list[Probl
     return [p for p in problems if p.severity == "error" or strict]
 
 
+def unfit_lock_message(problems: Iterable[Problem], *, strict: bool = False) -> str | None:
+    """The error `platform-install` shows for a lock that cannot install here, else `None`."""
+    stopping = blocking(problems, strict=strict)
+    if not stopping:
+        return None
+    lines = ["poetry.lock cannot be installed on this machine:"]
+    lines += [f"  - {p.message}" for p in stopping]
+    lines.append(
+        "Nothing was installed. Fix the lock (`poetry lock`), or see every target with "
+        "`poetry platform-check`."
+    )
+    return "\n".join(lines)
+
+
 def format_problems(problems: Iterable[Problem], *, indent: str = "  ") -> list[str]:
     """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings."""
     lines = []
