@@ -7,17 +7,14 @@ session, hence its own index and locks.)
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support import layouts
 from tests.support.index import IndexServer
+from tests.support.project import LockCache
 from tests.support.project import poetry_env
-from tests.support.project import run_poetry
-from tests.support.project import write_project
 from tests.support.templates import findlinks_project
 from tests.support.templates import jax_project
 from tests.support.templates import tagged_project
@@ -28,19 +25,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-ALL_LAYOUTS = ("jax_like", "torch_like", "jax_findlinks", "tagged")
-
-
-def build_layouts(root: Path, names: tuple[str, ...] = ALL_LAYOUTS) -> Path:
-    for name in names:
-        getattr(layouts, name)(root)
-    return root
-
 
 @pytest.fixture(scope="session")
 def index_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every layout in one root, built once; treat it as read-only (use `make_index` to edit)."""
-    return build_layouts(tmp_path_factory.mktemp("index"))
+    return layouts.build(tmp_path_factory.mktemp("index"))
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +57,8 @@ def make_index(tmp_path: Path) -> Iterator[Callable[..., IndexServer]]:
     ) -> IndexServer:
         root = tmp_path / f"index-{len(servers)}"
         root.mkdir(parents=True)
-        build_layouts(root, names)
+        for name in names:
+            layouts.build(root, name)
         server = IndexServer(
             root, latency=latency, auth=auth, serve_json=serve_json, serve_metadata=serve_metadata
         ).start()
@@ -87,37 +77,19 @@ def hermetic_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def _lock_cache() -> dict[str, Path]:
-    return {}
-
-
-@pytest.fixture(scope="session")
-def _session_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Poetry state shared by the session's locks (all against `index_server`)."""
-    return poetry_env(tmp_path_factory.mktemp("poetry-state"))
+def lock_cache(tmp_path_factory: pytest.TempPathFactory) -> LockCache:
+    """Session-wide `LockCache`; its Poetry state is shared by all session locks."""
+    state = tmp_path_factory.mktemp("lock-cache")
+    return LockCache(state / "projects", poetry_env(state / "poetry-state"))
 
 
 @pytest.fixture
-def locked_project(
-    tmp_path: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    _lock_cache: dict[str, Path],
-    _session_env: dict[str, str],
-) -> Callable[..., Path]:
-    """`locked_project(pyproject_text, name="project") -> Path`: a private copy of a project
-    locked once per session (pyproject.toml, poetry.lock and any package directory)."""
+def locked_project(tmp_path: Path, lock_cache: LockCache) -> Callable[..., Path]:
+    """`locked_project(pyproject_text, name="project") -> Path`: a private copy, in this
+    test's tmp_path, of a project locked once per session."""
 
     def factory(pyproject_text: str, name: str = "project") -> Path:
-        key = hashlib.sha256(pyproject_text.encode()).hexdigest()[:16]
-        source = _lock_cache.get(key)
-        if source is None:
-            source = tmp_path_factory.mktemp(f"locked-{key}")
-            write_project(source, pyproject_text)
-            run_poetry(["lock"], source, _session_env)
-            _lock_cache[key] = source
-        destination = tmp_path / name
-        shutil.copytree(source, destination, ignore=shutil.ignore_patterns(".venv"))
-        return destination
+        return lock_cache.copy(pyproject_text, tmp_path / name)
 
     return factory
 

@@ -16,6 +16,7 @@ from tests.support.layouts import TAGGED
 from tests.support.layouts import TORCH_VERSIONS
 from tests.support.layouts import add_release
 from tests.support.project import installed
+from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import sources_toml
 from tests.support.project import write_project
@@ -185,3 +186,30 @@ def test_tagged_lock_keeps_every_file_and_reads_sdist_metadata(tagged_locked: Pa
     assert packages["cuda-plugin"]["markers"] == 'sys_platform == "linux" and extra == "cuda"'
     native = [f["file"] for f in packages["native-lib"]["files"]]
     assert "native_lib-1.0-cp311-cp311-macosx_11_0_arm64.whl" in native
+
+
+def test_poetry_locks_and_installs_through_basic_auth(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    server = make_index(auth=("reader", "s3cret-token"))
+    add_release(server.root.root, "pypi", "private-pkg", "1.0")
+    project = tmp_path / "project"
+    write_project(
+        project,
+        '[project]\nname = "p"\nversion = "0"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["private-pkg"]\n[tool.poetry]\npackage-mode = false\n'
+        + sources_toml(server),
+    )
+    env = poetry_env(
+        tmp_path / "state",
+        extra={
+            "POETRY_HTTP_BASIC_LOCAL_USERNAME": "reader",
+            "POETRY_HTTP_BASIC_LOCAL_PASSWORD": "s3cret-token",
+        },
+    )
+
+    run_poetry(["lock"], project, env)
+    run_poetry(["install"], project, env)
+
+    assert installed(project) == {"private-pkg": "1.0"}
+    assert "s3cret-token" not in (project / "poetry.lock").read_text()

@@ -507,12 +507,11 @@ def serve(root: Path, *, layouts: tuple[str, ...] = ("jax_like",), port: int = 0
 
     Prints the server URL as the first line of stdout, so that a demo script can read it.
     """
-    from tests.support import layouts as layout_module
+    from tests.support.layouts import build
 
     root.mkdir(parents=True, exist_ok=True)
     if not any(root.iterdir()):
-        for name in layouts:
-            getattr(layout_module, name)(root)
+        build(root, *layouts)
     with IndexServer(root, port=port) as server:
         print(server.url, flush=True)
         with contextlib.suppress(KeyboardInterrupt):

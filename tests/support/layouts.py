@@ -457,3 +457,16 @@ def tagged(root: Path) -> None:
                     requires_dist=deps,
                     requires_python=requires_python,
                 )
+
+
+LAYOUTS = ("jax_like", "torch_like", "jax_findlinks", "tagged")
+
+
+def build(root: Path, *names: str) -> Path:
+    """Build the named layouts (default: all of `LAYOUTS`) into `root` and return it."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in names or LAYOUTS:
+        if name not in LAYOUTS:
+            raise ValueError(f"unknown layout {name!r}; known: {', '.join(LAYOUTS)}")
+        globals()[name](root)
+    return root

@@ -7,6 +7,7 @@ so that any request leaving 127.0.0.1 fails loudly instead of reaching a registr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -262,6 +263,40 @@ def copy_project(source: Path, destination: Path) -> Path:
         ignore=shutil.ignore_patterns(".venv", "__pycache__"),
     )
     return destination
+
+
+class LockCache:
+    """Locks each distinct pyproject text once and hands out copies of the locked project.
+
+    Locking is the slow part of a real Poetry run; tests (through the `locked_project`
+    fixture), benchmarks and scripts share locks this way. All locks run with `env`.
+    """
+
+    def __init__(self, directory: Path, env: Mapping[str, str]) -> None:
+        self.directory = directory
+        self.env = dict(env)
+        self._locked: dict[str, Path] = {}
+
+    def locked(self, pyproject_text: str) -> Path:
+        """The cached locked project itself: read it, never change it (see `copy`)."""
+        key = hashlib.sha256(pyproject_text.encode()).hexdigest()[:16]
+        project = self._locked.get(key)
+        if project is None:
+            project = self.directory / key
+            shutil.rmtree(project, ignore_errors=True)
+            write_project(project, pyproject_text)
+            run_poetry(["lock"], project, self.env)
+            self._locked[key] = project
+        return project
+
+    def copy(self, pyproject_text: str, destination: Path) -> Path:
+        """A private copy of the locked project at `destination` (which must not exist)."""
+        shutil.copytree(
+            self.locked(pyproject_text),
+            destination,
+            ignore=shutil.ignore_patterns(".venv", "__pycache__"),
+        )
+        return destination
 
 
 def lock_text_packages(lock_text: str) -> list[tuple[str, str]]:
