@@ -1,0 +1,267 @@
+"""Benchmark `poetry platform-install --installer uv` against `poetry install`, side by side.
+
+    .venv/bin/python bench/install_uv_vs_poetry.py [--rounds 3] [--modes warm,cold] [--keep]
+
+The environment is the issue's: ~90 real wheels (JAX, SciPy, pandas, dask[complete], pytest,
+IPython, ...) that `pip download` fetches once into bench/.cache/wheels (git-ignored, reused
+by later runs), served by the test suite's local index on 127.0.0.1 and locked once by Poetry.
+Each timed run installs the whole lock into a fresh, empty virtualenv (created before the
+clock starts), with
+  - warm caches: Poetry's artifact cache and uv's cache filled by an earlier run;
+  - cold caches: both emptied just before the run (every file is downloaded again).
+Installers alternate within a round, so drift in the machine's speed hits both alike.
+Prints the median of each and the ratio uv/poetry (goals: <= 0.15 warm, <= 0.5 cold), the
+raw `uv pip install --no-deps` of the same files as a floor, and whether both installers left
+identical environments (names, versions and installed files' hashes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.index import IndexServer  # noqa: E402
+from tests.support.project import POETRY  # noqa: E402
+from tests.support.project import poetry_env  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+GOALS = {"warm": 0.15, "cold": 0.5}
+# The issue's environment: the research team's main dependencies plus test and dev tools.
+REQUIREMENTS = (
+    "jax",
+    "jaxlib",
+    "numpyro",
+    "scipy",
+    "pandas",
+    "dask[complete]",
+    "boto3",
+    "pynvml",
+    "networkx",
+    "scikit-learn",
+    "matplotlib",
+    "requests",
+    "pydantic",
+    "pytest",
+    "pytest-xdist",
+    "hypothesis",
+    "ipython",
+    "ruff",
+    "mypy",
+)
+# Files uv and Poetry write about the installation itself rather than the package's content.
+BOOKKEEPING = frozenset({"INSTALLER", "REQUESTED", "RECORD", "uv_cache.json"})
+PY_TAG = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def normalize(name: str) -> str:
+    return "-".join(name.replace("_", "-").replace(".", "-").lower().split("-"))
+
+
+# setup -----------------------------------------------------------------------------------------
+def fetch_wheels(directory: Path) -> list[Path]:
+    """`pip download` the environment once; a stamp records what the directory holds."""
+    stamp = directory / ".stamp"
+    want = json.dumps({"requirements": REQUIREMENTS, "python": PY_TAG, "platform": sys.platform})
+    if not (stamp.exists() and stamp.read_text() == want):
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        print(f"fetching wheels into {directory} (once) ...", flush=True)
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check"),
+                *("--only-binary", ":all:", "-d", str(directory), *REQUIREMENTS),
+            ],
+            check=True,
+        )
+        stamp.write_text(want)
+    return sorted(directory.glob("*.whl"))
+
+
+def build_index(wheels: list[Path], root: Path) -> None:
+    """`<root>/pypi/<project>/<file>`, hard links to the downloaded wheels."""
+    index = root / "pypi"
+    shutil.rmtree(root, ignore_errors=True)
+    for wheel in wheels:
+        project = index / normalize(wheel.name.split("-")[0])
+        project.mkdir(parents=True, exist_ok=True)
+        os.link(wheel, project / wheel.name)
+
+
+def write_project(directory: Path, wheels: list[Path], url: str) -> None:
+    """A package depending on every top-level requirement, Linux and this Python only.
+
+    The markers keep Poetry from resolving the Windows and macOS branches of the tree,
+    whose wheels `pip download` did not fetch.
+    """
+    marker = "sys_platform == 'linux'"
+    pins = {normalize(w.name.split("-")[0]): w.name.split("-")[1] for w in wheels}
+    deps = []
+    for requirement in REQUIREMENTS:
+        name, _, extras = requirement.partition("[")
+        version = pins[normalize(name)]
+        extra = f"[{extras}" if extras else ""
+        deps.append(f'    "{name}{extra}=={version} ; {marker}",')
+    text = f"""[project]
+name = "benchapp"
+version = "0.1.0"
+requires-python = ">={PY_TAG},<{sys.version_info[0]}.{sys.version_info[1] + 1}"
+dependencies = [
+{chr(10).join(deps)}
+]
+
+[tool.poetry]
+packages = [{{ include = "benchapp" }}]
+
+[[tool.poetry.source]]
+name = "local"
+url = "{url}/pypi/simple/"
+priority = "primary"
+"""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "benchapp").mkdir(exist_ok=True)
+    (directory / "benchapp" / "__init__.py").write_text("")
+    pyproject = directory / "pyproject.toml"
+    if not pyproject.exists() or pyproject.read_text() != text:
+        pyproject.write_text(text)
+        (directory / "poetry.lock").unlink(missing_ok=True)
+
+
+# measuring -------------------------------------------------------------------------------------
+def fresh_venv(project: Path) -> None:
+    shutil.rmtree(project / ".venv", ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", str(project / ".venv")], check=True)
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"`{' '.join(args)}` failed:\n{result.stdout}\n{result.stderr}")
+    return elapsed
+
+
+def snapshot(project: Path) -> dict[str, set[tuple[str, str]]]:
+    """dist-info name -> (path, hash) rows of its RECORD, bookkeeping files left out."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for record in (project / ".venv").glob("lib/python*/site-packages/*.dist-info/RECORD"):
+        dist = record.parent.name
+        if dist.startswith(("pip-", "benchapp-")):
+            continue
+        with record.open(newline="", encoding="utf-8") as f:
+            rows = {
+                (row[0], row[1])
+                for row in csv.reader(f)
+                if row
+                and row[0].rsplit("/", 1)[-1] not in BOOKKEEPING
+                and "__pycache__" not in row[0]
+            }
+        found[dist] = rows
+    return found
+
+
+def clear_caches(env: dict[str, str]) -> None:
+    for key in ("POETRY_CACHE_DIR", "UV_CACHE_DIR"):
+        shutil.rmtree(env[key], ignore_errors=True)
+
+
+def floor_args(project: Path, installed: dict[str, set[tuple[str, str]]], url: str) -> list[str]:
+    """Raw uv: the same pinned files, --no-deps, straight from the index (the issue's figure)."""
+    pins = sorted("==".join(dist.removesuffix(".dist-info").split("-", 1)) for dist in installed)
+    requirements = project / "floor-requirements.txt"
+    requirements.write_text("\n".join(pins) + "\n")
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+    python = project / ".venv" / "bin" / "python"
+    index = f"{url}/pypi/simple/"
+    args = [uv, "pip", "install", "--python", str(python), "--no-deps"]
+    return [*args, "--index-url", index, "-r", str(requirements)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--modes", default="warm,cold")
+    parser.add_argument("--port", type=int, default=38419, help="fixed: the lock names the URL")
+    parser.add_argument("--no-floor", action="store_true", help="skip the raw uv figure")
+    args = parser.parse_args(argv)
+    modes = [m for m in args.modes.split(",") if m]
+
+    wheels = fetch_wheels(CACHE / "wheels")
+    build_index(wheels, CACHE / "index")
+    project = CACHE / "project"
+    state = CACHE / "state"
+    env = poetry_env(state)
+    env["POETRY_INSTALLER_RE_RESOLVE"] = "false"
+    commands = {
+        "poetry": [str(POETRY), "install"],
+        "uv": [str(POETRY), "platform-install", "--installer", "uv"],
+    }
+    with IndexServer(CACHE / "index", port=args.port) as server:
+        write_project(project, wheels, server.url)
+        if not (project / "poetry.lock").exists():
+            print("locking the bench project (once) ...", flush=True)
+            lock_env = {**env, "POETRY_CACHE_DIR": str(state / "lock-cache")}
+            subprocess.run([str(POETRY), "lock"], cwd=project, env=lock_env, check=True)
+        packages = (project / "poetry.lock").read_text().count("[[package]]")
+        print(f"{packages} locked packages, {len(wheels)} wheels, Python {PY_TAG}\n", flush=True)
+
+        times: dict[tuple[str, str], list[float]] = {}
+        snapshots: dict[str, dict[str, set[tuple[str, str]]]] = {}
+        for mode in modes:
+            if mode == "warm":  # fill both caches once, untimed
+                for command in commands.values():
+                    fresh_venv(project)
+                    timed(command, project, env)
+            for round_ in range(args.rounds):
+                order = list(commands) if round_ % 2 == 0 else list(reversed(commands))
+                for installer in order:
+                    fresh_venv(project)
+                    if mode == "cold":
+                        clear_caches(env)
+                    elapsed = timed(commands[installer], project, env)
+                    times.setdefault((mode, installer), []).append(elapsed)
+                    snapshots[installer] = snapshot(project)
+                    print(
+                        f"  {mode:4} round {round_ + 1} {installer:6} {elapsed:7.2f} s", flush=True
+                    )
+            if mode == "warm" and not args.no_floor:
+                for _ in range(args.rounds):
+                    fresh_venv(project)
+                    floor = timed(floor_args(project, snapshots["uv"], server.url), project, env)
+                    times.setdefault((mode, "floor"), []).append(floor)
+
+    print("\nmedians (s), fresh venv, local index on 127.0.0.1:")
+    print(f"  {'caches':6} {'poetry install':>15} {'uv installer':>13} {'ratio':>6} {'goal':>6}")
+    for mode in modes:
+        poetry = statistics.median(times[(mode, "poetry")])
+        uv = statistics.median(times[(mode, "uv")])
+        verdict = "ok" if uv / poetry <= GOALS[mode] else "MISSED"
+        print(f"  {mode:6} {poetry:15.2f} {uv:13.2f} {uv / poetry:6.3f} {GOALS[mode]:>6} {verdict}")
+    if ("warm", "floor") in times:
+        floor = statistics.median(times[("warm", "floor")])
+        print(f"  raw `uv pip install --no-deps` of the same files, warm: {floor:.2f} s")
+    same = snapshots.get("poetry") == snapshots.get("uv")
+    print(f"\nidentical environments (names, versions, file hashes): {'yes' if same else 'NO'}")
+    if not same:
+        for dist in sorted(set(snapshots["poetry"]) ^ set(snapshots["uv"])):
+            print(f"  only one side: {dist}")
+        for dist in sorted(set(snapshots["poetry"]) & set(snapshots["uv"])):
+            diff = snapshots["poetry"][dist] ^ snapshots["uv"][dist]
+            if diff:
+                print(f"  {dist}: {sorted(diff)[:4]}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
