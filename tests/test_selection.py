@@ -112,3 +112,13 @@ def test_rocm_requirement() -> None:
     assert evaluate(rocm, host(), LINUX).unmet == ("rocm >=6: host has no ROCm",)
     old = HostProfile("linux", "x86_64", "3.12.0", rocm=RocmInfo("kfd", "5.7.0"))
     assert evaluate(rocm, old, LINUX).unmet == ("rocm >=6: host has ROCm 5.7.0",)
+
+
+def test_cuda_without_readable_compute_capability_is_not_refused() -> None:
+    """A CUDA override in a Docker build, or a driver-only probe, knows no compute capability."""
+    selection = select(JAX, host("13.0"), LINUX)
+    assert selection.chosen is not None and selection.chosen.name == "cuda13"
+    verdict = selection.chosen_verdict
+    assert verdict is not None
+    assert verdict.assumed == ("compute-capability >=7.5 (not detected)",)
+    assert "assumed compute-capability >=7.5 (not detected)" in selection.reason(host("13.0"))

@@ -30,6 +30,8 @@ VARIANT_ENV = "POETRY_PLATFORM_VARIANT"
 class Verdict:
     variant: Variant
     unmet: tuple[str, ...]
+    # Requirements taken as met for lack of a fact (e.g. compute capability not readable).
+    assumed: tuple[str, ...] = ()
 
     @property
     def satisfied(self) -> bool:
@@ -61,13 +63,15 @@ class Selection:
             return text
         met = self.chosen.requires.describe()
         skipped = [
-            f"{v.variant.name} ({'; '.join(v.unmet)})"
+            f"{v.variant.name} ({v.unmet[0]})"
             for v in self._verdicts_before_chosen()
             if not v.satisfied
         ]
         parts = [describe_accelerator(host)]
         if met:
             parts.append("meets " + ", ".join(met))
+        if verdict is not None and verdict.assumed:
+            parts.append("assumed " + "; ".join(verdict.assumed))
         if skipped:
             parts.append("skipped " + ", ".join(skipped))
         return "; ".join(parts)
@@ -98,6 +102,7 @@ def describe_accelerator(host: HostProfile) -> str:
 def evaluate(variant: Variant, host: HostProfile, marker_env: Mapping[str, object]) -> Verdict:
     """Every unmet requirement of `variant`, each as `<requirement>: <host fact>`."""
     unmet: list[str] = []
+    assumed: list[str] = []
     req = variant.requires
     if req.markers is not None and not req.markers.evaluate(
         {k: str(v) for k, v in marker_env.items()}
@@ -110,10 +115,14 @@ def evaluate(variant: Variant, host: HostProfile, marker_env: Mapping[str, objec
         unmet.extend(_check_version("cuda", req.cuda, host.cuda, "CUDA", "no CUDA driver"))
     if req.compute_capability is not None:
         ccs = host.compute_capabilities
-        if not ccs:
+        if not ccs and host.cuda is None:
             unmet.append(
                 f"compute-capability {req.compute_capability}: host has no NVIDIA GPU detected"
             )
+        elif not ccs:
+            # A CUDA driver without a readable compute capability (a driver-only probe, or a
+            # CUDA override in a Docker build): do not refuse a GPU we cannot see.
+            assumed.append(f"compute-capability {req.compute_capability} (not detected)")
         else:
             bad = [cc for cc in ccs if not _admits(req.compute_capability, cc)]
             if bad:
@@ -123,7 +132,7 @@ def evaluate(variant: Variant, host: HostProfile, marker_env: Mapping[str, objec
                 )
     if req.rocm is not None:
         unmet.extend(_check_version("rocm", req.rocm, host.rocm_version, "ROCm", "no ROCm"))
-    return Verdict(variant, tuple(unmet))
+    return Verdict(variant, tuple(unmet), tuple(assumed))
 
 
 def select(

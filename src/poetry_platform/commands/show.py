@@ -94,6 +94,8 @@ The first variant whose requirements the host meets is the one
                 self.line(f"      requires {requirement}")
             for reason in verdict.unmet:
                 self.line(f"      <fg=red>not met:</> {reason}")
+            for note in verdict.assumed:
+                self.line(f"      <comment>assumed:</comment> {note}")
         self.line("")
         if chosen is None:
             self.line_error(f"<warning>{explain_no_variant(decision)}</warning>")
@@ -144,6 +146,7 @@ def to_json(decision: Decision) -> dict[str, Any]:
                 "name": v.variant.name,
                 "satisfied": v.satisfied,
                 "reasons": list(v.unmet),
+                "assumed": list(v.assumed),
                 "extras": list(v.variant.extras),
                 "groups": list(v.variant.groups),
                 "requires": v.variant.requires.describe(),
