@@ -412,13 +412,26 @@ def test_without_targets_every_variant_on_this_host(
 ) -> None:
     project = project_with(locked, tmp_path, VARIANTS)
     code, report = check_json(project, env)
-    names = [t["name"] for t in report["targets"]]
-    assert names == ["cuda", "cuda-unguarded", "cpu"]
-    assert {t["python"] for t in report["targets"]} == {"{}.{}".format(*sys.version_info)}
-    code, report = check_json(project, env, "--target", "cpu")
-    assert [t["name"] for t in report["targets"]] == ["cpu"]
-    assert report["targets"][0]["groups"] == ["main"]
-    assert code == (0 if report["targets"][0]["ok"] else 1)
+    assert [t["name"] for t in report["targets"]] == ["cuda", "cuda-unguarded", "cpu"]
+    this = report["targets"][0]
+    assert (this["sys_platform"], this["platform_machine"], this["python"]) == (
+        sys.platform,
+        platform.machine(),
+        "{}.{}".format(*sys.version_info),
+    )
+    assert all(t["groups"] == ["main"] for t in report["targets"])
+    if sys.platform == "linux" and platform.machine() == "x86_64":
+        # Every build of the demo has wheels for a glibc x86_64 Linux with CPython 3.11/3.12.
+        assert code == 0
+        assert this["wheel_tags"].startswith("manylinux_2_")
+        assert {p["name"] for p in this["packages"]} == {"cuda-plugin", "native-lib", "pure-lib"}
+
+    result = check(project, env, "--target", "cpu")
+    assert result.stdout.splitlines()[0] == (
+        "No targets declared in [tool.poetry-platform]: checking every variant for this machine."
+    )
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stdout.splitlines()[1].startswith("cpu (")
 
 
 def test_no_network_namespace(locked: dict[str, Path], tmp_path: Path, env: dict[str, str]) -> None:

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
-    from poetry_platform.host import HostProfile
     from poetry_platform.lockcheck import LockState
     from poetry_platform.lockcheck import Problem
     from poetry_platform.lockcheck import TargetPlan
     from poetry_platform.lockcheck import TargetResult
+    from poetry_platform.system import SystemFacts
 
 
 class PlatformCheckCommand(Command):
@@ -100,7 +100,7 @@ It never touches the network. Exit code 1 when any target fails.
             pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
         else:
             default_groups = tuple(sorted(self.poetry.package.dependency_group_names()))
-            host = _host_target(host_profile(), default_groups)
+            host = _host_target(host_system(), default_groups)
             pairs = [(_named(host, v.name), v) for v in config.variants]
 
         wanted = list(self.option("target") or [])
@@ -176,34 +176,20 @@ It never touches the network. Exit code 1 when any target fails.
             )
 
 
-def host_profile() -> HostProfile:
-    """This machine's OS, CPU, Python and libc; accelerators do not matter to a lock check."""
-    from poetry_platform.context import probe_host
+def host_system() -> SystemFacts:
+    """This machine's OS, CPU, Python and libc (or macOS) version.
 
-    try:
-        return probe_host()
-    except ModuleNotFoundError:  # detection not installed yet: the platform facts suffice
-        return _platform_facts()
+    Only the platform half of host detection: a lock check looks at wheel tags and markers,
+    never at GPUs, so no accelerator probe runs and no GPU override can get in the way.
+    """
+    import os
 
+    from poetry_platform.system import detect_system
 
-def _platform_facts() -> HostProfile:
-    import platform
-    import sys
-
-    from poetry_platform.host import HostProfile
-
-    libc, libc_version = platform.libc_ver()
-    return HostProfile(
-        sys_platform=sys.platform,
-        platform_machine=platform.machine(),
-        python_version=platform.python_version(),
-        libc=libc or None,
-        libc_version=libc_version or None,
-        macos_version=platform.mac_ver()[0] or None,
-    )
+    return detect_system([], timeout=2.0, environ=os.environ)
 
 
-def _host_target(host: HostProfile, groups: tuple[str, ...]) -> Target:
+def _host_target(host: SystemFacts, groups: tuple[str, ...]) -> Target:
     from packaging.version import InvalidVersion
     from packaging.version import Version
 
