@@ -369,7 +369,7 @@ def test_stale_and_old_locks(locked: dict[str, Path], tmp_path: Path, env: dict[
     result = check(project, env, "--target", "mac")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == (
-        "- pyproject.toml changed significantly since poetry.lock was last generated; "
+        "pyproject.toml changed significantly since poetry.lock was last generated; "
         "run `poetry lock` to fix the lock file"
     )
     # The targets are still checked, and the dependency the lock lacks is named.
@@ -384,6 +384,13 @@ def test_stale_and_old_locks(locked: dict[str, Path], tmp_path: Path, env: dict[
     code, report = check_json(project, env)
     assert code == 1
     assert [p["kind"] for p in report["lock"]["problems"]] == ["old-lock"]
+    assert report["targets"] == []  # nothing to evaluate without per-group markers
+
+    lock.unlink()
+    result = check(project, env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == "poetry.lock not found; run `poetry lock` to create it\n"
 
 
 def test_unknown_target_and_bad_config(

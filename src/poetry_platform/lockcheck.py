@@ -556,6 +556,8 @@ class LockState:
     problems: tuple[Problem, ...] = ()
     locked: Mapping[Package, TransitivePackageInfo] = field(default_factory=dict)
     extras: frozenset[str] = frozenset()
+    # False when the packages could not be read: checking targets would only add noise.
+    readable: bool = True
 
 
 def read_lock(poetry: Poetry) -> LockState:
@@ -563,7 +565,8 @@ def read_lock(poetry: Poetry) -> LockState:
     locker = poetry.locker
     if not locker.is_locked():
         return LockState(
-            (Problem("no-lock", "poetry.lock not found; run `poetry lock` to create it"),)
+            (Problem("no-lock", "poetry.lock not found; run `poetry lock` to create it"),),
+            readable=False,
         )
     problems: list[Problem] = []
     try:
@@ -571,7 +574,8 @@ def read_lock(poetry: Poetry) -> LockState:
         fresh = _is_fresh(locker, data)
     except (RuntimeError, OSError, ValueError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        return LockState((Problem("unreadable-lock", f"poetry.lock cannot be read: {first}"),))
+        problem = Problem("unreadable-lock", f"poetry.lock cannot be read: {first}")
+        return LockState((problem,), readable=False)
     if not fresh:
         problems.append(
             Problem(
@@ -589,7 +593,7 @@ def read_lock(poetry: Poetry) -> LockState:
                 "of lock-version 2.1; run `poetry lock` to upgrade it",
             )
         )
-        return LockState(tuple(problems))
+        return LockState(tuple(problems), readable=False)
     extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
     return LockState(tuple(problems), locker.locked_packages(), extras)
 
@@ -665,7 +669,7 @@ def check_install_plan(
         else _tags_with_description(supported_tags)
     )
     problems = list(lock.problems)
-    if not lock.locked:
+    if not lock.readable:
         return problems
     problems += extras_problems(extras, lock.extras, "the install")
     plan = check_locked(

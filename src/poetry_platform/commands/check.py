@@ -75,7 +75,7 @@ It never touches the network. Exit code 1 when any target fails.
             return 1
 
         lock = read_lock(self.poetry)
-        results = self._run(work, lock)
+        results = self._run(work, lock) if lock.readable else []
         strict = bool(self.option("strict"))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         if self.option("json"):
@@ -148,8 +148,8 @@ It never touches the network. Exit code 1 when any target fails.
     ) -> None:
         from poetry_platform.lockcheck import format_problems
 
-        for line in format_problems(lock.problems, indent=""):
-            self.line_error(line)
+        for problem in lock.problems:
+            self.line_error(f"<error>{problem.message}</error>")
         if host_mode and results:
             self.line(
                 "No targets declared in [tool.poetry-platform]: checking every variant "
