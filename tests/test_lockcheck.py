@@ -380,3 +380,12 @@ def test_selection_is_poetrys_rule(tmp_path: Path, groups: tuple[str, ...]) -> N
     assert "a" in ours
     assert "c" in ours
     assert "d" not in ours
+
+
+def test_group_names_are_normalized(tmp_path: Path) -> None:
+    """`[tool.poetry.group.cloud_dev]` is locked as `cloud-dev`; targets may spell it either way."""
+    locked = read_lock(
+        tmp_path, [pkg("moto", "5.1.9", ["moto-5.1.9-py3-none-any.whl"], groups=("cloud-dev",))]
+    )
+    assert names(check(locked, GPU, groups=("main", "cloud_dev"))) == ["moto==5.1.9"]
+    assert names(check(locked, GPU, groups=("main", "Cloud.Dev"))) == ["moto==5.1.9"]
