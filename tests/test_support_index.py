@@ -51,6 +51,7 @@ def demo_index(make_index: Callable[..., IndexServer]) -> IndexServer:
     add_release(root, "pypi", "demo-pkg", "2.0rc1", requires_python="<3.99,>=3.11")
     add_release(root, "pypi", "other", "0.1")
     add_release(root, "extra", "other", "9.9")
+    add_release(root, "extra", "other", "10.0.dev1", upload_time="2026-11-01T12:00:00Z")
     return server
 
 
@@ -129,7 +130,9 @@ def test_indexes_are_independent_and_listed(demo_index: IndexServer) -> None:
 
     assert 'href="/pypi/simple/demo-pkg/"' in root_page.decode()
     assert json.loads(extra_json)["projects"] == [{"name": "other"}]
-    assert json.loads(other)["versions"] == ["9.9"]
+    files = json.loads(other)["files"]
+    assert json.loads(other)["versions"] == ["9.9", "10.0.dev1"]
+    assert [f.get("upload-time") for f in files] == ["2026-11-01T12:00:00Z", None]
 
 
 def test_links_page_lists_every_file_of_one_index(demo_index: IndexServer) -> None:
@@ -140,6 +143,11 @@ def test_links_page_lists_every_file_of_one_index(demo_index: IndexServer) -> No
     assert page.count("<a href=") == 4
     assert "/pypi/files/other/other-0.1-py3-none-any.whl#sha256=" in page
     assert "9.9" not in page
+
+
+def test_yank_refuses_an_unpublished_release(demo_index: IndexServer) -> None:
+    with pytest.raises(FileNotFoundError, match=r"demo-pkg 3\.0"):
+        yank(demo_index.root.root, "pypi", "demo-pkg", "3.0")
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,9 @@ from typing import Any
 from urllib.parse import unquote
 from urllib.parse import urlsplit
 
+from packaging.version import InvalidVersion
+from packaging.version import Version
+
 from tests.support.wheels import normalize_name
 
 if TYPE_CHECKING:
@@ -210,6 +213,13 @@ def _json_file(index: str, dist: DistFile, *, metadata: bool) -> dict[str, Any]:
         entry["core-metadata"] = {"sha256": dist.metadata_sha256}
         entry["dist-info-metadata"] = {"sha256": dist.metadata_sha256}
     return entry
+
+
+def _version_key(version: str) -> tuple[int, Version | str]:
+    try:
+        return (0, Version(version))
+    except InvalidVersion:
+        return (1, version)
 
 
 def _wants_json(accept: str) -> bool:
@@ -442,7 +452,7 @@ class _Handler(BaseHTTPRequestHandler):
         project = files[0].project
         metadata = self.index_server.serve_metadata
         if self._json():
-            versions = sorted({f.version for f in files})
+            versions = sorted({f.version for f in files}, key=_version_key)
             document = {
                 "meta": {"api-version": "1.1"},
                 "name": project,
