@@ -254,7 +254,10 @@ NVIDIA_SMI = "nvidia-smi"
 
 def probe_nvml(library: str, *, timeout: float) -> NvidiaReading:
     """NVML in this process: driver, CUDA version, every GPU (ignores CUDA_VISIBLE_DEVICES)."""
-    return in_thread(lambda: _read_nvml(library), timeout)
+    try:
+        return in_thread(lambda: _read_nvml(library), timeout)
+    except ValueError as e:
+        raise ProbeError(f"garbled answer ignored: {e}") from None
 
 
 def _read_nvml(library: str) -> NvidiaReading:
