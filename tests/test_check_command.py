@@ -302,7 +302,7 @@ python = "3.10"
     assert [m.split(":")[0] for m in alpine] == ["native-lib 1.0"]
     assert alpine[0].startswith("native-lib 1.0: no wheel for musllinux_1_2_x86_64 / cp312;")
     assert problems(report, "py310")[0] == (
-        "the project does not support Python 3.10 (see its requires-python)"
+        "the project does not support Python 3.10 (requires-python >=3.11,<3.13)"
     )
 
     text = check(project, env, "--target", "mac-cuda")

@@ -452,6 +452,7 @@ def plans_for(
     target: Target,
     variant: Variant | None,
     python_range: Callable[[str], bool] = lambda _: True,
+    requires_python: str = "",
 ) -> list[tuple[TargetPlan, Problem | None]]:
     """One plan per declared Python, each with a problem when the project excludes it.
 
@@ -481,8 +482,10 @@ def plans_for(
             if accepted
             else Problem(
                 "python",
-                f"the project does not support Python {python} (see its requires-python)",
+                f"the project does not support Python {python} "
+                f"(requires-python {requires_python or '?'})",
                 needed=f"Python {python}",
+                have=requires_python,
             )
         )
         out.append((plan, problem))

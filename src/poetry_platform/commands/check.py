@@ -92,6 +92,7 @@ It never touches the network. Exit code 1 when any target fails.
         from poetry_platform.lockcheck import plans_for
 
         python_range = self.poetry.package.python_constraint
+        requires_python = str(self.poetry.package.python_versions)
 
         def accepts(version: str) -> bool:
             return python_range.allows(PoetryVersion.parse(version))
@@ -116,7 +117,7 @@ It never touches the network. Exit code 1 when any target fails.
             work
             for target, variant in pairs
             if not wanted or target.name in wanted
-            for work in plans_for(target, variant, accepts)
+            for work in plans_for(target, variant, accepts, requires_python)
         ]
 
     def _run(
