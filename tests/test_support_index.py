@@ -177,6 +177,26 @@ def test_head_sends_headers_without_body(demo_index: IndexServer) -> None:
     assert body == b""
 
 
+def test_byte_ranges_for_lazy_wheel_readers(demo_index: IndexServer) -> None:
+    url = f"{demo_index.url}/pypi/files/other/other-0.1-py3-none-any.whl"
+    whole = fetch(url)[2]
+
+    def ranged(spec: str) -> tuple[int, str, bytes]:
+        request = urllib.request.Request(url, headers={"Range": spec})
+        try:
+            with _OPENER.open(request, timeout=10) as response:
+                return response.status, response.headers.get("Content-Range", ""), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Range", ""), b""
+
+    size = len(whole)
+    assert ranged("bytes=0-9") == (206, f"bytes 0-9/{size}", whole[:10])
+    assert ranged("bytes=-22") == (206, f"bytes {size - 22}-{size - 1}/{size}", whole[-22:])
+    assert ranged(f"bytes={size - 3}-") == (206, f"bytes {size - 3}-{size - 1}/{size}", whole[-3:])
+    assert ranged(f"bytes={size}-") == (416, f"bytes */{size}", b"")
+    assert ranged("bytes=0-1,4-5") == (200, "", whole)
+
+
 def test_requests_are_recorded_in_order(demo_index: IndexServer) -> None:
     fetch(demo_index.simple_url() + "other/")
     fetch(demo_index.url + "/pypi/simple/missing/")

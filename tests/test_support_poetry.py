@@ -79,14 +79,19 @@ def test_jax_install_without_extras_is_cpu_only(
     assert not any(name.startswith(("jax-cuda", "nvidia-")) for name in got)
 
 
-@pytest.mark.parametrize("serve_json", [True, False], ids=["pep691-json", "pep503-html"])
+@pytest.mark.parametrize(
+    ("serve_json", "serve_metadata"),
+    [(True, True), (False, True), (False, False)],
+    ids=["pep691-json", "pep503-html", "html-lazy-wheel"],
+)
 def test_poetry_skips_yanked_prereleases_and_too_new_python(
     make_index: Callable[..., IndexServer],
     tmp_path: Path,
     hermetic_env: dict[str, str],
     serve_json: bool,
+    serve_metadata: bool,
 ) -> None:
-    server = make_index(serve_json=serve_json)
+    server = make_index(serve_json=serve_json, serve_metadata=serve_metadata)
     root = server.root.root
     add_release(root, "pypi", "pkg", "1.0")
     add_release(root, "pypi", "pkg", "1.1", requires_python=">=3.10")
@@ -104,7 +109,9 @@ def test_poetry_skips_yanked_prereleases_and_too_new_python(
 
     # Poetry takes Requires-Python from the metadata (PEP 658 file or wheel), not the page.
     assert locked_versions(project) == {"pkg": "1.1"}
-    assert "/pypi/files/pkg/pkg-1.1-py3-none-any.whl.metadata" in server.requests
+    metadata = "/pypi/files/pkg/pkg-1.1-py3-none-any.whl.metadata"
+    assert (metadata in server.requests) is serve_metadata
+    assert server.errors == []
 
 
 def test_no_request_leaves_the_local_index(

@@ -49,4 +49,8 @@ Deviations from notes/INDEX_API.md, and facts found on the way:
   (pip and uv do read the page); `add_release` therefore writes it into the metadata. Poetry
   honours `yanked` from both page kinds. Lock files record every file with its sha256.
 - `poetry lock` creates the project's virtualenv (in-project) as a side effect.
+- Poetry's request timeout is `POETRY_REQUESTS_TIMEOUT` (15 s by default): lower it through
+  `poetry_env(..., extra=...)` in tests that use `hang_paths`.
+- With `serve_metadata = False` clients fall back to HTTP range requests (lazy wheels) or
+  whole downloads; both are served.
 """

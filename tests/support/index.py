@@ -13,7 +13,7 @@ URLs, for `IndexServer.url` = `http://127.0.0.1:PORT`::
     /<index>/simple/<project>/                files with #sha256, requires-python, yanked and
                                               PEP 658 core metadata (HTML or PEP 691 JSON)
     /<index>/links.html                       every file of <index> on one page (find-links)
-    /<index>/files/<project>/<file>           the file itself
+    /<index>/files/<project>/<file>           the file itself (single byte ranges honoured)
     /<index>/files/<project>/<file>.metadata  a wheel's METADATA (PEP 658)
 
 Unknown projects and paths answer 404, which Poetry, pip and uv read as "no such package".
@@ -213,6 +213,24 @@ def _json_file(index: str, dist: DistFile, *, metadata: bool) -> dict[str, Any]:
         entry["core-metadata"] = {"sha256": dist.metadata_sha256}
         entry["dist-info-metadata"] = {"sha256": dist.metadata_sha256}
     return entry
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `bytes=` range; None: no usable range (send it all);
+    (0, -1): unsatisfiable."""
+    unit, _, spec = header.partition("=")
+    if unit.strip() != "bytes" or "," in spec or "-" not in spec:
+        return None
+    first_text, _, last_text = spec.strip().partition("-")
+    try:
+        if not first_text:
+            first, last = max(size - int(last_text), 0), size - 1
+        else:
+            first = int(first_text)
+            last = min(int(last_text), size - 1) if last_text else size - 1
+    except ValueError:
+        return None
+    return (0, -1) if first > last or first >= size else (first, last)
 
 
 def _version_key(version: str) -> tuple[int, Version | str]:
@@ -481,9 +499,21 @@ class _Handler(BaseHTTPRequestHandler):
                     break
                 self._send(200, dist.metadata, "application/octet-stream", head)
             else:
-                self._send(200, dist.path.read_bytes(), "application/octet-stream", head)
+                self._send_range(dist.path.read_bytes(), head)
             return
         self._not_found(head)
+
+    def _send_range(self, data: bytes, head: bool) -> None:
+        """A file, or the one byte range asked for (lazy wheel readers use these)."""
+        wanted = _byte_range(self.headers.get("Range", ""), len(data))
+        if wanted is None:
+            self._send(200, data, "application/octet-stream", head, {"Accept-Ranges": "bytes"})
+        elif wanted == (0, -1):
+            self._send(416, b"", "text/plain", head, {"Content-Range": f"bytes */{len(data)}"})
+        else:
+            start, end = wanted
+            extra = {"Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{len(data)}"}
+            self._send(206, data[start : end + 1], "application/octet-stream", head, extra)
 
     def _json(self) -> bool:
         return self.index_server.serve_json and _wants_json(self.headers.get("Accept", ""))
