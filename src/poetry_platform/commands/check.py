@@ -79,7 +79,10 @@ It never touches the network. Exit code 1 when any target fails.
         strict = bool(self.option("strict"))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         if self.option("json"):
-            self.line(json.dumps(to_json(lock, results, strict=strict), indent=2))
+            from cleo.io.outputs.output import Type as OutputType
+
+            report = json.dumps(to_json(lock, results, strict=strict), indent=2)
+            self.io.write_line(report, type=OutputType.RAW)
         else:
             self._render(lock, results, strict=strict, host_mode=not config.targets)
         return 1 if failed else 0
