@@ -297,8 +297,10 @@ def compiler() -> str:
 
 
 def _compile(source: str, soname: str, defines: list[str]) -> Path:
-    cc = compiler()
-    key = hashlib.sha256("\0".join([cc, source, soname, *defines]).encode()).hexdigest()[:20]
+    # No -soname: glibc would then hand a later dlopen("libnvidia-ml.so.1") in this
+    # process the fake an earlier test loaded by path.
+    command = [compiler(), "-shared", "-fPIC", "-O1", *defines]
+    key = hashlib.sha256("\0".join([*command, soname, source]).encode()).hexdigest()[:20]
     cache = Path(tempfile.gettempdir()) / f"poetry-platform-fake-gpu-{os.getuid()}" / key
     built = cache / soname
     if built.is_file():
@@ -307,7 +309,6 @@ def _compile(source: str, soname: str, defines: list[str]) -> Path:
     c_file = cache / f"{soname}.c"
     c_file.write_text(source)
     partial = cache / f".{soname}.{os.getpid()}"
-    command = [cc, "-shared", "-fPIC", "-O1", f"-Wl,-soname,{soname}", *defines]
     result = subprocess.run(
         [*command, "-o", str(partial), str(c_file)], capture_output=True, text=True, check=False
     )
