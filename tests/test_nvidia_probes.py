@@ -74,6 +74,12 @@ def test_missing_library_is_not_found(tmp_path: Path) -> None:
         probe_libcuda("libcuda.so.1", timeout=2.0, env=ENV)
 
 
+def test_corrupt_library_is_reported_not_loaded(tmp_path: Path) -> None:
+    (tmp_path / "libnvidia-ml.so.1").write_text("not an ELF file\n")
+    with pytest.raises(ProbeError, match=r"cannot load .*libnvidia-ml\.so\.1: .*"):
+        probe_nvml(str(tmp_path / "libnvidia-ml.so.1"), timeout=2.0)
+
+
 def test_libcuda_in_a_child_process(tmp_path: Path) -> None:
     host = A100_DRIVER_535
     lib = build_fake_libcuda(tmp_path, host.cuda, host.compute_caps, host.names)

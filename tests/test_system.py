@@ -15,6 +15,7 @@ from poetry_platform.system import elf_interpreter
 from poetry_platform.system import glibc_from_confstr
 from poetry_platform.system import parse_musl_loader
 from poetry_platform.system import proc_translated
+from poetry_platform.system import python_full_version
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="ELF and glibc are Linux facts")
 
@@ -47,6 +48,10 @@ def test_elf_interpreter_of_real_and_edited_binaries() -> None:
     assert elf_interpreter(edited) == musl
     assert elf_interpreter(b"#!/bin/sh\n") is None
     assert elf_interpreter(head[:64]) is None  # program headers cut off
+
+
+def test_python_full_version_matches_platform() -> None:
+    assert python_full_version() == platform.python_version()
 
 
 def test_apple_facts() -> None:

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from poetry_platform.host import HostProfile
 from poetry_platform.host import NvidiaInfo
@@ -73,16 +73,14 @@ class HostOverrideError(ValueError):
     """An override variable holds something unusable; the message names it and a fix."""
 
 
-@dataclass(frozen=True)
-class Forced:
+class Forced(NamedTuple):
     """A version forced by an environment variable; `version=None`: set empty, "none here"."""
 
     variable: str
     version: str | None
 
 
-@dataclass(frozen=True)
-class Overrides:
+class Overrides(NamedTuple):
     cuda: Forced | None = None
     compute_capabilities: tuple[str, ...] | None = None
     rocm: Forced | None = None

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import NamedTuple
 from typing import TypeVar
 
 from poetry_platform.host import NvidiaInfo
@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DriverRow:
+class DriverRow(NamedTuple):
     cuda: str
     min_driver: str
     note: str
@@ -148,8 +147,7 @@ def parse_gpu_information(text: str) -> str:
     raise ValueError(f"no 'Model:' line in {_quote(text)}")
 
 
-@dataclass(frozen=True)
-class SmiHeader:
+class SmiHeader(NamedTuple):
     driver_version: str
     cuda_version: str | None
 
@@ -173,8 +171,7 @@ def parse_smi_header(text: str) -> SmiHeader:
     return SmiHeader(parse_driver_version(driver.group(1)), cuda_version)
 
 
-@dataclass(frozen=True)
-class SmiGpu:
+class SmiGpu(NamedTuple):
     driver_version: str
     compute_capability: str | None
     name: str
@@ -214,8 +211,7 @@ def _quote(text: str, limit: int = 60) -> str:
 # --- readings ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NvidiaReading:
+class NvidiaReading(NamedTuple):
     """What one probe found. `None`: the probe cannot tell; `gpu_count == 0`: no GPU."""
 
     source: str

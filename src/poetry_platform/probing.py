@@ -6,6 +6,9 @@ timeout and an unreadable answer are all the same to the chain: note it, try the
 probe. Every way to run something here is bounded in time, so a hanging driver or tool
 cannot hang a command: in-process calls run in a daemon thread that is abandoned on
 timeout; tools run in their own process group, which is killed on timeout.
+
+Records in the detection modules are NamedTuples, not dataclasses: creating the class costs
+about 0.1 ms instead of 0.8 ms, and all of detection has a 20 ms budget.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import NamedTuple
 from typing import TypeVar
 
 if TYPE_CHECKING:
@@ -75,8 +78,7 @@ def in_thread(fn: Callable[[], T], timeout: float) -> T:
     return value  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
-class ToolRun:
+class ToolRun(NamedTuple):
     argv: tuple[str, ...]
     returncode: int
     stdout: str
@@ -167,6 +169,6 @@ def load_library(name: str) -> ctypes.CDLL:
         return ctypes.CDLL(name)
     except OSError as e:
         text = str(e)
-        if "No such file" in text or "not found" in text or "image not found" in text:
+        if "no such file" in text.lower() or "not found" in text.lower():
             raise ProbeError(f"{name} not found") from None
         raise ProbeError(f"cannot load {name}: {text}") from None
