@@ -7,11 +7,11 @@ import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
 from poetry_platform.detect import HostOverrideError
-from poetry_platform.detect import detect_host
 from poetry_platform.detect import read_overrides
 from tests.fakes.gpu import A100_DRIVER_535
 from tests.fakes.gpu import DRIVER_WITHOUT_GPU
@@ -19,6 +19,7 @@ from tests.fakes.gpu import H100
 from tests.fakes.gpu import SCENARIOS
 from tests.fakes.gpu import build_fake_libcuda
 from tests.fakes.gpu import build_fake_nvml
+from tests.fakes.gpu import detect_isolated
 from tests.fakes.gpu import fake_gpu_env
 from tests.fakes.gpu import write_fake_nvidia_smi
 from tests.fakes.gpu import write_fake_sysroot
@@ -31,10 +32,8 @@ if TYPE_CHECKING:
 HANG_TIMEOUT = 0.5
 
 
-def _detect(tmp_path: Path, env: dict[str, str] | None = None, **kwargs: object) -> HostProfile:
-    """Detection that sees only the fakes: an empty root unless given, PATH as given."""
-    kwargs.setdefault("root", tmp_path / "empty-root")
-    return detect_host({"PATH": str(tmp_path / "no-bin"), **(env or {})}, **kwargs)  # type: ignore[arg-type]
+def _detect(tmp_path: Path, env: dict[str, str] | None = None, **kwargs: Any) -> HostProfile:
+    return detect_isolated(tmp_path, env, **kwargs)
 
 
 def _nvidia_lines(host: HostProfile) -> list[str]:
@@ -51,8 +50,8 @@ def test_no_gpu_starts_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert host.sys_platform == sys.platform
     root = tmp_path / "empty-root"
     assert _nvidia_lines(host) == [
-        "nvml: libnvidia-ml.so.1 not found",
-        "libcuda: libcuda.so.1 not found",
+        f"nvml: {tmp_path / 'no-lib/libnvidia-ml.so.1'} not found",
+        f"libcuda: {tmp_path / 'no-lib/libcuda.so.1'} not found",
         "nvidia-smi: nvidia-smi not found on PATH",
         f"sysfs: no {root / 'sys/module/nvidia/version'}",
         f"procfs: no {root / 'proc/driver/nvidia/version'}",

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_platform.detect import detect_host
 from poetry_platform.probing import ProbeError
 from poetry_platform.rocm import gfx_target
 from poetry_platform.rocm import parse_kfd_properties
@@ -14,6 +13,7 @@ from poetry_platform.rocm import parse_rocm_version
 from poetry_platform.rocm import probe_kfd
 from poetry_platform.rocm import probe_rocm_version
 from tests.fakes.gpu import KFD_CPU_NODE
+from tests.fakes.gpu import detect_isolated
 from tests.fakes.gpu import write_fake_sysroot
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def test_rocm_version_probe_prefers_rocm_path(tmp_path: Path) -> None:
 
 def test_detect_amd_host(tmp_path: Path) -> None:
     root = write_fake_sysroot(tmp_path, None, gfx_versions=[90402] * 8, rocm_version="6.2.1")
-    host = detect_host({"PATH": ""}, root=root)
+    host = detect_isolated(tmp_path, root=root)
     assert host.rocm is not None
     assert (host.rocm.source, host.rocm_version, host.rocm.gfx_targets) == (
         "kfd",
@@ -95,7 +95,7 @@ def test_detect_amd_host(tmp_path: Path) -> None:
 
 def test_detect_amd_gpu_without_rocm_installed(tmp_path: Path) -> None:
     root = write_fake_sysroot(tmp_path, None, gfx_versions=[110003])
-    host = detect_host({"PATH": ""}, root=root)
+    host = detect_isolated(tmp_path, root=root)
     assert host.rocm is not None
     assert (host.rocm.version, host.rocm.gfx_targets) == (None, ("gfx1103",))
 
@@ -103,16 +103,16 @@ def test_detect_amd_gpu_without_rocm_installed(tmp_path: Path) -> None:
 def test_detect_cpu_only_kfd_and_rocm_install_is_no_rocm(tmp_path: Path) -> None:
     root = write_fake_sysroot(tmp_path, None, gfx_versions=[90010], rocm_version="6.2.1")
     (root / "sys/class/kfd/kfd/topology/nodes/1").rename(root / "gone")
-    host = detect_host({"PATH": ""}, root=root)
+    host = detect_isolated(tmp_path, root=root)
     assert host.rocm is None
     assert "kfd: no GPU node, so no AMD GPU" in host.log
 
 
 def test_rocm_override(tmp_path: Path) -> None:
     root = write_fake_sysroot(tmp_path, None, gfx_versions=[90402], rocm_version="6.2.1")
-    forced = detect_host({"PATH": "", "POETRY_PLATFORM_ROCM": "6.3"}, root=root)
+    forced = detect_isolated(tmp_path, {"POETRY_PLATFORM_ROCM": "6.3"}, root=root)
     assert forced.rocm is not None
     assert (forced.rocm.source, forced.rocm_version) == ("override", "6.3")
-    none = detect_host({"PATH": "", "POETRY_PLATFORM_ROCM": ""}, root=root)
+    none = detect_isolated(tmp_path, {"POETRY_PLATFORM_ROCM": ""}, root=root)
     assert none.rocm is None
     assert "rocm: none, POETRY_PLATFORM_ROCM is set empty" in none.log

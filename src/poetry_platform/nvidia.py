@@ -93,7 +93,7 @@ def cuda_for_driver(driver: str) -> DriverRow | None:
 
 
 def parse_driver_version(text: str) -> str:
-    """ "580.159.04\\n" (/sys/module/nvidia/version, nvmlSystemGetDriverVersion)."""
+    """A driver version as /sys/module/nvidia/version and NVML give it: 580.159.04."""
     value = text.strip()
     if not _DRIVER.fullmatch(value):
         raise ValueError(f"not a driver version: {_quote(value)}")
@@ -315,8 +315,9 @@ def _nvml_error(lib: ctypes.CDLL, rc: int) -> str:
     return f"{name} (NVML error {rc})" if name else f"NVML error {rc}"
 
 
-# Runs in a child process (`python -I -S -c`): cuInit can hang on a sick GPU or driver,
-# and a hung thread in the parent could still block its exit. Prints one JSON line.
+# Runs in a child process (`python -I -S -c`): cuInit can hang on a sick GPU or driver; a
+# child can be killed, while a call hung in this process could also hang the driver's own
+# clean-up when the command exits. Prints one JSON line.
 LIBCUDA_CHILD = """
 import ctypes, json, sys
 lib = ctypes.CDLL(sys.argv[1])

@@ -5,10 +5,13 @@ libraries exporting the driver entry points the probes call (answers fixed at co
 through -D flags), `write_fake_nvidia_smi` writes a shell script that prints what the real
 tool prints, and `write_fake_sysroot` lays out /sys, /proc and /opt/rocm files.
 
-In-process tests pass the built paths to `detect_host` (`nvml_library=`, `nvidia_smi=`,
-`root=`) or an `environ` with LD_LIBRARY_PATH and PATH. End-to-end tests run a command
-with `fake_gpu_env(tmp_path, H100)`: the fake library folder first on LD_LIBRARY_PATH and
+In-process tests call `detect_isolated(tmp_path, env)` (which sees nothing of the real
+machine) with an `env` from `fake_gpu_env`, or pass built paths (`nvml_library=`,
+`nvidia_smi=`, `root=`). End-to-end tests run a command with
+`env=fake_gpu_env(tmp_path, H100)`: the fake library folder first on LD_LIBRARY_PATH and
 the fake nvidia-smi first on PATH, which the default library loading (by soname) honours.
+`SCENARIOS` names the hosts worth covering: no GPU, driver 535, H100, CUDA 13 with a
+compute capability 6.1 GPU, two GPUs of different compute capability.
 
 Compiled libraries are cached by content under the temporary directory, so gcc runs once
 per variant, not once per test. Tests that need them are skipped off Linux or without gcc.
@@ -26,12 +29,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
+
+from poetry_platform.detect import detect_host
+from poetry_platform.nvidia import CUDA_LIBRARY
+from poetry_platform.nvidia import NVML_LIBRARY
+from poetry_platform.probing import resolve_library
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
+
+    from poetry_platform.host import HostProfile
 
 
 @dataclass(frozen=True)
@@ -577,3 +588,19 @@ def fake_gpu_env(
     env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(lib), env.get("LD_LIBRARY_PATH")]))
     env["PATH"] = os.pathsep.join(filter(None, [str(bin_dir), env.get("PATH")]))
     return env
+
+
+def detect_isolated(
+    dir: Path, environ: Mapping[str, str] | None = None, **kwargs: Any
+) -> HostProfile:
+    """`detect_host` that sees only the fakes, even on a machine with a real NVIDIA driver.
+
+    PATH holds only what `environ` gives; /sys, /proc and /opt/rocm are an empty folder
+    unless `root=` is given; a driver library is found only in `environ`'s LD_LIBRARY_PATH.
+    """
+    env = {"PATH": str(dir / "no-bin"), **(environ or {})}
+    kwargs.setdefault("root", dir / "empty-root")
+    for keyword, soname in (("nvml_library", NVML_LIBRARY), ("cuda_library", CUDA_LIBRARY)):
+        found = resolve_library(soname, env)
+        kwargs.setdefault(keyword, found if found != soname else str(dir / "no-lib" / soname))
+    return detect_host(env, **kwargs)
