@@ -374,12 +374,11 @@ def lookup_dependencies(
             continue
         found = []
         marker = dep.marker
-        if dep.in_extras:
+        extras = [canonicalize_name(d.extra)] if d.extra else list(dep.in_extras)
+        if extras:
             from poetry.core.version.markers import parse_marker
 
-            marker = marker.intersect(
-                parse_marker(" or ".join(f"extra == '{e}'" for e in dep.in_extras))
-            )
+            marker = marker.intersect(parse_marker(" or ".join(f"extra == '{e}'" for e in extras)))
         for e in enrichers.get((d.group, d.name), []):
             edep = e.dependency(root)
             both = marker.intersect(edep.marker)

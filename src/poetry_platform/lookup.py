@@ -248,13 +248,21 @@ def prefetch_metadata(
     *,
     workers: int = DEFAULT_WORKERS,
 ) -> None:
-    """Warm Poetry's release cache for (name, version, repository) so the lock waits less."""
+    """Warm Poetry's release cache for (name, version, repository) so the lock waits less.
+
+    A network failure here is raised (`IndexLookupError`): the lock would meet it anyway,
+    after Poetry's retries, once more.
+    """
+
+    from poetry.repositories.exceptions import PackageNotFoundError
 
     def one(item: tuple[str, Version, str]) -> None:
         name, version, repository = item
         try:
             pool.package(name, version, repository_name=repository)
-        except Exception:  # the lock will meet (and report) the same problem
-            return
+        except PackageNotFoundError:
+            return  # not in this repository: the lock looks elsewhere
+        except Exception as e:  # the lock would fail on the same request: say it now
+            raise IndexLookupError(Query(name, None), repository, e) from e  # type: ignore[arg-type]
 
     run_bounded(one, wanted, workers=workers)

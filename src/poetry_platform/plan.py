@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
 
     from poetry_platform.declarations import Declaration
+    from poetry_platform.declarations import Declarations
     from poetry_platform.lookup import Release
 
 HeldKind = Literal[
@@ -171,6 +172,89 @@ def contexts_for(
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the user asked to bump: groups (already expanded by Poetry), names, exclusions."""
+
+    groups: frozenset[str]
+    packages: frozenset[str] = frozenset()  # empty: every package
+    exclude: frozenset[str] = frozenset()
+    exclude_zero_caret: bool = False
+
+
+@dataclass
+class Classified:
+    candidates: list[Candidate] = field(default_factory=list)
+    fixed: list[Fixed] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
+
+
+def classify(
+    decls: Declarations,
+    deps: Mapping[str, Sequence[Dependency]],
+    scope: Scope,
+    rules: constraints.Rules,
+    project_python: VersionConstraint,
+) -> Classified:
+    """Split declarations into candidates, entries that only constrain, and skips with reasons.
+
+    Entries outside the scope (another group, another package, an exclusion) still take part
+    as `Fixed`: all groups share one lock, so a bump must fit them too.
+    """
+    from poetry.core.constraints.version import parse_constraint
+
+    out = Classified()
+    in_scope = {d.key for d in decls.in_groups(scope.groups)}
+
+    def freeze(d: Declaration, why: str) -> None:
+        try:
+            constraint = parse_constraint(d.version or "*")
+        except ValueError:
+            return
+        python = project_python
+        if deps.get(d.key):
+            python = project_python.intersect(deps[d.key][0].python_constraint)
+        out.fixed.append(Fixed(d, constraint, python, why))
+
+    for d in decls.items:
+        if d.enriches and not d.version:
+            continue  # only adds a source or markers to a [project] entry
+        if d.kind != "index":
+            if d.key in in_scope:
+                out.held.append(Held(d, "not-index", f"from {d.kind}: not bumped"))
+            continue
+        if d.key not in in_scope:
+            freeze(d, "its group is not selected")
+            continue
+        if scope.packages and d.name not in scope.packages:
+            freeze(d, "not selected")
+            continue
+        if d.name in scope.exclude:
+            out.held.append(Held(d, "excluded", "excluded (--exclude)"))
+            freeze(d, "excluded")
+            continue
+        if scope.exclude_zero_caret and d.version.strip().startswith("^0"):
+            out.held.append(Held(d, "excluded", "zero-based caret (--exclude-zero-based-caret)"))
+            freeze(d, "zero-based caret")
+            continue
+        decision = constraints.decide(d.version, rules)
+        if isinstance(decision, constraints.Skip):
+            kind: HeldKind = "unsupported"
+            if decision.style is constraints.Style.PIN:
+                kind = "pinned"
+            elif decision.style is constraints.Style.ANY:
+                kind = "wildcard"
+            if decision.reason.startswith("already allows"):
+                kind = "no-newer"
+            out.held.append(Held(d, kind, decision.reason))
+            freeze(d, "an exact pin; --pinned moves it" if kind == "pinned" else decision.reason)
+            continue
+        out.candidates.append(
+            Candidate(d, decision, contexts_for(d, deps.get(d.key, ()), project_python))
+        )
+    return out
 
 
 # --- choosing ------------------------------------------------------------------------------
@@ -393,20 +477,26 @@ def _why_held(
                 f"held back by Python: {c.decl.pretty_name} {version} requires Python "
                 f"{requires}, the project supports {pythons}",
             )
-    for name, where, o in takes:
-        if any(o is mine for mine in own):
-            continue
-        if newest not in o.ok:
-            kind: HeldKind = "variant" if name == c.decl.pretty_name else "linked"
-            if o.python_block is not None and o.python_block[0] >= newest:
-                detail = f"{name} {o.python_block[0]} requires Python {o.python_block[1]}"
-            else:
-                detail = f"no {name} {newest} in {where}"
-            what = "another variant" if kind == "variant" else "a linked package"
-            return kind, f"held back by {what}: {detail}"
+    lacking = [
+        (name, where, o)
+        for name, where, o in takes
+        if not any(o is mine for mine in own) and newest not in o.ok
+    ]
+    if lacking:
+        name, where, o = lacking[0]
+        kind: HeldKind = "variant" if name == c.decl.pretty_name else "linked"
+        what = "another variant" if kind == "variant" else "a linked package"
+        if o.python_block is not None and o.python_block[0] >= newest:
+            detail = f"{name} {o.python_block[0]} requires Python {o.python_block[1]}"
+        elif len(lacking) == 1:
+            detail = f"no {name} {newest} in {where}"
+        else:
+            names = sorted({n for n, _, _ in lacking})
+            what = "other variants" if kind == "variant" else "linked packages"
+            detail = f"no {newest} of {', '.join(names)}"
+        return kind, f"held back by {what}: {detail}"
     for f in blockers:
         if not f.constraint.allows(newest):
-            kind = "variant" if f.decl.name == c.decl.name else "linked"
             return (
                 "constraint",
                 f"held back by {f.decl.pretty_name} {f.decl.version or '*'} in {f.decl.where}"

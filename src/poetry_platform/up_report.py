@@ -79,6 +79,14 @@ def change_row(
     locked_after: Mapping[str, tuple[str, ...]] | None,
     note: str | None = None,
 ) -> ChangeRow:
+    label = version.partition("+")[2]
+
+    def mine(versions: tuple[str, ...]) -> tuple[str, ...]:
+        """A variant's row shows its own builds (`+cpu`), not its siblings'."""
+        if not label:
+            return versions
+        return tuple(v for v in versions if v.partition("+")[2] == label)
+
     return ChangeRow(
         name=decl.pretty_name,
         group=str(decl.group),
@@ -88,8 +96,8 @@ def change_row(
         new=new,
         version=version,
         source=decl.source,
-        locked_before=locked_before.get(decl.name, ()),
-        locked_after=None if locked_after is None else locked_after.get(decl.name, ()),
+        locked_before=mine(locked_before.get(decl.name, ())),
+        locked_after=None if locked_after is None else mine(locked_after.get(decl.name, ())),
         note=note,
     )
 

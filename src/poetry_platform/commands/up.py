@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from poetry_platform.constraints import Rules
-    from poetry_platform.declarations import Declaration
     from poetry_platform.declarations import Declarations
     from poetry_platform.plan import Candidate
     from poetry_platform.plan import Companion
@@ -152,7 +151,10 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         except UsageError as e:
             self.line_error(f"<error>{e}</error>")
             return 1
-        pyproject = self.poetry.pyproject_path
+        from poetry.factory import Factory
+
+        # Locate without loading: the project is read once, inside the lock.
+        pyproject = Factory.locate(self.get_application().project_directory)
         root = pyproject.parent
         lock = root / "poetry.lock"
         restored = "pyproject.toml and poetry.lock are unchanged"
@@ -163,7 +165,6 @@ solver's reason; if anything fails or is interrupted, both files are restored.
                     "Waiting for another run that is editing this project..."
                 ),
             ):
-                self.reset_poetry()
                 return self._run(settings, root, pyproject, lock)
         except KeyboardInterrupt:
             self.line_error(f"\n<error>Interrupted: {restored}.</error>")
@@ -236,6 +237,7 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         from poetry_platform.context import project_config
         from poetry_platform.up_report import Report
 
+        self.reset_poetry()  # read the project as it is now that this run holds the lock
         text = pyproject.read_bytes().decode("utf-8")
         lock_bytes = lock.read_bytes() if lock.exists() else None
         decls = declarations.read(declarations.parse(text))
@@ -269,74 +271,26 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         settings: Settings,
     ) -> tuple[list[Candidate], list[Fixed], list[HeldRow]]:
         """Which declarations may move (candidates) and which only constrain (fixed)."""
-        from poetry.core.constraints.version import parse_constraint
-
-        from poetry_platform import constraints
         from poetry_platform.declarations import lookup_dependencies
-        from poetry_platform.plan import Candidate
-        from poetry_platform.plan import Fixed
-        from poetry_platform.plan import contexts_for
+        from poetry_platform.plan import Scope
+        from poetry_platform.plan import classify
         from poetry_platform.up_report import held_row
 
-        project_python = self.poetry.package.python_constraint
-        in_scope = {d.key for d in decls.in_groups(groups)}
-        deps = lookup_dependencies(decls.items, decls.items, self.poetry.pyproject_path.parent)
-        candidates: list[Candidate] = []
-        fixed: list[Fixed] = []
-        held: list[HeldRow] = []
-
-        def freeze(d: Declaration, why: str) -> None:
-            try:
-                constraint = parse_constraint(d.version or "*")
-            except ValueError:
-                return
-            python = project_python
-            if deps.get(d.key):
-                python = project_python.intersect(deps[d.key][0].python_constraint)
-            fixed.append(Fixed(d, constraint, python, why))
-
-        for d in decls.items:
-            if d.enriches and not d.version:
-                continue  # only adds a source/markers to a [project] entry
-            if d.kind != "index":
-                if d.key in in_scope:
-                    held.append(held_row(d, "not-index", f"from {d.kind}: not bumped"))
-                continue
-            if d.key not in in_scope:
-                freeze(d, "group not selected")
-                continue
-            if settings.packages and d.name not in settings.packages:
-                freeze(d, "not selected")
-                continue
-            if d.name in settings.exclude:
-                held.append(held_row(d, "excluded", "excluded (--exclude)"))
-                freeze(d, "excluded")
-                continue
-            if settings.exclude_zero_caret and d.version.strip().startswith("^0"):
-                held.append(
-                    held_row(d, "excluded", "zero-based caret (--exclude-zero-based-caret)")
-                )
-                freeze(d, "zero-based caret")
-                continue
-            decision = constraints.decide(d.version, settings.rules)
-            if isinstance(decision, constraints.Skip):
-                kind = (
-                    {
-                        constraints.Style.PIN: "pinned",
-                        constraints.Style.ANY: "wildcard",
-                    }.get(decision.style, "unsupported")
-                    if decision.style
-                    else "unsupported"
-                )
-                if decision.reason.startswith("already allows"):
-                    kind = "no-newer"
-                held.append(held_row(d, kind, decision.reason))
-                freeze(d, decision.reason)
-                continue
-            candidates.append(
-                Candidate(d, decision, contexts_for(d, deps.get(d.key, []), project_python))
-            )
-        return candidates, fixed, held
+        root = self.poetry.pyproject_path.parent
+        result = classify(
+            decls,
+            lookup_dependencies(decls.items, decls.items, root),
+            Scope(
+                groups=frozenset(groups),
+                packages=settings.packages,
+                exclude=settings.exclude,
+                exclude_zero_caret=settings.exclude_zero_caret,
+            ),
+            settings.rules,
+            self.poetry.package.python_constraint,
+        )
+        held = [held_row(h.decl, h.kind, h.reason) for h in result.held]
+        return result.candidates, result.fixed, held
 
     def _companions(
         self,
@@ -473,6 +427,7 @@ solver's reason; if anything fails or is interrupted, both files are restored.
 
         from poetry_platform import atomic
         from poetry_platform import lookup
+        from poetry_platform.relock import LockFailed
         from poetry_platform.relock import Relocker
         from poetry_platform.relock import lock_with_holdbacks
 
@@ -482,7 +437,10 @@ solver's reason; if anything fails or is interrupted, both files are restored.
             for c in plan.changes
             for repo, _ in lookup.repositories_for(pool, lookup.Query(c.decl.name, c.decl.source))
         ]
-        lookup.prefetch_metadata(pool, list(dict.fromkeys(wanted)))
+        try:
+            lookup.prefetch_metadata(pool, list(dict.fromkeys(wanted)))
+        except lookup.IndexLookupError as e:
+            raise LockFailed(str(e)) from e
 
         n = len(plan.changes)
         self._status(f"Locking with {n} bump{'s' * (n != 1)}")

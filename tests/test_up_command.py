@@ -1,0 +1,464 @@
+"""`poetry platform-up` end to end: real Poetry, real locks, a local index with crafted histories.
+
+One index per module (crafted releases on top of the jax_like and torch_like layouts), one
+lock per distinct pyproject (session cache), a private copy of the locked project per test.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+import tomlkit
+
+from tests.support import layouts
+from tests.support.index import IndexServer
+from tests.support.project import POETRY
+from tests.support.project import lock_text_packages
+from tests.support.project import run_poetry
+from tests.support.project import sources_toml
+from tests.support.templates import jax_project
+from tests.support.templates import torch_project
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterator
+    from pathlib import Path
+
+pytestmark = pytest.mark.slow
+
+PYPI = layouts.PYPI
+PRIVATE = "private"
+
+# name -> versions; "v|>=3.11" gives a Requires-Python, "v!" a yanked release
+CRAFTED: dict[str, tuple[str, ...]] = {
+    "numpy": ("1.26.4", "2.2.6", "2.3.2|>=3.11"),
+    "requests": ("2.31.0", "2.32.3", "2.32.4!", "3.0.0b1"),
+    "attrs": ("24.2.0", "25.1.0"),
+    "click": ("8.1.7", "8.2.1"),
+    "pytest": ("8.3.5", "8.4.1"),
+    "ruff": ("0.12.7", "0.12.8"),
+    "boto3": ("1.39.17", "1.40.0"),
+    "dask": ("2025.5.1", "2025.7.0"),
+    "rich": ("13.7.0", "14.0.0"),
+    "idna": ("3.7", "3.10"),
+    "tomli": ("2.0.1", "2.2.1"),
+    "private-lib": ("9.0.0",),  # a public namesake of the private package
+}
+# `breaker` 2.0 cannot be locked: it needs a numpy that does not exist
+BREAKER = {"1.0": (), "2.0": ("numpy<1",)}
+
+
+def build_index(root: Path) -> Path:
+    layouts.jax_like(root)
+    layouts.torch_like(root)
+    for name, versions in CRAFTED.items():
+        for spec in versions:
+            version, _, python = spec.partition("|")
+            yanked = version.endswith("!")
+            layouts.add_release(
+                root,
+                PYPI,
+                name,
+                version.rstrip("!"),
+                requires_python=python or ">=3.8",
+                yanked="broken build" if yanked else None,
+            )
+    for version in ("1.0.0", "1.4.0"):
+        layouts.add_release(root, PRIVATE, "private-lib", version, requires_python=">=3.8")
+    for version, deps in BREAKER.items():
+        layouts.add_release(root, PYPI, "breaker", version, deps=deps)
+    # a newer CPU build only, and a jax without its jaxlib yet
+    layouts.add_release(
+        root, layouts.TORCH_CPU_INDEX, "torch", "2.10.0+cpu", deps=layouts.TORCH_DEPS
+    )
+    layouts.add_release(root, PYPI, "jax", "0.8.0", deps=("jaxlib<=0.8.0,>=0.8.0",))
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    with IndexServer(build_index(tmp_path_factory.mktemp("up-index"))) as running:
+        yield running
+
+
+def demo_project(server: IndexServer) -> str:
+    """Every place and style a constraint can take, in one project."""
+    return f"""\
+# The research team's project, shortened.
+[project]
+name = "demo"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = [
+    "numpy>=1.26",  # lower bound
+    "requests (>=2.31,<3)",
+    "attrs ; python_version >= '3.10'",
+    "private-lib>=1.0",
+]
+
+[project.optional-dependencies]
+cli = ['click~=8.1']
+
+[dependency-groups]
+test = ["pytest>=8.3", {{ include-group = "lint" }}]
+lint = ["ruff==0.12.7"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.dependencies]
+private-lib = {{ source = "{PRIVATE}" }}
+
+[tool.poetry.group.Cloud_Dev]
+optional = true
+
+[tool.poetry.group.Cloud_Dev.dependencies]
+boto3 = "^1.39"
+dask   =   "*"
+rich = ">=13,<14"
+idna = "3.*"
+tomli = [
+    {{ version = "^2.0", python = "<3.11" }},
+    {{ version = "~2.0.1", python = ">=3.11" }},
+]
+{sources_toml(server, explicit=(PRIVATE,))}"""
+
+
+def run_up(
+    project: Path, env: dict[str, str], *args: str, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    return run_poetry(["platform-up", *args], project, env, check=check)
+
+
+def snapshot(project: Path) -> tuple[bytes, bytes]:
+    return (project / "pyproject.toml").read_bytes(), (project / "poetry.lock").read_bytes()
+
+
+def locked(project: Path) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, version in lock_text_packages((project / "poetry.lock").read_text()):
+        out.setdefault(name, []).append(version)
+    return out
+
+
+def diff(before: bytes, after: bytes) -> list[tuple[str, str]]:
+    old, new = before.decode().splitlines(), after.decode().splitlines()
+    assert len(old) == len(new)
+    return [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+
+
+@pytest.fixture
+def demo(locked_project: Callable[..., Path], server: IndexServer) -> Path:
+    return locked_project(demo_project(server), "demo")
+
+
+def test_bumps_every_location_and_style_and_nothing_else(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    result = run_up(demo, hermetic_env, "--no-install", check=True)
+    after = snapshot(demo)
+    assert diff(before[0], after[0]) == [
+        ('    "numpy>=1.26",  # lower bound', '    "numpy>=2.2.6",  # lower bound'),
+        ('    "requests (>=2.31,<3)",', '    "requests (>=2.32.3,<3)",'),
+        (
+            "    \"attrs ; python_version >= '3.10'\",",
+            "    \"attrs>=25.1.0,<26.0.0 ; python_version >= '3.10'\",",
+        ),
+        ('    "private-lib>=1.0",', '    "private-lib>=1.4",'),
+        ("cli = ['click~=8.1']", "cli = ['click~=8.2,>=8.2.1']"),
+        (
+            'test = ["pytest>=8.3", { include-group = "lint" }]',
+            'test = ["pytest>=8.4.1", { include-group = "lint" }]',
+        ),
+        ('boto3 = "^1.39"', 'boto3 = "^1.40"'),
+        ('dask   =   "*"', 'dask   =   "^2025.7.0"'),
+        ('rich = ">=13,<14"', 'rich = ">=13.7,<14"'),
+        ('idna = "3.*"', 'idna = "3.*,>=3.10"'),
+        (
+            '    { version = "^2.0", python = "<3.11" },',
+            '    { version = "^2.2.1", python = "<3.11" },',
+        ),
+    ]
+    versions = locked(demo)
+    # Poetry splits numpy by Python (2.3.2 needs 3.11); the bump must not break the 3.10 half
+    assert versions["numpy"] == ["2.2.6", "2.3.2"]
+    assert versions["requests"] == ["2.32.3"]  # 2.32.4 is yanked, 3.0.0b1 a pre-release
+    assert versions["private-lib"] == ["1.4.0"]  # from the explicit source, not 9.0.0
+    assert versions["click"] == ["8.2.1"]
+    assert versions["ruff"] == ["0.12.7"]  # a pin, not bumped without --pinned
+    out = result.stdout
+    assert "Bumped 11 constraints" in out
+    assert "numpy 2.3.2 requires Python >=3.11" in out
+    assert "ruff (lint) ==0.12.7: exact pin (use --pinned to bump pins)" in out
+    assert "tomli (cloud-dev) ~2.0.1: no newer release (2.0.1 is the newest)" in out
+    run_poetry(["check", "--lock"], demo, hermetic_env)
+
+
+def test_json_plan_with_latest_and_check_exit_codes(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    result = run_up(demo, hermetic_env, "--check", "--latest", "--json")
+    assert result.returncode == 1
+    assert snapshot(demo) == before
+    data = json.loads(result.stdout)
+    assert data["check"] is True
+    assert data["lock"]["status"] == "not-run"
+    by_name = {(c["name"], c["group"]): c for c in data["changes"]}
+    numpy = by_name[("numpy", "main")]
+    assert {k: numpy[k] for k in ("old", "new", "version", "locked_before")} == {
+        "old": ">=1.26",
+        "new": ">=2.2.6",
+        "version": "2.2.6",
+        "locked_before": ["2.2.6", "2.3.2"],
+    }
+    assert numpy["note"].startswith("held back by Python")
+    assert by_name[("rich", "cloud-dev")]["new"] == ">=14,<15"
+    assert by_name[("requests", "main")]["new"] == ">=2.32.3,<3"
+    held = {h["name"]: h for h in data["held"]}
+    assert held["ruff"]["kind"] == "pinned"
+    assert set(data) >= {"changes", "held", "lock", "strategy"}
+
+    run_up(demo, hermetic_env, "--latest", "--no-install", check=True)
+    again = run_up(demo, hermetic_env, "--check", "--latest")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Nothing to bump" in again.stdout
+
+
+def test_dry_run_writes_nothing_and_markdown_is_a_table(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    result = run_up(demo, hermetic_env, "--dry-run", "--format", "markdown", check=True)
+    assert snapshot(demo) == before
+    lines = result.stdout.splitlines()
+    assert lines[0] == "| Package | Group | Old | New | Locked |"
+    assert "| numpy | main | `>=1.26` | `>=2.2.6` | 2.2.6, 2.3.2 -> 2.2.6 |" in lines
+    assert "| click | cli (extra) | `~=8.1` | `~=8.2,>=8.2.1` | 8.2.1 |" in lines
+
+
+def test_groups_are_matched_like_poetry_and_scope_is_respected(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    result = run_up(demo, hermetic_env, "--dry-run", "--json", "--only", "cloud.dev", check=True)
+    names = {c["name"] for c in json.loads(result.stdout)["changes"]}
+    assert names == {"boto3", "dask", "idna", "rich", "tomli"}
+    result = run_up(demo, hermetic_env, "--dry-run", "--json", "--only", "test", check=True)
+    data = json.loads(result.stdout)
+    assert {c["name"] for c in data["changes"]} == {"pytest"}
+    assert {h["name"] for h in data["held"]} == {"ruff"}  # lint, included by test
+    result = run_up(
+        demo, hermetic_env, "--dry-run", "--json", "--exclude", "numpy", "--exclude=rich"
+    )
+    data = json.loads(result.stdout)
+    assert not {"numpy", "rich"} & {c["name"] for c in data["changes"]}
+    assert {h["name"] for h in data["held"] if h["kind"] == "excluded"} == {"numpy", "rich"}
+    result = run_up(demo, hermetic_env, "--dry-run", "--json", "requests", "idna")
+    assert {c["name"] for c in json.loads(result.stdout)["changes"]} == {"requests", "idna"}
+
+
+def test_variants_from_two_explicit_sources_move_in_lockstep(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(torch_project(server, version="2.8.0"), "torch")
+    result = run_up(project, hermetic_env, "--pinned", "--no-install", check=True)
+    text = (project / "pyproject.toml").read_text()
+    assert 'cpu = ["torch==2.9.1+cpu"]' in text
+    assert 'cu130 = ["torch==2.9.1+cu130"]' in text
+    assert sorted(locked(project)["torch"]) == ["2.9.1+cpu", "2.9.1+cu130"]
+    assert "held back by another variant: no torch 2.10.0 in source torch-cu130" in result.stdout
+
+
+def test_jax_family_moves_together(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(jax_project(server, jax="==0.6.2"), "jax")
+    result = run_up(project, hermetic_env, "--pinned", "--no-install", "--json", check=True)
+    jax = [c for c in json.loads(result.stdout)["changes"] if c["name"] == "jax"]
+    assert [(c["extra"], c["new"]) for c in jax] == [
+        (None, "==0.7.1"),
+        ("cuda12", "==0.7.1"),
+        ("cuda13", "==0.7.1"),
+    ]
+    assert jax[0]["note"] == (
+        "held back by linked packages: no 0.8.0 of jax-cuda12-pjrt, jax-cuda12-plugin,"
+        " jax-cuda13-pjrt, jax-cuda13-plugin, jaxlib"
+    )
+    versions = locked(project)
+    assert versions["jax"] == ["0.7.1"]
+    assert versions["jaxlib"] == ["0.7.1"]
+    assert versions["jax-cuda13-plugin"] == ["0.7.1"]
+
+
+def test_a_bump_that_breaks_the_lock_is_held_back_the_rest_goes_in(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    text = f"""[project]
+name = "breaks"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["breaker>=1.0", "attrs>=24.2", "click>=8.1", "numpy>=1.26"]
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}"""
+    project = locked_project(text, "breaks")
+    before = snapshot(project)
+
+    strict = run_up(project, hermetic_env, "--no-install", "--all-or-nothing")
+    assert strict.returncode == 1
+    assert snapshot(project) == before
+    assert "The lock fails with the bump of breaker" in strict.stderr
+
+    result = run_up(project, hermetic_env, "--no-install", check=True)
+    text_after = (project / "pyproject.toml").read_text()
+    assert '"breaker>=1.0"' in text_after
+    assert '"attrs>=25.1"' in text_after
+    assert '"click>=8.2.1"' in text_after
+    assert "breaker (main) >=1.0: held back by the resolver:" in result.stdout
+    assert locked(project)["breaker"] == ["1.0"]
+    run_poetry(["check", "--lock"], project, hermetic_env)
+
+
+def test_lock_only_refreshes_the_lock_within_the_constraints(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    text = f"""[project]
+name = "stale"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["dask==2025.5.1", "attrs>=24.2"]
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}"""
+    project = locked_project(text, "stale")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(text.replace("dask==2025.5.1", "dask>=2025.5"))
+    run_poetry(["lock"], project, hermetic_env)  # minimal changes: keeps 2025.5.1
+    assert locked(project)["dask"] == ["2025.5.1"]
+    before = pyproject.read_bytes()
+    result = run_up(project, hermetic_env, "--strategy", "lock-only", "--no-install", check=True)
+    assert pyproject.read_bytes() == before
+    assert locked(project)["dask"] == ["2025.7.0"]
+    assert "dask" in result.stdout
+    run_poetry(["check", "--lock"], project, hermetic_env)
+
+
+# --- failures: files are byte-identical afterwards -----------------------------------------
+
+
+def test_index_failing_during_lookup_changes_nothing(
+    demo: Path, server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    server.fail_next(10_000, status=500)
+    try:
+        result = run_up(demo, hermetic_env, "--no-install")
+    finally:
+        server.clear_faults()
+    assert result.returncode == 1
+    assert snapshot(demo) == before
+    assert "Version lookup failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_index_timing_out_during_the_lock_changes_nothing(
+    demo: Path, server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    server.hang_paths("numpy-2.2.6")  # the new numpy's files and metadata: needed by the lock
+    env = {**hermetic_env, "POETRY_REQUESTS_TIMEOUT": "1"}
+    try:
+        result = run_up(demo, env, "--no-install")
+    finally:
+        server.clear_faults()
+    assert result.returncode == 1, result.stdout
+    assert snapshot(demo) == before
+    assert "Locking failed" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_interrupted_mid_lock_changes_nothing(
+    demo: Path,
+    server: IndexServer,
+    hermetic_env: dict[str, str],
+    signum: int,
+    code: int,
+) -> None:
+    before = snapshot(demo)
+    hang = "numpy-2.2.6"
+    seen = len(server.requests_for(hang))
+    server.hang_paths(hang)
+    try:
+        process = subprocess.Popen(
+            [str(POETRY), "platform-up", "--no-install"],
+            cwd=demo,
+            env=hermetic_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(server.requests_for(hang)) == seen:  # until it waits on the hung request
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=30)
+    finally:
+        server.clear_faults()
+    assert process.returncode == code, out + err
+    assert snapshot(demo) == before
+    assert "Interrupted" in err
+    assert "unchanged" in err
+
+
+def test_two_concurrent_runs_do_not_corrupt_the_files(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    processes = [
+        subprocess.Popen(
+            [str(POETRY), "platform-up", "--no-install"],
+            cwd=demo,
+            env=hermetic_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+    assert [r[0] for r in results] == [0, 0], results
+    tomlkit.parse((demo / "pyproject.toml").read_text())
+    run_poetry(["check", "--lock"], demo, hermetic_env)
+    # one did the work; the other waited, then found nothing left to bump
+    outputs = sorted(r[1] for r in results)
+    assert sum("Bumped 11 constraints" in o for o in outputs) == 1
+    assert sum("Nothing to bump" in o for o in outputs) == 1
+
+
+def test_bump_then_install_through_platform_install(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    text = f"""[project]
+name = "small"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["attrs>=24.2"]
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}"""
+    project = locked_project(text, "small")
+    result = run_up(project, hermetic_env, check=True)
+    assert "attrs" in result.stdout
+    site = list((project / ".venv").glob("lib/python*/site-packages/attrs-25.1.0.dist-info"))
+    site += list((project / ".venv").glob("Lib/site-packages/attrs-25.1.0.dist-info"))
+    assert site, result.stdout
+    assert site[0].is_dir()
