@@ -73,6 +73,9 @@ def build_index(root: Path) -> Path:
         layouts.add_release(root, PRIVATE, "private-lib", version, requires_python=">=3.8")
     for version, deps in BREAKER.items():
         layouts.add_release(root, PYPI, "breaker", version, deps=deps)
+    # sdists only, whose build backend is not on the index: locks fine, cannot install
+    for version in ("1.0", "1.1"):
+        layouts.add_release(root, PYPI, "unbuildable", version, sdist=True, wheel=False)
     # a newer CPU build only, and a jax without its jaxlib yet
     layouts.add_release(
         root, layouts.TORCH_CPU_INDEX, "torch", "2.10.0+cpu", deps=layouts.TORCH_DEPS
