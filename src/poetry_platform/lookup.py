@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-DEFAULT_WORKERS = 16
+DEFAULT_WORKERS = 64
 
 
 @dataclass(frozen=True)
