@@ -167,6 +167,25 @@ private-lib = { source = "private" }
     assert new_of(plan_for(pyproject, releases), "private-lib") == [">=1.4"]
 
 
+def test_pep621_entry_takes_python_and_prereleases_from_tool_poetry() -> None:
+    pyproject = """
+[project]
+name = "p"
+requires-python = ">=3.10"
+dependencies = ["a>=1.0", "b>=1.0"]
+[tool.poetry.dependencies]
+a = { python = ">=3.11" }
+b = { allow-prereleases = true }
+"""
+    releases = {
+        q("a"): [rel("1.0"), rel("1.5", python=">=3.11")],
+        q("b"): [rel("1.0"), rel("2.0rc1")],
+    }
+    plan = plan_for(pyproject, releases, python=">=3.10")
+    assert new_of(plan, "a") == [">=1.5"]  # only used on 3.11+, so a 3.11+ release fits
+    assert new_of(plan, "b") == [">=2.0rc1"]
+
+
 def test_jax_family_moves_together_and_waits_for_its_slowest_member() -> None:
     pyproject = """
 [project]

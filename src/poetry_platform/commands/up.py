@@ -234,6 +234,7 @@ solver's reason; if anything fails or is interrupted, both files are restored.
 
     def _run(self, settings: Settings, root: Path, pyproject: Path, lock: Path) -> int:
         from poetry_platform import declarations
+        from poetry_platform.context import PlatformError
         from poetry_platform.context import project_config
         from poetry_platform.up_report import Report
 
@@ -248,6 +249,13 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         if settings.rules.strategy == "lock-only":
             return self._lock_only(settings, root, lock, text, lock_bytes, report)
 
+        declared = {d.name for d in decls.items}
+        unknown = sorted(settings.packages - declared)
+        if unknown:
+            raise PlatformError(
+                f"pyproject.toml declares no dependency named {', '.join(unknown)}; "
+                "name declared packages, or leave the names out to bump everything."
+            )
         groups = self.activated_groups
         candidates, fixed, held = self._classify(decls, groups, settings)
         locked = _locked_versions(lock_bytes)
