@@ -231,7 +231,10 @@ def read_requires_python(
 
     def one(item: tuple[str, Release]) -> Release:
         name, release = item
-        package = pool.package(name, release.version, repository_name=release.repository)
+        try:
+            package = pool.package(name, release.version, repository_name=release.repository)
+        except Exception as e:
+            raise IndexLookupError(Query(name), release.repository, e) from e  # type: ignore[arg-type]
         text = package.python_versions if package.python_versions != "*" else None
         return replace(
             release,

@@ -120,9 +120,26 @@ def _versions(versions: Sequence[str] | None) -> str:
     return ", ".join(versions) if versions else "-"
 
 
+def expected_after(row: ChangeRow) -> tuple[str, ...]:
+    """Before the lock is made: what `poetry lock` will keep (minimal changes) or raise.
+
+    A locked version below the new lower bound moves up to it; one at or above it stays
+    (numpy split by Python keeps its 3.11-only 2.3.2 when the bound becomes >=2.2.6).
+    """
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
+    try:
+        floor = Version(row.version)
+        moved = [v if Version(v) >= floor else row.version for v in row.locked_before]
+    except InvalidVersion:
+        return (row.version,)
+    return tuple(dict.fromkeys(moved)) or (row.version,)
+
+
 def locked_cell(row: ChangeRow) -> str:
-    """`1.26.4 -> 2.2.6`; before the lock is made, the version the bump asks for."""
-    after = _versions(row.locked_after) if row.locked_after is not None else row.version
+    """`1.26.4 -> 2.2.6`: the locked versions before and after (or as expected, before a lock)."""
+    after = _versions(row.locked_after if row.locked_after is not None else expected_after(row))
     before = _versions(row.locked_before)
     return before if before == after else f"{before} -> {after}"
 
