@@ -98,8 +98,13 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         except PlatformError as e:
             self.line_error(f"<error>{e}</error>")
             return 1
-        self._announce(decision, variant)
         self._variant_groups = frozenset(variant.groups)
+        try:
+            self._check_plan(extras)
+        except PlatformError as e:
+            self.line_error(f"<error>{e}</error>")
+            return 1
+        self._announce(decision, variant)
         self.io.input.set_option("extras", sorted(extras))
         self.io.input.set_option("all-extras", False)
         return super().handle()
@@ -199,6 +204,27 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
                 f"{variant.name}). Run `poetry lock` to add it, then `poetry platform-install` "
                 "again."
             )
+
+    def _check_plan(self, extras: set[str]) -> None:
+        """The platform-check for this host, before the venv is touched: a lock that would
+        install two builds of one package, or has no file for this machine, fails here
+        instead of after downloading gigabytes."""
+        from poetry_platform.context import PlatformError
+        from poetry_platform.lockcheck import check_install_plan
+        from poetry_platform.lockcheck import unfit_lock_message
+
+        if not self.poetry.locker.is_locked():
+            return
+        problems = check_install_plan(
+            self.poetry,
+            marker_env=self.env.marker_env,
+            supported_tags=self.env.supported_tags,
+            extras=extras,
+            groups=self.activated_groups,
+        )
+        message = unfit_lock_message(problems)
+        if message is not None:
+            raise PlatformError(message)
 
     def _announce(self, decision: Decision, variant: Variant) -> None:
         selection = decision.selection
