@@ -59,7 +59,7 @@ class Selection:
         if self.forced_by is not None:
             text = f"forced by {self.forced_by}"
             if verdict is not None and not verdict.satisfied:
-                text += f"; this host does not meet it ({'; '.join(verdict.unmet)})"
+                text += f"; this host does not meet it: {verdict.unmet[0]}"
             return text
         met = self.chosen.requires.describe()
         skipped = [

@@ -75,6 +75,11 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             return groups
         return groups | {canonicalize_name(g) for g in self._variant_groups}
 
+    @property
+    def _with_synchronization(self) -> bool:
+        # Not deprecated here: `poetry sync` knows nothing of variants.
+        return bool(self.option("sync"))
+
     def handle(self) -> int:
         from poetry_platform.context import PlatformError
         from poetry_platform.context import decide
@@ -235,8 +240,8 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         if selection.forced_by and verdict is not None and not verdict.satisfied:
             self.line_error(
                 f"<warning>Installing variant {variant.name} although this host does not run "
-                f"it ({'; '.join(verdict.unmet)}): fine for an image built without a GPU, "
-                "it needs a matching host at run time.</warning>"
+                "it: fine for an image built without a GPU; it needs a matching host at run "
+                "time.</warning>"
             )
         if self.io.is_verbose():
             for entry in decision.host.log:
