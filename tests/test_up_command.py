@@ -22,6 +22,7 @@ from tests.support.project import POETRY
 from tests.support.project import lock_text_packages
 from tests.support.project import run_poetry
 from tests.support.project import sources_toml
+from tests.support.templates import findlinks_project
 from tests.support.templates import jax_project
 from tests.support.templates import torch_project
 
@@ -57,6 +58,23 @@ BREAKER = {"1.0": (), "2.0": ("numpy<1",)}
 def build_index(root: Path) -> Path:
     layouts.jax_like(root)
     layouts.torch_like(root)
+    layouts.jax_findlinks(root)
+    # the old JAX way, moving on: 0.4.32 everywhere, 0.4.33 without its CUDA build yet
+    for version in ("0.4.32", "0.4.33"):
+        deps = ("ml-dtypes>=0.2.0", "numpy>=1.26", "scipy>=1.10")
+        layouts.add_release(
+            root, PYPI, "jax", version, deps=(f"jaxlib>=0.4.27,<={version}", *deps[1:])
+        )
+        for tags in ((layouts.LINUX_X86,), (layouts.MAC_ARM,)):
+            layouts.add_release(root, PYPI, "jaxlib", version, deps=deps, tags=tags)
+    layouts.add_release(
+        root,
+        layouts.JAX_RELEASES_INDEX,
+        "jaxlib",
+        f"0.4.32+{layouts.OLD_JAX_CUDA}",
+        deps=("ml-dtypes>=0.2.0", "numpy>=1.26", "scipy>=1.10"),
+        tags=("py3-none-manylinux2014_x86_64",),
+    )
     for name, versions in CRAFTED.items():
         for spec in versions:
             version, _, python = spec.partition("|")
@@ -298,6 +316,27 @@ def test_jax_family_moves_together(
     assert versions["jax"] == ["0.7.1"]
     assert versions["jaxlib"] == ["0.7.1"]
     assert versions["jax-cuda13-plugin"] == ["0.7.1"]
+
+
+def test_old_jax_way_macos_and_find_links_cuda_builds_move_together(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(findlinks_project(server), "old-jax")
+    result = run_up(project, hermetic_env, "--pinned", "--no-install", "--json", check=True)
+    changes = json.loads(result.stdout)["changes"]
+    assert sorted((c["name"], c["old"], c["new"]) for c in changes) == [
+        ("jax", "0.4.31", "0.4.32"),
+        ("jaxlib", "0.4.31", "0.4.32"),
+        ("jaxlib", "0.4.31+cuda12", "0.4.32+cuda12"),
+    ]
+    notes = {c["new"]: c["note"] for c in changes if c["name"] == "jaxlib"}
+    # the index's newest plain jaxlib (the jax_like layout shares it) has no CUDA build there
+    assert notes["0.4.32"].startswith("held back by another variant: no jaxlib ")
+    assert notes["0.4.32"].endswith(" in source jax-releases")
+    assert notes["0.4.32+cuda12"] is None  # 0.4.32 is the newest it has
+    # (jaxlib for other platforms still fits jax 0.4.32's range: `poetry lock` keeps it)
+    assert {"0.4.32", "0.4.32+cuda12"} <= set(locked(project)["jaxlib"])
+    assert locked(project)["jax"] == ["0.4.32"]
 
 
 def test_a_bump_that_breaks_the_lock_is_held_back_the_rest_goes_in(
