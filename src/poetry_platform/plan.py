@@ -24,6 +24,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Literal
 
+from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version
 
 from poetry_platform import constraints
@@ -394,10 +395,10 @@ def _plan_unit(
             common = allowed
     target = max(common) if common else None
 
-    for _, _, opts in takes:
+    for name, _, opts in takes:
         for r in opts.unknown:
             if target is None or _public(r.version) >= target:
-                plan.unknown_python.append((_name_of(takes, opts), r))
+                plan.unknown_python.append((str(canonicalize_name(name)), r))
 
     for m in unit:
         if m.kind != "candidate":
@@ -453,10 +454,6 @@ def _allows_labelled(f: Fixed, public: Version) -> bool:
 
 def _where(ctx: Context) -> str:
     return f"source {ctx.query.source}" if ctx.query.source else "default sources"
-
-
-def _name_of(takes: list[tuple[str, str, _Options]], opts: _Options) -> str:
-    return next(name for name, _, o in takes if o is opts)
 
 
 def _why_held(
