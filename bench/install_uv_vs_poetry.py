@@ -61,6 +61,7 @@ REQUIREMENTS = (
 )
 # Files uv and Poetry write about the installation itself rather than the package's content.
 BOOKKEEPING = frozenset({"INSTALLER", "REQUESTED", "RECORD", "uv_cache.json"})
+SCRIPTS = "../../../bin/"
 PY_TAG = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 
@@ -79,7 +80,7 @@ def fetch_wheels(directory: Path) -> list[Path]:
         print(f"fetching wheels into {directory} (once) ...", flush=True)
         subprocess.run(
             [
-                *(sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check"),
+                *(sys.executable, "-m", "pip", "download", "-qq", "--disable-pip-version-check"),
                 *("--only-binary", ":all:", "-d", str(directory), *REQUIREMENTS),
             ],
             check=True,
@@ -104,7 +105,7 @@ def write_project(directory: Path, wheels: list[Path], url: str) -> None:
     The markers keep Poetry from resolving the Windows and macOS branches of the tree,
     whose wheels `pip download` did not fetch.
     """
-    marker = "sys_platform == 'linux'"
+    marker = "sys_platform == 'linux' and platform_system == 'Linux'"
     pins = {normalize(w.name.split("-")[0]): w.name.split("-")[1] for w in wheels}
     deps = []
     for requirement in REQUIREMENTS:
@@ -161,7 +162,8 @@ def snapshot(project: Path) -> dict[str, set[tuple[str, str]]]:
             continue
         with record.open(newline="", encoding="utf-8") as f:
             rows = {
-                (row[0], row[1])
+                # console scripts by name: each installer writes its own launcher template
+                (row[0], "" if row[0].startswith(SCRIPTS) else row[1])
                 for row in csv.reader(f)
                 if row
                 and row[0].rsplit("/", 1)[-1] not in BOOKKEEPING
@@ -176,16 +178,15 @@ def clear_caches(env: dict[str, str]) -> None:
         shutil.rmtree(env[key], ignore_errors=True)
 
 
-def floor_args(project: Path, installed: dict[str, set[tuple[str, str]]], url: str) -> list[str]:
-    """Raw uv: the same pinned files, --no-deps, straight from the index (the issue's figure)."""
+def floor_args(project: Path, installed: dict[str, set[tuple[str, str]]]) -> list[str]:
+    """Raw uv on the same files, --no-deps, from the local wheel directory, no Poetry at all."""
     pins = sorted("==".join(dist.removesuffix(".dist-info").split("-", 1)) for dist in installed)
     requirements = project / "floor-requirements.txt"
     requirements.write_text("\n".join(pins) + "\n")
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
     python = project / ".venv" / "bin" / "python"
-    index = f"{url}/pypi/simple/"
-    args = [uv, "pip", "install", "--python", str(python), "--no-deps"]
-    return [*args, "--index-url", index, "-r", str(requirements)]
+    args = [uv, "pip", "install", "--python", str(python), "--no-deps", "--offline"]
+    return [*args, "--find-links", str(CACHE / "wheels"), "-r", str(requirements)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     state = CACHE / "state"
     env = poetry_env(state)
     env["POETRY_INSTALLER_RE_RESOLVE"] = "false"
+    if os.environ.get("PYTHONPATH"):  # to measure another checkout of the plugin
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     commands = {
         "poetry": [str(POETRY), "install"],
         "uv": [str(POETRY), "platform-install", "--installer", "uv"],
@@ -236,10 +239,12 @@ def main(argv: list[str] | None = None) -> int:
                         f"  {mode:4} round {round_ + 1} {installer:6} {elapsed:7.2f} s", flush=True
                     )
             if mode == "warm" and not args.no_floor:
-                for _ in range(args.rounds):
+                floor_command = floor_args(project, snapshots["uv"])
+                for _ in range(args.rounds + 1):  # the first one fills uv's cache
                     fresh_venv(project)
-                    floor = timed(floor_args(project, snapshots["uv"], server.url), project, env)
+                    floor = timed(floor_command, project, env)
                     times.setdefault((mode, "floor"), []).append(floor)
+                times[(mode, "floor")].pop(0)
 
     print("\nmedians (s), fresh venv, local index on 127.0.0.1:")
     print(f"  {'caches':6} {'poetry install':>15} {'uv installer':>13} {'ratio':>6} {'goal':>6}")
@@ -250,9 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {mode:6} {poetry:15.2f} {uv:13.2f} {uv / poetry:6.3f} {GOALS[mode]:>6} {verdict}")
     if ("warm", "floor") in times:
         floor = statistics.median(times[("warm", "floor")])
-        print(f"  raw `uv pip install --no-deps` of the same files, warm: {floor:.2f} s")
+        print(f"  floor: raw `uv pip install --no-deps` of the same local files: {floor:.2f} s")
     same = snapshots.get("poetry") == snapshots.get("uv")
-    print(f"\nidentical environments (names, versions, file hashes): {'yes' if same else 'NO'}")
+    print(
+        "\nidentical environments (names, versions, hashes of installed files; console scripts"
+        f" by name): {'yes' if same else 'NO'}"
+    )
     if not same:
         for dist in sorted(set(snapshots["poetry"]) ^ set(snapshots["uv"])):
             print(f"  only one side: {dist}")

@@ -31,6 +31,8 @@ from poetry.installation.operations import Uninstall
 from poetry.installation.operations import Update
 from poetry.utils.helpers import get_file_hash
 
+from poetry_platform.uv_choices import ChoiceMemo
+from poetry_platform.uv_choices import choice_key
 from poetry_platform.uv_locate import find_uv
 from poetry_platform.uv_plan import WheelToInstall
 from poetry_platform.uv_plan import install_args
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 _INDEX_SOURCE_TYPES = frozenset({None, "legacy"})
 # Variables uv does not need and that may hold Poetry's credentials.
 _WITHHELD_ENV_PREFIXES = ("POETRY_",)
+# Beside Poetry's artifact cache, which holds the archives it names.
+CHOICES_FILE = Path("platform-uv") / "choices.json"
 
 
 class UvInstallError(Exception):
@@ -90,6 +94,12 @@ class UvExecutor(Executor):
         )
         self._no_cache = disable_cache
         self._compile_bytecode = False
+        self._policies = tuple(
+            f"{option}={sorted(config.get(option, []) or [])}"
+            for option in ("installer.no-binary", "installer.only-binary")
+        )
+        self._choices = ChoiceMemo(config.artifacts_cache_directory.parent / CHOICES_FILE)
+        self._tags: tuple[str, ...] | None = None
         self._plan_lock = threading.Lock()
         self._prepared: list[tuple[Install | Update, WheelToInstall, bool]] = []
         self._removals: list[Uninstall] = []
@@ -141,7 +151,7 @@ class UvExecutor(Executor):
             assert package.source_url is not None
             archive = self._download_link(operation, Link(package.source_url))
         else:
-            archive = self._download(operation)
+            archive = self._index_archive(operation)
         hashes = usable_hashes(_locked_hashes(package, archive.name))
         if not hashes:
             # Built here (from an sdist, a directory or git): Poetry has checked what it was
@@ -158,6 +168,29 @@ class UvExecutor(Executor):
             reinstall=reinstall,
         )
         return wheel, temporary
+
+    def _index_archive(self, operation: Install | Update) -> Path:
+        """Poetry's chooser and download, or the archive they gave for the same inputs."""
+        package = operation.package
+        key = None if self._no_cache else self._choice_key(package)
+        if key is not None and (remembered := self._choices.archive(key)) is not None:
+            return remembered
+        archive = self._download(operation)
+        if key is not None and archive.suffix == ".whl" and _locked_hashes(package, archive.name):
+            self._choices.remember(key, archive)
+        return archive
+
+    def _choice_key(self, package: Package) -> str:
+        if self._tags is None:
+            self._tags = tuple(str(tag) for tag in self._env.supported_tags)
+        return choice_key(
+            name=package.name,
+            version=package.version.to_string(),
+            source=f"{package.source_type}|{package.source_reference}|{package.source_url}",
+            locked_hashes=[f["hash"] for f in package.files],
+            tags=self._tags,
+            policies=self._policies,
+        )
 
     def _populate_hashes_dict(self, archive: Path, package: Package) -> None:
         if (
@@ -193,6 +226,7 @@ class UvExecutor(Executor):
             self._io.write_error_line("")
             self._io.write_error_line(f"<error>{e}</error>")
             return 1
+        self._choices.save()
         for installed, _, _ in prepared:
             self._save_url_reference(installed)
         for operation in operations:

@@ -1,0 +1,105 @@
+"""Remembering which cached file Poetry chose for a locked package, so a warm install can skip
+asking the index again.
+
+Poetry's own warm install still fetches every package's index page, only to learn the URL
+that keys its artifact cache: for ~100 packages that is most of what remains once uv does
+the installing. The choice is a pure function of things we can key on: the package (name,
+version, locked source), its locked files (hashes), the environment's wheel tags (in
+order) and the binary policies. So the first install records, per key, the archive Poetry's
+chooser picked and downloaded; later installs with the same key use that archive directly.
+
+The archive is still checked: uv installs it only when its hash is one the lock lists for
+the package (`--require-hashes`). A missing archive simply falls back to Poetry's path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+_FORMAT = 1
+
+
+def choice_key(
+    *,
+    name: str,
+    version: str,
+    source: str,
+    locked_hashes: Iterable[str],
+    tags: Iterable[str],
+    policies: Iterable[str] = (),
+) -> str:
+    """Everything Poetry's chooser decides from, as one digest (tags keep their order)."""
+    parts = [
+        f"format={_FORMAT}",
+        f"name={name}",
+        f"version={version}",
+        f"source={source}",
+        "hashes=" + ",".join(sorted(locked_hashes)),
+        "tags=" + ",".join(tags),
+        "policies=" + ";".join(policies),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class ChoiceMemo:
+    """A JSON file of key -> archive path, read once and merged back on save."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries = self._read()
+        self._added: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def archive(self, key: str) -> Path | None:
+        """The remembered archive for `key`, if it is still there."""
+        with self._lock:
+            found = self._added.get(key) or self._entries.get(key)
+        if found is None:
+            return None
+        path = Path(found)
+        return path if path.is_file() else None
+
+    def remember(self, key: str, archive: Path) -> None:
+        with self._lock:
+            self._added[key] = str(archive)
+
+    def save(self) -> None:
+        """Merge what this run learned into the file (another run may have written too)."""
+        with self._lock:
+            if not self._added:
+                return
+            entries = {**self._read(), **self._added}
+            self._added = {}
+        # Drop entries whose archive is gone (`poetry cache clear`), so the file stays small.
+        entries = {k: v for k, v in entries.items() if Path(v).is_file()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".choices-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"format": _FORMAT, "archives": entries}, f, sort_keys=True)
+            Path(tmp).replace(self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink()
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            return {}
+        archives = data.get("archives")
+        if not isinstance(archives, dict):
+            return {}
+        return {str(k): str(v) for k, v in archives.items()}

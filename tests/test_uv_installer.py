@@ -1,0 +1,292 @@
+"""`platform-install --installer uv` end to end: real Poetry, real locks, real venvs, real uv.
+
+The yardstick is Poetry's own installer: the same locked project is installed once with
+each, into two venvs, and the environments must hold the same distributions with the same
+files (hash for hash). Only the installers' bookkeeping differs: INSTALLER, REQUESTED,
+RECORD itself and uv's `uv_cache.json`.
+
+Variants are chosen the way Docker builds do it (`--variant`) or through the CUDA override
+(`POETRY_PLATFORM_CUDA`), so no fake GPU libraries are needed here.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.layouts import JAX_LATEST
+from tests.support.layouts import NVIDIA_CU13
+from tests.support.layouts import PYPI
+from tests.support.layouts import TORCH_CU130_INDEX
+from tests.support.layouts import TORCH_LINUX_X86
+from tests.support.layouts import TORCH_VERSIONS
+from tests.support.layouts import add_release
+from tests.support.project import installed
+from tests.support.project import run_poetry
+from tests.support.project import venv_python
+from tests.support.project import write_project
+from tests.support.templates import findlinks_project
+from tests.support.templates import jax_project
+from tests.support.templates import torch_project
+from tests.support.wheels import build_wheel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from tests.support.index import IndexServer
+
+pytestmark = pytest.mark.slow
+
+BOOKKEEPING = frozenset({"INSTALLER", "REQUESTED", "RECORD", "uv_cache.json"})
+NO_GPU = {"POETRY_PLATFORM_CUDA": ""}
+H100 = {"POETRY_PLATFORM_CUDA": "13.0", "POETRY_PLATFORM_COMPUTE_CAPABILITY": "9.0"}
+TEMPLATES: dict[str, Callable[[IndexServer], str]] = {
+    "jax": jax_project,
+    "torch": torch_project,
+    "findlinks": findlinks_project,
+}
+
+
+def environment(project: Path) -> dict[str, frozenset[tuple[str, str]]]:
+    """Each distribution in the project's venv -> its installed files and their hashes."""
+    found: dict[str, frozenset[tuple[str, str]]] = {}
+    for record in (project / ".venv").glob("lib*/python*/site-packages/*.dist-info/RECORD"):
+        if record.parent.name.startswith(("pip-", "setuptools-", "wheel-")):
+            continue
+        with record.open(newline="", encoding="utf-8") as f:
+            rows = frozenset(
+                (row[0], row[1])
+                for row in csv.reader(f)
+                if row and row[0].rsplit("/", 1)[-1] not in BOOKKEEPING
+            )
+        found[record.parent.name] = rows
+    return found
+
+
+def platform_install(
+    project: Path, env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    return run_poetry(["platform-install", *args], project, env, check=check)
+
+
+@pytest.mark.parametrize(
+    ("layout", "host", "args", "expected"),
+    [
+        pytest.param("jax", NO_GPU, ("--with", "test"), "jaxlib", id="jax-no-gpu-with-test"),
+        pytest.param("jax", H100, (), "jax-cuda13-plugin", id="jax-h100-cuda13"),
+        pytest.param("jax", NO_GPU, ("--variant", "cuda12"), "nvidia-cublas-cu12", id="jax-forced"),
+        pytest.param("torch", NO_GPU, (), "torch", id="torch-cpu"),
+        pytest.param("torch", NO_GPU, ("--variant", "cu130"), "triton", id="torch-forced-cu130"),
+        pytest.param("findlinks", NO_GPU, (), "jaxlib", id="findlinks"),
+    ],
+)
+def test_uv_installs_exactly_what_poetry_installs(
+    locked_project: Callable[..., Path],
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    layout: str,
+    host: dict[str, str],
+    args: tuple[str, ...],
+    expected: str,
+) -> None:
+    text = TEMPLATES[layout](index_server)
+    by_poetry = locked_project(text, "by-poetry")
+    by_uv = locked_project(text, "by-uv")
+    env = {**hermetic_env, **host}
+
+    platform_install(by_poetry, env, *args)
+    result = platform_install(by_uv, env, "--installer", "uv", *args)
+
+    assert expected in installed(by_uv)
+    assert installed(by_uv) == installed(by_poetry)
+    assert environment(by_uv) == environment(by_poetry)
+    # Nothing points into Poetry's cache: the next run of either installer has nothing to do.
+    assert not list((by_uv / ".venv").glob("lib*/python*/site-packages/*/direct_url.json"))
+    again = platform_install(by_uv, env, *args)
+    assert "No dependencies to install or update" in again.stdout
+    assert "Package operations" in result.stdout
+
+
+def test_explicit_sources_are_the_locked_ones(
+    make_index: Callable[..., IndexServer], hermetic_env: dict[str, str], tmp_path: Path
+) -> None:
+    """torch==X+cu130 comes from the explicit source the lock names, even though the primary
+    index has a decoy with the same name and version."""
+    server = make_index("torch_like")
+    version = f"{TORCH_VERSIONS[1]}+cu130"
+    decoy = "decoy-from-the-primary-index ; python_version < '3'"
+    add_release(server.root.root, PYPI, "torch", version, tags=(TORCH_LINUX_X86,), deps=[decoy])
+    project = tmp_path / "torch"
+    write_project(project, torch_project(server))
+    run_poetry(["lock"], project, hermetic_env)
+    before = len(server.requests)
+
+    platform_install(project, hermetic_env, "--installer", "uv", "--variant", "cu130")
+
+    assert installed(project)["torch"] == version
+    metadata = next((project / ".venv").glob("lib*/python*/site-packages/torch-*.dist-info"))
+    assert "decoy" not in (metadata / "METADATA").read_text()
+    fetched = [p for p in server.requests[before:] if "/files/torch/" in p]
+    assert fetched
+    assert all(p.startswith(f"/{TORCH_CU130_INDEX}/files/") for p in fetched)
+
+
+def test_sync_removes_what_the_variant_does_not_select(
+    locked_project: Callable[..., Path], index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    # A package: the root is installed by Poetry, editable, after uv's part.
+    text = jax_project(index_server).replace("package-mode = false\n", "")
+    project = locked_project(text, "jax-pkg")
+    platform_install(project, hermetic_env, "--installer", "uv", "--variant", "cuda13")
+    assert installed(project)["jax-cuda13-plugin"] == JAX_LATEST
+
+    result = platform_install(
+        project, hermetic_env, "--installer", "uv", "--sync", "--variant", "cpu"
+    )
+
+    got = installed(project)
+    assert not any(name.startswith(("jax-cuda", "nvidia-")) for name in got)
+    assert got["jaxlib"] == JAX_LATEST
+    assert f"{len(NVIDIA_CU13) + 2} removals" in result.stdout
+    assert "Removing nvidia-cublas" in result.stdout
+    root = next((project / ".venv").glob("lib*/python*/site-packages/jax_demo-*.dist-info"))
+    assert '"editable": true' in (root / "direct_url.json").read_text()
+    check = subprocess.run(
+        [str(venv_python(project)), "-c", "import jax_demo, jax; print(jax.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert check.stdout.strip() == JAX_LATEST
+
+
+def test_dry_run_prints_the_plan_and_installs_nothing(
+    locked_project: Callable[..., Path], index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(jax_project(index_server), "jax-dry")
+    before = len(index_server.requests)
+
+    result = platform_install(
+        project, {**hermetic_env, **H100}, "--installer", "uv", "--dry-run", "-v"
+    )
+
+    assert "Installing jax-cuda13-plugin (" in result.stdout
+    assert "installs, 0 updates, 0 removals" in result.stdout
+    assert "uv:" not in result.stdout  # uv never ran
+    assert installed(project) == {}
+    assert not [p for p in index_server.requests[before:] if "/files/" in p]
+
+
+def test_a_tampered_wheel_is_refused_and_nothing_is_installed(
+    make_index: Callable[..., IndexServer], hermetic_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The index serves other bytes than were locked: Poetry's chooser refuses the file."""
+    server = make_index("jax_like")
+    project = tmp_path / "tampered"
+    write_project(project, jax_project(server))
+    run_poetry(["lock"], project, hermetic_env)
+    _tamper(server.root.root / PYPI / "pytest", tmp_path)
+
+    result = platform_install(
+        project, hermetic_env, "--installer", "uv", "--with", "test", check=False
+    )
+
+    assert result.returncode == 1
+    assert "did not match any known checksums" in result.stdout + result.stderr
+    assert installed(project) == {}
+
+
+def test_a_tampered_cached_file_is_refused_by_uv(
+    locked_project: Callable[..., Path],
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """Other bytes where Poetry keeps the download (a lying server, a corrupted cache):
+    uv checks the lock's hash before it installs anything."""
+    text = jax_project(index_server)
+    first = locked_project(text, "first")
+    platform_install(first, hermetic_env, "--installer", "uv", "--with", "test")
+    cached = next((tmp_path / "poetry-state").glob("poetry-cache/artifacts/**/pytest-*.whl"))
+    _tamper(cached.parent, tmp_path)
+    second = locked_project(text, "second")
+    env = {**hermetic_env, "UV_CACHE_DIR": str(tmp_path / "fresh-uv-cache")}
+
+    result = platform_install(second, env, "--installer", "uv", "--with", "test", check=False)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "uv could not install the locked packages" in output
+    assert "hash" in output.lower()
+    assert "Traceback" not in output
+    assert installed(second) == {}
+
+
+def test_private_index_with_basic_auth_never_shows_the_password(
+    make_index: Callable[..., IndexServer], hermetic_env: dict[str, str], tmp_path: Path
+) -> None:
+    password = "pw-7f3a9c1e-do-not-print"
+    server = make_index("jax_like", auth=("alice", password))
+    project = tmp_path / "private"
+    write_project(project, jax_project(server))
+    env = {
+        **hermetic_env,
+        **H100,
+        "POETRY_HTTP_BASIC_LOCAL_USERNAME": "alice",
+        "POETRY_HTTP_BASIC_LOCAL_PASSWORD": password,
+    }
+    run_poetry(["lock"], project, env)
+
+    result = platform_install(project, env, "--installer", "uv", "--with", "test", "-vvv")
+
+    assert installed(project)["jax-cuda13-plugin"] == JAX_LATEST
+    assert "uv pip install" in result.stdout  # -vvv shows the uv command line ...
+    assert password not in result.stdout + result.stderr  # ... and no password anywhere
+    assert any("/files/" in p for p in server.requests)
+
+
+def test_missing_uv_is_one_error_line(
+    locked_project: Callable[..., Path],
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    project = locked_project(jax_project(index_server), "no-uv")
+    # Hide the `uv` package beside Poetry and leave nothing on PATH.
+    shadow = tmp_path / "shadow" / "uv"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    empty_bin = tmp_path / "empty-bin"
+    empty_bin.mkdir()
+    env = {**hermetic_env, "PYTHONPATH": str(shadow.parent), "PATH": str(empty_bin)}
+
+    result = platform_install(project, env, "--installer", "uv", check=False)
+
+    assert result.returncode == 1
+    assert 'poetry self add "poetry-platform[uv]"' in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (project / ".venv").exists() or installed(project) == {}
+
+
+def test_default_stays_poetrys_installer(
+    locked_project: Callable[..., Path], index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(jax_project(index_server), "default")
+
+    platform_install(project, hermetic_env)
+
+    installer = next((project / ".venv").glob("lib*/python*/site-packages/jax-*.dist-info"))
+    assert (installer / "INSTALLER").read_text().startswith("Poetry")
+
+
+def _tamper(directory: Path, tmp_path: Path) -> None:
+    """Replace every wheel in `directory` by another build under the same file name."""
+    for path in directory.glob("*.whl"):
+        name, version = path.name.split("-")[:2]
+        other = build_wheel(tmp_path / "evil", name, version, summary="tampered")
+        shutil.copyfile(other, path)
