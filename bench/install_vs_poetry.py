@@ -46,6 +46,10 @@ from tests.support.templates import jax_project  # noqa: E402
 GOAL = 1.05
 EXTRA = "cuda13"
 MODES = ("noop", "empty")
+# command name -> (argv, environment)
+Runs = dict[str, tuple[list[str], dict[str, str]]]
+# command name -> one (wall, cpu) pair per round
+Times = dict[str, list[tuple[float, float]]]
 
 
 def children_cpu() -> float:
@@ -64,13 +68,12 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     return elapsed, children_cpu() - cpu
 
 
-def commands(select: str, env: dict[str, str]) -> dict[str, tuple[list[str], dict[str, str]]]:
-    """name -> (argv, environment); both install the cuda13 extra and nothing else."""
+def commands(select: str, env: dict[str, str]) -> Runs:
+    """Both install the cuda13 extra and nothing else."""
     platform_args = [str(POETRY), "platform-install"]
     platform_env = dict(env)
     if select == "variant":
-        platform_args += ["--variant", EXTRA]
-        platform_env["POETRY_PLATFORM_CUDA"] = ""  # no GPU, whatever this machine has
+        platform_args += ["--variant", EXTRA]  # detection still probes everything
     else:
         platform_env["POETRY_PLATFORM_CUDA"] = "13.0"
         platform_env["POETRY_PLATFORM_COMPUTE_CAPABILITY"] = "9.0"
@@ -78,11 +81,6 @@ def commands(select: str, env: dict[str, str]) -> dict[str, tuple[list[str], dic
         "poetry install": ([str(POETRY), "install", "-E", EXTRA], dict(env)),
         "platform-install": (platform_args, platform_env),
     }
-
-
-Runs = dict[str, tuple[list[str], dict[str, str]]]
-# command name -> one (wall, cpu) pair per round
-Times = dict[str, list[tuple[float, float]]]
 
 
 def measure(project: Path, mode: str, rounds: int, runs: Runs) -> tuple[Times, dict[str, Any]]:
