@@ -69,6 +69,21 @@ def host_env(tmp_path: Path, base: dict[str, str], host: FakeNvidiaHost | None) 
     return env
 
 
+def lock_once(
+    factory: pytest.TempPathFactory, name: str, pyproject_text: str
+) -> tuple[Path, dict[str, str]]:
+    """A project locked once for a module, with its own Poetry state, for `--sync` installs."""
+    from tests.support.project import poetry_env
+    from tests.support.project import write_project
+
+    root = factory.mktemp(f"{name}-e2e")
+    env = poetry_env(root / "state")
+    project = root / "project"
+    write_project(project, pyproject_text)
+    run_poetry(["lock"], project, env)
+    return project, env
+
+
 def locked_versions(project: Path) -> dict[str, set[str]]:
     lock = tomlkit.parse((project / "poetry.lock").read_text())
     versions: dict[str, set[str]] = {}
@@ -104,15 +119,7 @@ EXPECTED_JAX = {
 def jax_env_project(
     tmp_path_factory: pytest.TempPathFactory, index_server: IndexServer
 ) -> tuple[Path, dict[str, str]]:
-    from tests.support.project import poetry_env
-    from tests.support.project import write_project
-
-    root = tmp_path_factory.mktemp("jax-e2e")
-    env = poetry_env(root / "state")
-    project = root / "project"
-    write_project(project, jax_project(index_server))
-    run_poetry(["lock"], project, env)
-    return project, env
+    return lock_once(tmp_path_factory, "jax", jax_project(index_server))
 
 
 @pytest.mark.parametrize("host_name", list(EXPECTED_JAX))
@@ -235,15 +242,7 @@ TORCH_CU130_LIBS = {"nvidia-cuda-runtime", "nvidia-cublas", "triton"}
 def torch_env_project(
     tmp_path_factory: pytest.TempPathFactory, index_server: IndexServer
 ) -> tuple[Path, dict[str, str]]:
-    from tests.support.project import poetry_env
-    from tests.support.project import write_project
-
-    root = tmp_path_factory.mktemp("torch-e2e")
-    env = poetry_env(root / "state")
-    project = root / "project"
-    write_project(project, torch_project(index_server))
-    run_poetry(["lock"], project, env)
-    return project, env
+    return lock_once(tmp_path_factory, "torch", torch_project(index_server))
 
 
 EXPECTED_TORCH = {
@@ -303,15 +302,7 @@ def test_all_extras_leaves_out_other_variants(
 def findlinks_env_project(
     tmp_path_factory: pytest.TempPathFactory, index_server: IndexServer
 ) -> tuple[Path, dict[str, str]]:
-    from tests.support.project import poetry_env
-    from tests.support.project import write_project
-
-    root = tmp_path_factory.mktemp("findlinks-e2e")
-    env = poetry_env(root / "state")
-    project = root / "project"
-    write_project(project, findlinks_project(index_server))
-    run_poetry(["lock"], project, env)
-    return project, env
+    return lock_once(tmp_path_factory, "findlinks", findlinks_project(index_server))
 
 
 @pytest.mark.parametrize("host_name", list(HOSTS))

@@ -26,6 +26,7 @@ from packaging.version import Version
 
 if TYPE_CHECKING:
     from collections.abc import Collection
+    from collections.abc import Iterator
     from collections.abc import Mapping
 
 TABLE = "tool.poetry-platform"
@@ -218,28 +219,35 @@ def _specifier(value: Any, key: str) -> SpecifierSet:
     return spec
 
 
-def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Variant, ...]:
+def _named_tables(
+    raw: Any, kind: str, allowed: set[str], example: str
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(name, where, table) for each table of `[[tool.poetry-platform.<kind>]]`, checked for
+    shape, a valid unique name and unknown keys; `where` names it in later errors."""
     if not isinstance(raw, list):
-        raise ConfigError(
-            "variant", "must be an array of tables", "write [[tool.poetry-platform.variant]]"
-        )
+        raise ConfigError(kind, "must be an array of tables", f"write [[{TABLE}.{kind}]]")
     seen: set[str] = set()
-    out: list[Variant] = []
     for i, item in enumerate(raw):
-        where = f"variant[{i}]"
+        where = f"{kind}[{i}]"
         if not hasattr(item, "items"):
             raise ConfigError(where, "must be a table")
-        item = dict(item)
-        if "name" not in item:
-            raise ConfigError(f"{where}.name", "is required", 'add name = "cpu" (or similar)')
-        name = _name(item["name"], f"{where}.name")
-        where = f"variant[{i}] ({name})"
-        _reject_unknown(item, _VARIANT_KEYS, where)
+        table = dict(item)
+        if "name" not in table:
+            raise ConfigError(f"{where}.name", "is required", f'add name = "{example}"')
+        name = _name(table["name"], f"{where}.name")
+        where = f"{kind}[{i}] ({name})"
+        _reject_unknown(table, allowed, where)
         if name in seen:
             raise ConfigError(
-                f"{where}.name", f"duplicate variant name {name!r}", "names must be unique"
+                f"{where}.name", f"duplicate {kind} name {name!r}", "names must be unique"
             )
         seen.add(name)
+        yield name, where, table
+
+
+def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Variant, ...]:
+    out: list[Variant] = []
+    for name, where, item in _named_tables(raw, "variant", _VARIANT_KEYS, "cpu"):
         v_extras = _str_list(item.get("extras", []), f"{where}.extras")
         for extra in v_extras:
             if canonicalize_name(extra) not in extras:
@@ -311,30 +319,11 @@ def _version(value: Any, key: str) -> Version:
 
 
 def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Target, ...]:
-    if not isinstance(raw, list):
-        raise ConfigError(
-            "target", "must be an array of tables", "write [[tool.poetry-platform.target]]"
-        )
-    seen: set[str] = set()
     out: list[Target] = []
-    for i, item in enumerate(raw):
-        where = f"target[{i}]"
-        if not hasattr(item, "items"):
-            raise ConfigError(where, "must be a table")
-        item = dict(item)
-        if "name" not in item:
-            raise ConfigError(f"{where}.name", "is required", 'add name = "linux-gpu" (or similar)')
-        name = _name(item["name"], f"{where}.name")
-        where = f"target[{i}] ({name})"
-        _reject_unknown(item, _TARGET_KEYS, where)
+    for name, where, item in _named_tables(raw, "target", _TARGET_KEYS, "linux-gpu"):
         for required in ("sys_platform", "platform_machine", "python"):
             if required not in item:
                 raise ConfigError(f"{where}.{required}", "is required")
-        if name in seen:
-            raise ConfigError(
-                f"{where}.name", f"duplicate target name {name!r}", "names must be unique"
-            )
-        seen.add(name)
         for key in ("sys_platform", "platform_machine"):
             if not isinstance(item[key], str) or not item[key]:
                 raise ConfigError(f"{where}.{key}", "must be a non-empty string")
