@@ -89,7 +89,6 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
                 self.poetry, self.env.marker_env, variant_option=self.option("variant")
             )
             extras = self._extras_for(decision)
-            self._check_lock(decision, extras)
         except PlatformError as e:
             self.line_error(f"<error>{e}</error>")
             return 1
@@ -185,35 +184,10 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
                 )
         return requested | set(variant.extras)
 
-    def _check_lock(self, decision: Decision, extras: set[str]) -> None:
-        """Refuse a stale lock or one missing an extra in our words, before Poetry raises."""
-        from packaging.utils import canonicalize_name
-
-        from poetry_platform.context import PlatformError
-
-        locker = self.poetry.locker
-        if not locker.is_locked():
-            return  # Poetry locks first, as `poetry install` does.
-        if not locker.is_fresh():
-            raise PlatformError(
-                "pyproject.toml changed significantly since poetry.lock was last generated. "
-                "Run `poetry lock` to fix the lock file, then `poetry platform-install` again."
-            )
-        locked = {canonicalize_name(e) for e in locker.lock_data.get("extras", {})}
-        missing = sorted(e for e in extras if canonicalize_name(e) not in locked)
-        if missing:
-            variant = decision.selection.chosen
-            assert variant is not None
-            raise PlatformError(
-                f"poetry.lock has no extra {', '.join(missing)} (needed by variant "
-                f"{variant.name}). Run `poetry lock` to add it, then `poetry platform-install` "
-                "again."
-            )
-
     def _check_plan(self, extras: set[str]) -> None:
-        """The platform-check for this host, before the venv is touched: a lock that would
-        install two builds of one package, or has no file for this machine, fails here
-        instead of after downloading gigabytes."""
+        """The platform-check for this host, before the venv is touched: a stale lock, one
+        missing the variant's extra, one that would install two builds of one package or has
+        no file for this machine fails here, in one message, instead of after downloads."""
         from poetry_platform.context import PlatformError
         from poetry_platform.lockcheck import check_install_plan
         from poetry_platform.lockcheck import unfit_lock_message
