@@ -1,6 +1,6 @@
 """Benchmark `poetry platform-install --installer uv` against `poetry install`, side by side.
 
-    .venv/bin/python bench/install_uv_vs_poetry.py [--rounds 3] [--modes warm,cold] [--keep]
+    .venv/bin/python bench/install_uv_vs_poetry.py [--rounds 3] [--modes warm,cold] [--no-floor]
 
 The environment is the issue's: ~90 real wheels (JAX, SciPy, pandas, dask[complete], pytest,
 IPython, ...) that `pip download` fetches once into bench/.cache/wheels (git-ignored, reused
@@ -9,10 +9,14 @@ Each timed run installs the whole lock into a fresh, empty virtualenv (created b
 clock starts), with
   - warm caches: Poetry's artifact cache and uv's cache filled by an earlier run;
   - cold caches: both emptied just before the run (every file is downloaded again).
-Installers alternate within a round, so drift in the machine's speed hits both alike.
-Prints the median of each and the ratio uv/poetry (goals: <= 0.15 warm, <= 0.5 cold), the
-raw `uv pip install --no-deps` of the same files as a floor, and whether both installers left
-identical environments (names, versions and installed files' hashes).
+The installers take turns within a round, so drift in the machine's speed hits all alike.
+Prints the medians of wall time and of CPU time (user + system of the command and its
+children: steadier than wall time on a shared machine), the ratio uv installer / poetry
+(goals: <= 0.15 warm, <= 0.5 cold), `uv pip install --no-deps` of the same pins alone as the
+floor, and whether both installers left identical environments (names, versions, installed
+files' hashes; console scripts by name, as each installer writes its own launcher).
+
+To measure another checkout of the plugin, run with PYTHONPATH=<checkout>/src.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -144,13 +149,17 @@ def fresh_venv(project: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(project / ".venv")], check=True)
 
 
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the command and its children) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"`{' '.join(args)}` failed:\n{result.stdout}\n{result.stderr}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def snapshot(project: Path) -> dict[str, set[tuple[str, str]]]:
@@ -158,7 +167,7 @@ def snapshot(project: Path) -> dict[str, set[tuple[str, str]]]:
     found: dict[str, set[tuple[str, str]]] = {}
     for record in (project / ".venv").glob("lib/python*/site-packages/*.dist-info/RECORD"):
         dist = record.parent.name
-        if dist.startswith(("pip-", "benchapp-")):
+        if dist.startswith(("pip-", "setuptools-", "benchapp-")):
             continue
         with record.open(newline="", encoding="utf-8") as f:
             rows = {
@@ -178,15 +187,37 @@ def clear_caches(env: dict[str, str]) -> None:
         shutil.rmtree(env[key], ignore_errors=True)
 
 
-def floor_args(project: Path, installed: dict[str, set[tuple[str, str]]]) -> list[str]:
-    """Raw uv on the same files, --no-deps, from the local wheel directory, no Poetry at all."""
+def raw_uv_args(project: Path, installed: dict[str, set[tuple[str, str]]], url: str) -> list[str]:
+    """uv alone, the issue's reference: the same pins, --no-deps, straight from the index."""
     pins = sorted("==".join(dist.removesuffix(".dist-info").split("-", 1)) for dist in installed)
-    requirements = project / "floor-requirements.txt"
+    requirements = project / "raw-uv-requirements.txt"
     requirements.write_text("\n".join(pins) + "\n")
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
     python = project / ".venv" / "bin" / "python"
-    args = [uv, "pip", "install", "--python", str(python), "--no-deps", "--offline"]
-    return [*args, "--find-links", str(CACHE / "wheels"), "-r", str(requirements)]
+    args = [uv, "pip", "install", "--python", str(python), "--no-deps"]
+    return [*args, "--index-url", f"{url}/pypi/simple/", "-r", str(requirements)]
+
+
+def report(modes: list[str], runs: dict[tuple[str, str], list[tuple[float, float]]]) -> None:
+    def median(mode: str, who: str, i: int) -> float:
+        return statistics.median(r[i] for r in runs[(mode, who)])
+
+    print("\nmedians, fresh venv, local index on 127.0.0.1 (wall s / CPU s):")
+    header = f"  {'caches':6} {'poetry install':>16} {'--installer uv':>16} {'ratio':>12}"
+    print(f"{header} {'goal':>5} {'uv alone':>16}")
+    for mode in modes:
+        poetry = [median(mode, "poetry", i) for i in (0, 1)]
+        uv = [median(mode, "uv", i) for i in (0, 1)]
+        raw = [median(mode, "uv-alone", i) for i in (0, 1)] if (mode, "uv-alone") in runs else []
+        ratio = [u / p for u, p in zip(uv, poetry, strict=True)]
+        verdict = "ok" if ratio[0] <= GOALS[mode] else "MISSED"
+        cells = [f"{a:7.2f} /{b:6.2f}" for a, b in (poetry, uv, *([raw] if raw else []))]
+        print(
+            f"  {mode:6} {cells[0]:>16} {cells[1]:>16} {ratio[0]:5.3f} /{ratio[1]:5.3f}"
+            f" {GOALS[mode]:>5} {verdict:6} {cells[2] if raw else '':>16}"
+        )
+    print("  ratio = uv installer / poetry install (wall / CPU); uv alone: `uv pip install")
+    print("  --no-deps` of the same pins from the same index, without Poetry (the floor).")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--modes", default="warm,cold")
     parser.add_argument("--port", type=int, default=38419, help="fixed: the lock names the URL")
-    parser.add_argument("--no-floor", action="store_true", help="skip the raw uv figure")
+    parser.add_argument("--no-floor", action="store_true", help="skip `uv pip install` alone")
     args = parser.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
 
@@ -217,45 +248,42 @@ def main(argv: list[str] | None = None) -> int:
             lock_env = {**env, "POETRY_CACHE_DIR": str(state / "lock-cache")}
             subprocess.run([str(POETRY), "lock"], cwd=project, env=lock_env, check=True)
         packages = (project / "poetry.lock").read_text().count("[[package]]")
-        print(f"{packages} locked packages, {len(wheels)} wheels, Python {PY_TAG}\n", flush=True)
+        print(f"{packages} locked packages, {len(wheels)} wheels, Python {PY_TAG}", flush=True)
+        print(f"load average at start: {os.getloadavg()[0]:.2f}\n", flush=True)
 
-        times: dict[tuple[str, str], list[float]] = {}
+        # Untimed: fills every cache and takes each installer's snapshot.
         snapshots: dict[str, dict[str, set[tuple[str, str]]]] = {}
-        for mode in modes:
-            if mode == "warm":  # fill both caches once, untimed
+        for installer in commands:
+            fresh_venv(project)
+            timed(commands[installer], project, env)
+            snapshots[installer] = snapshot(project)
+        if not args.no_floor:
+            commands["uv-alone"] = raw_uv_args(project, snapshots["uv"], server.url)
+            fresh_venv(project)
+            timed(commands["uv-alone"], project, env)
+
+        runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        for position, mode in enumerate(modes):
+            if mode == "warm" and position > 0:  # after cold runs: fill the caches again
                 for command in commands.values():
                     fresh_venv(project)
                     timed(command, project, env)
             for round_ in range(args.rounds):
-                order = list(commands) if round_ % 2 == 0 else list(reversed(commands))
+                order = list(commands)
+                order = order[round_ % len(order) :] + order[: round_ % len(order)]
                 for installer in order:
                     fresh_venv(project)
                     if mode == "cold":
                         clear_caches(env)
-                    elapsed = timed(commands[installer], project, env)
-                    times.setdefault((mode, installer), []).append(elapsed)
-                    snapshots[installer] = snapshot(project)
-                    print(
-                        f"  {mode:4} round {round_ + 1} {installer:6} {elapsed:7.2f} s", flush=True
-                    )
-            if mode == "warm" and not args.no_floor:
-                floor_command = floor_args(project, snapshots["uv"])
-                for _ in range(args.rounds + 1):  # the first one fills uv's cache
-                    fresh_venv(project)
-                    floor = timed(floor_command, project, env)
-                    times.setdefault((mode, "floor"), []).append(floor)
-                times[(mode, "floor")].pop(0)
+                    wall, cpu = timed(commands[installer], project, env)
+                    runs.setdefault((mode, installer), []).append((wall, cpu))
+                    if installer in snapshots:
+                        snapshots[installer] = snapshot(project)
+                    line = f"  {mode:4} round {round_ + 1} {installer:8} {wall:7.2f} s"
+                    print(f"{line} wall {cpu:7.2f} s CPU", flush=True)
+        print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
-    print("\nmedians (s), fresh venv, local index on 127.0.0.1:")
-    print(f"  {'caches':6} {'poetry install':>15} {'uv installer':>13} {'ratio':>6} {'goal':>6}")
-    for mode in modes:
-        poetry = statistics.median(times[(mode, "poetry")])
-        uv = statistics.median(times[(mode, "uv")])
-        verdict = "ok" if uv / poetry <= GOALS[mode] else "MISSED"
-        print(f"  {mode:6} {poetry:15.2f} {uv:13.2f} {uv / poetry:6.3f} {GOALS[mode]:>6} {verdict}")
-    if ("warm", "floor") in times:
-        floor = statistics.median(times[("warm", "floor")])
-        print(f"  floor: raw `uv pip install --no-deps` of the same local files: {floor:.2f} s")
+    report(modes, runs)
     same = snapshots.get("poetry") == snapshots.get("uv")
     print(
         "\nidentical environments (names, versions, hashes of installed files; console scripts"

@@ -112,6 +112,23 @@ def test_uv_installs_exactly_what_poetry_installs(
     assert "Package operations" in result.stdout
 
 
+def test_a_warm_install_asks_the_index_nothing(
+    locked_project: Callable[..., Path], index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    """The second venv on a machine: Poetry's choice of file per package is remembered, so
+    neither pages nor files are fetched again, and the result is the same."""
+    text = jax_project(index_server)
+    first, second = locked_project(text, "warm-1"), locked_project(text, "warm-2")
+    env = {**hermetic_env, **H100}
+    platform_install(first, env, "--installer", "uv", "--with", "test")
+    before = len(index_server.requests)
+
+    platform_install(second, env, "--installer", "uv", "--with", "test")
+
+    assert index_server.requests[before:] == []
+    assert environment(second) == environment(first)
+
+
 def test_explicit_sources_are_the_locked_ones(
     make_index: Callable[..., IndexServer], hermetic_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -1,4 +1,4 @@
-"""What the uv installer asks of uv, and where it finds uv: pure parts, no Poetry run."""
+"""The uv installer's pure parts: what it asks of uv, where it finds uv, what it remembers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from poetry_platform.context import PlatformError
+from poetry_platform.uv_choices import ChoiceMemo
+from poetry_platform.uv_choices import choice_key
 from poetry_platform.uv_installer import _uv_environment
 from poetry_platform.uv_locate import UvNotFoundError
 from poetry_platform.uv_locate import bundled_uv
@@ -134,3 +136,55 @@ def test_the_uv_package_in_this_environment_is_found() -> None:
     assert found is not None
     assert Path(found).name.startswith("uv")
     assert os.access(found, os.X_OK)
+
+
+def key(**changes: object) -> str:
+    fields: dict[str, object] = {
+        "name": "jaxlib",
+        "version": "0.7.1",
+        "source": "legacy|local|http://127.0.0.1/pypi/simple",
+        "locked_hashes": ["sha256:a", "sha256:b"],
+        "tags": ["cp311-cp311-manylinux_2_28_x86_64", "py3-none-any"],
+        "policies": ["installer.no-binary=[]"],
+    }
+    fields.update(changes)
+    return choice_key(**fields)  # type: ignore[arg-type]
+
+
+def test_a_choice_is_keyed_on_everything_the_chooser_reads() -> None:
+    assert key() == key(locked_hashes=["sha256:b", "sha256:a"])  # the lock's order is noise
+    variants = [
+        key(version="0.7.0"),
+        key(source="legacy|other|http://127.0.0.1/other/simple"),
+        key(locked_hashes=["sha256:a"]),
+        key(tags=["py3-none-any", "cp311-cp311-manylinux_2_28_x86_64"]),  # preference order
+        key(policies=["installer.no-binary=[':all:']"]),
+    ]
+    assert len({key(), *variants}) == len(variants) + 1
+
+
+def test_remembered_archives_survive_a_new_run_until_they_disappear(tmp_path: Path) -> None:
+    archive = tmp_path / "artifacts" / "jaxlib-0.7.1-py3-none-any.whl"
+    archive.parent.mkdir()
+    archive.write_bytes(b"wheel")
+    memo_file = tmp_path / "platform-uv" / "choices.json"
+    memo = ChoiceMemo(memo_file)
+    memo.remember("k1", archive)
+    memo.save()
+
+    assert ChoiceMemo(memo_file).archive("k1") == archive
+    assert ChoiceMemo(memo_file).archive("k2") is None
+    archive.unlink()
+    assert ChoiceMemo(memo_file).archive("k1") is None
+
+
+def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
+    memo_file = tmp_path / "choices.json"
+    memo_file.write_text("{not json")
+
+    memo = ChoiceMemo(memo_file)
+
+    assert memo.archive("anything") is None
+    memo.remember("k", memo_file)
+    memo.save()
+    assert ChoiceMemo(memo_file).archive("k") == memo_file
