@@ -402,8 +402,8 @@ def _parse_linked(raw: Any) -> tuple[tuple[str, ...], ...]:
 _CUDA_MAJOR = re.compile(r"^cuda[-_]?(\d{2})$")  # JAX style: cuda12, cuda13
 _CUDA_TORCH = re.compile(r"^cu(\d{2})(\d)$")  # PyTorch style: cu126, cu130
 _ROCM = re.compile(r"^rocm[-_]?(\d+(?:[._]\d+)*)?$")
-_LINUX = Marker("sys_platform == 'linux'")
-_LINUX_OR_WINDOWS = Marker("sys_platform == 'linux' or sys_platform == 'win32'")
+_LINUX = "sys_platform == 'linux'"
+_LINUX_OR_WINDOWS = "sys_platform == 'linux' or sys_platform == 'win32'"
 # CUDA 13 dropped GPUs below compute capability 7.5 (Turing).
 _MIN_CC_BY_CUDA_MAJOR = {13: ">=7.5"}
 
@@ -432,7 +432,10 @@ def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
                 (
                     version,
                     Variant(
-                        extra, (extra,), (), Requirements(_LINUX, rocm=SpecifierSet(f">={raw}"))
+                        extra,
+                        (extra,),
+                        (),
+                        Requirements(Marker(_LINUX), rocm=SpecifierSet(f">={raw}")),
                     ),
                 )
             )
@@ -445,14 +448,14 @@ def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
     return tuple(variants)
 
 
-def _cuda_variant(extra: str, version: Version, markers: Marker) -> Variant:
+def _cuda_variant(extra: str, version: Version, markers: str) -> Variant:
     cc = _MIN_CC_BY_CUDA_MAJOR.get(version.major)
     return Variant(
         extra,
         (extra,),
         (),
         Requirements(
-            markers=markers,
+            markers=Marker(markers),
             cuda=SpecifierSet(f">={version}"),
             compute_capability=SpecifierSet(cc) if cc else None,
         ),
