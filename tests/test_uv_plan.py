@@ -188,3 +188,14 @@ def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
     memo.remember("k", memo_file)
     memo.save()
     assert ChoiceMemo(memo_file).archive("k") == memo_file
+
+
+def test_an_unwritable_cache_only_loses_the_shortcut(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    memo = ChoiceMemo(blocker / "choices.json")
+
+    memo.remember("k", blocker)
+    memo.save()  # no exception
+
+    assert ChoiceMemo(blocker / "choices.json").archive("k") is None

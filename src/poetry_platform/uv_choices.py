@@ -82,15 +82,18 @@ class ChoiceMemo:
             self._added = {}
         # Drop entries whose archive is gone (`poetry cache clear`), so the file stays small.
         entries = {k: v for k, v in entries.items() if Path(v).is_file()}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".choices-", suffix=".json")
-        try:
+        tmp: Path | None = None
+        try:  # a cache we cannot write only costs the next install its shortcut
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=".choices-", suffix=".json")
+            tmp = Path(name)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump({"format": _FORMAT, "archives": entries}, f, sort_keys=True)
-            Path(tmp).replace(self.path)
+            tmp.replace(self.path)
         except OSError:
-            with contextlib.suppress(OSError):
-                Path(tmp).unlink()
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
     def _read(self) -> dict[str, str]:
         try:
