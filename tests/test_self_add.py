@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import configparser
 import email.parser
+import hashlib
 import json
 import os
 import shutil
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY_POINTS = {"platform": "poetry_platform.plugin:PlatformPlugin"}
 # Poetry locks for every platform, so its self project needs the packages its dependencies
-# pull on other systems too (keyring's Windows backend, xattr on macOS). pip judges markers
+# pull on other systems too (keyring's Windows backend, xattr on macOS, httpx2's
+# emscripten transport). pip judges markers
 # for the running interpreter only, so those are found by walking the metadata with each
 # system's marker values and fetched for that system's wheel tags.
 SYSTEMS = {
@@ -72,6 +74,16 @@ SYSTEMS = {
             "platform_machine": "AMD64",
         },
         ("win_amd64",),
+    ),
+    # httpx2 (through pbs-installer) pulls httpx2-jsfetch on emscripten for Python >= 3.12.
+    "emscripten": (
+        {
+            "sys_platform": "emscripten",
+            "platform_system": "Emscripten",
+            "os_name": "posix",
+            "platform_machine": "wasm32",
+        },
+        ("pyodide_2024_0_wasm32",),
     ),
 }
 
@@ -132,7 +144,9 @@ def _missing(wheelhouse: Path, root: str, system: Mapping[str, str]) -> set[str]
 
 def poetry_wheelhouse(version: str) -> Path:
     """Poetry `version` and its dependencies as wheels, downloaded once per Python and OS."""
-    tag = f"poetry-{version}-py{sys.version_info[0]}{sys.version_info[1]}-{sys.platform}"
+    # The systems walked are part of the key: a wheelhouse made before one was added lacks it.
+    systems = hashlib.sha256(repr(sorted(SYSTEMS.items())).encode()).hexdigest()[:8]
+    tag = f"poetry-{version}-py{sys.version_info[0]}{sys.version_info[1]}-{sys.platform}-{systems}"
     target = _cache_dir() / "wheelhouse" / tag
     if (target / ".complete").exists():
         return target
