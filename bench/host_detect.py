@@ -5,7 +5,7 @@
 Measures:
   1. in process, warm: `detect_host()` repeated, median and 90th percentile;
   2. first call: a fresh interpreter that has loaded Poetry's application (as every `poetry`
-     command has before it runs) imports `poetry_platform.detect` and calls `detect_host()`
+     command has before it runs) imports `poetry_platform.host.detect` and calls `detect_host()`
      once, timed from inside; the same in a bare interpreter, where the time is mostly
      stdlib imports (dataclasses, subprocess, pathlib...) that Poetry has already paid;
   3. end to end: `python -c` importing and detecting in a bare interpreter, against
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRST_CALL = """
 import time
 t = time.perf_counter()
-from poetry_platform.detect import detect_host
+from poetry_platform.host.detect import detect_host
 host = detect_host()
 print((time.perf_counter() - t) * 1000)
 """
@@ -42,7 +42,7 @@ IN_POETRY = "from poetry.console.application import Application\n" + FIRST_CALL
 
 
 def warm_in_process(runs: int, env: dict[str, str] | None = None) -> list[float]:
-    from poetry_platform.detect import detect_host
+    from poetry_platform.host.detect import detect_host
 
     detect_host(env)
     times = []
@@ -87,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     env = dict(os.environ)
 
-    from poetry_platform.detect import detect_host
+    from poetry_platform.host.detect import detect_host
 
     host = detect_host()
     print(f"host: {host.sys_platform} {host.platform_machine}, Python {host.python_version}")

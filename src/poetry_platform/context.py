@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from poetry_platform.config import load_config
-from poetry_platform.selection import VARIANT_ENV
-from poetry_platform.selection import select
+from poetry_platform.variants import VARIANT_ENV
+from poetry_platform.variants import select
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
     from poetry_platform.config import PlatformConfig
-    from poetry_platform.host import HostProfile
-    from poetry_platform.selection import Selection
+    from poetry_platform.host.profile import HostProfile
+    from poetry_platform.variants import Selection
 
 
 class PlatformError(Exception):
@@ -50,8 +50,8 @@ def project_config(poetry: Poetry) -> PlatformConfig:
 
 
 def probe_host(environ: Mapping[str, str] | None = None) -> HostProfile:
-    from poetry_platform.detect import HostOverrideError
-    from poetry_platform.detect import detect_host
+    from poetry_platform.host.detect import HostOverrideError
+    from poetry_platform.host.detect import detect_host
 
     try:
         return detect_host(environ)
@@ -68,7 +68,7 @@ def decide(
     host: HostProfile | None = None,
 ) -> Decision:
     """Config, host and the chosen variant. `--variant` beats the environment variable."""
-    from poetry_platform.selection import UnknownVariantError
+    from poetry_platform.variants import UnknownVariantError
 
     environ = os.environ if environ is None else environ
     config = project_config(poetry)

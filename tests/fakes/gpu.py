@@ -33,16 +33,16 @@ from typing import Any
 
 import pytest
 
-from poetry_platform.detect import detect_host
-from poetry_platform.nvidia import CUDA_LIBRARY
-from poetry_platform.nvidia import NVML_LIBRARY
-from poetry_platform.probing import resolve_library
+from poetry_platform.host.detect import detect_host
+from poetry_platform.host.nvidia import CUDA_LIBRARY
+from poetry_platform.host.nvidia import NVML_LIBRARY
+from poetry_platform.host.probing import resolve_library
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
 
-    from poetry_platform.host import HostProfile
+    from poetry_platform.host.profile import HostProfile
 
 
 @dataclass(frozen=True)

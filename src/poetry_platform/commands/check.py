@@ -18,13 +18,13 @@ from poetry.console.commands.command import Command
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
+    from poetry_platform.check.lockcheck import LockState
+    from poetry_platform.check.lockcheck import Problem
+    from poetry_platform.check.lockcheck import TargetPlan
+    from poetry_platform.check.lockcheck import TargetResult
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
-    from poetry_platform.lockcheck import LockState
-    from poetry_platform.lockcheck import Problem
-    from poetry_platform.lockcheck import TargetPlan
-    from poetry_platform.lockcheck import TargetResult
-    from poetry_platform.system import SystemFacts
+    from poetry_platform.host.system import SystemFacts
 
 
 class PlatformCheckCommand(Command):
@@ -63,9 +63,9 @@ It never touches the network. Exit code 1 when any target fails.
 """
 
     def handle(self) -> int:
+        from poetry_platform.check.lockcheck import read_lock
         from poetry_platform.context import PlatformError
         from poetry_platform.context import project_config
-        from poetry_platform.lockcheck import read_lock
 
         try:
             config = project_config(self.poetry)
@@ -91,8 +91,8 @@ It never touches the network. Exit code 1 when any target fails.
         """Declared targets, or every variant on this host; filtered by --target."""
         from poetry.core.constraints.version import Version as PoetryVersion
 
+        from poetry_platform.check.lockcheck import plans_for
         from poetry_platform.context import PlatformError
-        from poetry_platform.lockcheck import plans_for
 
         python_range = self.poetry.package.python_constraint
         requires_python = str(self.poetry.package.python_versions)
@@ -126,9 +126,9 @@ It never touches the network. Exit code 1 when any target fails.
     def _run(
         self, work: list[tuple[TargetPlan, Problem | None]], lock: LockState
     ) -> list[TargetResult]:
-        from poetry_platform.lockcheck import binary_policy
-        from poetry_platform.lockcheck import check_target
-        from poetry_platform.lockcheck import root_requirements
+        from poetry_platform.check.lockcheck import binary_policy
+        from poetry_platform.check.lockcheck import check_target
+        from poetry_platform.check.lockcheck import root_requirements
 
         policy = binary_policy(self.poetry)
         return [
@@ -150,7 +150,7 @@ It never touches the network. Exit code 1 when any target fails.
         strict: bool,
         host_mode: bool,
     ) -> None:
-        from poetry_platform.lockcheck import format_problems
+        from poetry_platform.check.lockcheck import format_problems
 
         for problem in lock.problems:
             self.line_error(f"<error>{problem.message}</error>")
@@ -188,7 +188,7 @@ def host_system() -> SystemFacts:
     """
     import os
 
-    from poetry_platform.system import detect_system
+    from poetry_platform.host.system import detect_system
 
     return detect_system([], timeout=2.0, environ=os.environ)
 

@@ -137,7 +137,7 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         """Swap the executor only: Poetry's installer still decides every operation."""
         from poetry.installation.installer import Installer
 
-        from poetry_platform.uv_installer import UvExecutor
+        from poetry_platform.uv.executor import UvExecutor
 
         poetry = self.poetry
         executor = UvExecutor(
@@ -188,9 +188,9 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         """The platform-check for this host, before the venv is touched: a stale lock, one
         missing the variant's extra, one that would install two builds of one package or has
         no file for this machine fails here, in one message, instead of after downloads."""
+        from poetry_platform.check.lockcheck import check_install_plan
+        from poetry_platform.check.lockcheck import unfit_lock_message
         from poetry_platform.context import PlatformError
-        from poetry_platform.lockcheck import check_install_plan
-        from poetry_platform.lockcheck import unfit_lock_message
 
         if not self.poetry.locker.is_locked():
             return

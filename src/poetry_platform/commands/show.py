@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
     from poetry_platform.context import Decision
-    from poetry_platform.host import HostProfile
+    from poetry_platform.host.profile import HostProfile
 
 
 class PlatformShowCommand(Command):

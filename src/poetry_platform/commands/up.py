@@ -27,14 +27,14 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from packaging.utils import NormalizedName
 
-    from poetry_platform.constraints import Rules
-    from poetry_platform.declarations import Declarations
-    from poetry_platform.plan import Candidate
-    from poetry_platform.plan import Companion
-    from poetry_platform.plan import Fixed
-    from poetry_platform.plan import Plan
-    from poetry_platform.up_report import HeldRow
-    from poetry_platform.up_report import Report
+    from poetry_platform.up.constraints import Rules
+    from poetry_platform.up.declarations import Declarations
+    from poetry_platform.up.plan import Candidate
+    from poetry_platform.up.plan import Companion
+    from poetry_platform.up.plan import Fixed
+    from poetry_platform.up.plan import Plan
+    from poetry_platform.up.report import HeldRow
+    from poetry_platform.up.report import Report
 
 FORMATS = ("table", "json", "markdown")
 
@@ -140,11 +140,11 @@ solver's reason; if anything fails or is interrupted, both files are restored.
     # --- entry ---------------------------------------------------------------------------
 
     def handle(self) -> int:
-        from poetry_platform import atomic
         from poetry_platform.context import PlatformError
-        from poetry_platform.declarations import DeclarationError
-        from poetry_platform.lookup import IndexLookupError
-        from poetry_platform.relock import LockFailed
+        from poetry_platform.up import atomic
+        from poetry_platform.up.declarations import DeclarationError
+        from poetry_platform.up.lookup import IndexLookupError
+        from poetry_platform.up.relock import LockFailed
 
         try:
             settings = self._settings()
@@ -194,8 +194,8 @@ solver's reason; if anything fails or is interrupted, both files are restored.
     def _settings(self) -> Settings:
         from packaging.utils import canonicalize_name
 
-        from poetry_platform.constraints import STRATEGIES
-        from poetry_platform.constraints import Rules
+        from poetry_platform.up.constraints import STRATEGIES
+        from poetry_platform.up.constraints import Rules
 
         strategy = str(self.option("strategy") or "bump")
         if strategy not in STRATEGIES:
@@ -233,10 +233,10 @@ solver's reason; if anything fails or is interrupted, both files are restored.
     # --- the work ------------------------------------------------------------------------
 
     def _run(self, settings: Settings, root: Path, pyproject: Path, lock: Path) -> int:
-        from poetry_platform import declarations
         from poetry_platform.context import PlatformError
         from poetry_platform.context import project_config
-        from poetry_platform.up_report import Report
+        from poetry_platform.up import declarations
+        from poetry_platform.up.report import Report
 
         self.reset_poetry()  # read the project as it is now that this run holds the lock
         text = pyproject.read_bytes().decode("utf-8")
@@ -279,10 +279,10 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         settings: Settings,
     ) -> tuple[list[Candidate], list[Fixed], list[HeldRow]]:
         """Which declarations may move (candidates) and which only constrain (fixed)."""
-        from poetry_platform.declarations import lookup_dependencies
-        from poetry_platform.plan import Scope
-        from poetry_platform.plan import classify
-        from poetry_platform.up_report import held_row
+        from poetry_platform.up.declarations import lookup_dependencies
+        from poetry_platform.up.plan import Scope
+        from poetry_platform.up.plan import classify
+        from poetry_platform.up.report import held_row
 
         root = self.poetry.pyproject_path.parent
         result = classify(
@@ -311,11 +311,11 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         """Locked members of a moving family that the project does not declare."""
         from packaging.utils import canonicalize_name
 
-        from poetry_platform.families import family_key
-        from poetry_platform.families import is_family
-        from poetry_platform.lookup import Query
-        from poetry_platform.plan import Companion
-        from poetry_platform.plan import Context
+        from poetry_platform.up.families import family_key
+        from poetry_platform.up.families import is_family
+        from poetry_platform.up.lookup import Query
+        from poetry_platform.up.plan import Companion
+        from poetry_platform.up.plan import Context
 
         keys = {family_key(c.decl.name, linked) for c in candidates}
         keys = {k for k in keys if any(is_family(k, c.decl.name) for c in candidates)}
@@ -341,8 +341,8 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         settings: Settings,
         linked: tuple[tuple[str, ...], ...],
     ) -> Plan:
-        from poetry_platform import lookup
-        from poetry_platform.plan import make_plan
+        from poetry_platform.up import lookup
+        from poetry_platform.up.plan import make_plan
 
         pool = self.poetry.pool
         queries = [ctx.query for c in candidates for ctx in c.contexts]
@@ -394,8 +394,8 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         rejected: dict[int, str] | None = None,
     ) -> None:
         """The report's rows: changes that stay, and every entry held back with its reason."""
-        from poetry_platform.up_report import change_row
-        from poetry_platform.up_report import held_row
+        from poetry_platform.up.report import change_row
+        from poetry_platform.up.report import held_row
 
         rejected = rejected or {}
         report.changes = []
@@ -433,11 +433,11 @@ solver's reason; if anything fails or is interrupted, both files are restored.
     ) -> int:
         from cleo.io.null_io import NullIO
 
-        from poetry_platform import atomic
-        from poetry_platform import lookup
-        from poetry_platform.relock import LockFailed
-        from poetry_platform.relock import Relocker
-        from poetry_platform.relock import lock_with_holdbacks
+        from poetry_platform.up import atomic
+        from poetry_platform.up import lookup
+        from poetry_platform.up.relock import LockFailed
+        from poetry_platform.up.relock import Relocker
+        from poetry_platform.up.relock import lock_with_holdbacks
 
         pool = self.poetry.pool
         wanted = [
@@ -504,8 +504,8 @@ solver's reason; if anything fails or is interrupted, both files are restored.
     ) -> int:
         from cleo.io.null_io import NullIO
 
-        from poetry_platform import atomic
-        from poetry_platform.relock import Relocker
+        from poetry_platform.up import atomic
+        from poetry_platform.up.relock import Relocker
 
         self._status("Refreshing the lock within the current constraints")
         relocker = Relocker(
@@ -591,10 +591,10 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         table.render()
 
     def _render(self, report: Report, settings: Settings) -> None:
-        from poetry_platform.up_report import TABLE_HEADER
-        from poetry_platform.up_report import table_rows
-        from poetry_platform.up_report import to_json
-        from poetry_platform.up_report import to_markdown
+        from poetry_platform.up.report import TABLE_HEADER
+        from poetry_platform.up.report import table_rows
+        from poetry_platform.up.report import to_json
+        from poetry_platform.up.report import to_markdown
 
         if settings.output == "json":
             self.line(json.dumps(to_json(report), indent=2))

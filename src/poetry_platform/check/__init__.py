@@ -1,0 +1,1 @@
+"""Lock checking: the exact set a target installs, proven offline from poetry.lock."""

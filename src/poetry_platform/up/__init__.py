@@ -1,0 +1,1 @@
+"""Bumping: read every declared constraint, look up releases, plan, re-lock atomically."""

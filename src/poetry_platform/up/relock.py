@@ -1,0 +1,210 @@
+"""Re-locking an edited pyproject in process, and finding the bumps that break the lock.
+
+A lock attempt runs Poetry's own `Installer` in lock mode, exactly as `poetry lock` does
+(locked versions are kept where they still fit: minimal changes), but on a draft: the
+edited pyproject lives in memory and the lock is written to a scratch copy, so the
+project's files are only touched once, at the very end, when everything worked. All
+attempts share one `RepositoryPool`, so the pages and metadata fetched by the lookups and
+by earlier attempts are not fetched again.
+
+When the solver rejects the set of bumps, `lock_with_holdbacks` bisects it: units (bumps
+that must move together) that lock are kept, a unit that cannot is held back with the
+solver's reason, so one stubborn package does not cancel forty good bumps.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_platform.up import declarations
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Mapping
+    from collections.abc import Sequence
+
+    from cleo.io.io import IO
+    from poetry.config.config import Config
+    from poetry.core.packages.project_package import ProjectPackage
+    from poetry.repositories import RepositoryPool
+
+    from poetry_platform.up.plan import Change
+
+
+class LockFailed(Exception):
+    """The lock failed for a reason bisecting cannot help with (network, bad metadata)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    ok: bool
+    pyproject: str
+    lock: bytes | None = None
+    error: str | None = None  # the solver's explanation when not ok
+
+
+@dataclass
+class Outcome:
+    attempt: Attempt  # the lock that will be written (all accepted bumps)
+    accepted: list[int] = field(default_factory=list)  # unit ids
+    rejected: dict[int, str] = field(default_factory=dict)  # unit id -> solver's reason
+    attempts: int = 0
+
+
+def draft_package(root: Path, data: Mapping[str, Any]) -> ProjectPackage:
+    """The project as Poetry reads it, from pyproject data that is not on disk."""
+    from poetry.core.factory import Factory
+    from poetry.core.pyproject.toml import PyProjectTOML
+
+    class Draft(PyProjectTOML):
+        @property
+        def data(self) -> dict[str, Any]:
+            return dict(data)
+
+    pyproject = Draft(root / "pyproject.toml")
+    project = data.get("project") or {}
+    poetry_config = (data.get("tool") or {}).get("poetry") or {}
+    name = project.get("name") or poetry_config.get("name") or "non-package-mode"
+    version = project.get("version") or poetry_config.get("version") or "0"
+    package = Factory.get_package(str(name), str(version))
+    Factory.configure_package(package, pyproject, root)
+    return package
+
+
+class Relocker:
+    """Lock attempts for one project: each takes a set of changes, returns an `Attempt`."""
+
+    def __init__(
+        self,
+        root: Path,
+        pyproject_text: str,
+        lock: bytes | None,
+        pool: RepositoryPool,
+        config: Config,
+        io: IO,
+        *,
+        refresh: bool = False,
+    ) -> None:
+        self.root = root
+        self.pyproject_text = pyproject_text
+        self.lock = lock
+        self.pool = pool
+        self.config = config
+        self.io = io
+        self.refresh = refresh  # lock-only: every locked package may move (poetry update --lock)
+        self.attempts = 0
+
+    def text_with(self, changes: Sequence[Change]) -> str:
+        doc = declarations.parse(self.pyproject_text)
+        declarations.apply(doc, [(c.decl, c.new) for c in changes])
+        return doc.as_string()
+
+    def attempt(self, changes: Sequence[Change], io: IO | None = None) -> Attempt:
+        from poetry.core.utils._compat import tomllib
+        from poetry.installation.installer import Installer
+        from poetry.packages.locker import Locker
+        from poetry.puzzle.exceptions import SolverProblemError
+        from poetry.repositories.installed_repository import InstalledRepository
+        from poetry.utils.env import NullEnv
+
+        self.attempts += 1
+        text = self.text_with(changes)
+        data = tomllib.loads(text)
+        package = draft_package(self.root, data)
+        with tempfile.TemporaryDirectory(prefix="poetry-platform-lock-") as scratch:
+            lock_path = Path(scratch) / "poetry.lock"
+            if self.lock is not None:
+                lock_path.write_bytes(self.lock)
+            locker = Locker(lock_path, data)
+            installer = Installer(
+                io or self.io,
+                NullEnv(path=self.root / ".venv"),
+                package,
+                locker,
+                self.pool,
+                self.config,
+                installed=InstalledRepository(),
+            )
+            installer.lock(update=self.refresh)
+            try:
+                installer.run()
+            except SolverProblemError as e:
+                return Attempt(False, text, error=_first_lines(str(e)))
+            except Exception as e:
+                raise LockFailed(_first_lines(str(e)) or type(e).__name__) from e
+            return Attempt(True, text, lock_path.read_bytes())
+
+
+def _first_lines(text: str, n: int = 3) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:n])
+
+
+def lock_with_holdbacks(
+    relocker: Relocker,
+    units: Mapping[int, Sequence[Change]],
+    *,
+    bisect: bool = True,
+    on_attempt: Callable[[int, int], None] | None = None,
+) -> Outcome:
+    """Lock every unit if possible; otherwise the largest set found by bisection.
+
+    `on_attempt(accepted, pending)` is called before each attempt (for progress lines).
+    With `bisect=False` the first failure is final, but the culprits are still found when
+    there is more than one unit, so the error can name them.
+    """
+    order = sorted(units)
+
+    def changes_of(ids: Sequence[int]) -> list[Change]:
+        return [c for i in ids for c in units[i]]
+
+    outcome = Outcome(Attempt(False, relocker.pyproject_text))
+    first = relocker.attempt(changes_of(order))
+    if first.ok:
+        outcome.attempt = first
+        outcome.accepted = list(order)
+        outcome.attempts = relocker.attempts
+        return outcome
+    if len(order) == 1:
+        outcome.rejected[order[0]] = first.error or "the lock failed"
+        outcome.attempts = relocker.attempts
+        return outcome
+
+    accepted: list[int] = []
+    last_ok: Attempt | None = None
+
+    def search(pending: list[int], known_bad: Attempt | None) -> None:
+        nonlocal last_ok
+        if not pending:
+            return
+        attempt = known_bad
+        if attempt is None:
+            if on_attempt is not None:
+                on_attempt(len(accepted), len(pending))
+            attempt = relocker.attempt(changes_of(accepted + pending))
+        if attempt.ok:
+            accepted.extend(pending)
+            last_ok = attempt
+            return
+        if len(pending) == 1:
+            outcome.rejected[pending[0]] = attempt.error or "the lock failed"
+            return
+        half = len(pending) // 2
+        search(pending[:half], None)
+        search(pending[half:], None)
+
+    search(list(order), first)
+    outcome.accepted = accepted
+    if not bisect:
+        outcome.accepted = []
+        outcome.attempt = first
+    elif last_ok is not None:
+        # Failed attempts never extend `accepted`, so the last success locked exactly it.
+        outcome.attempt = last_ok
+    outcome.attempts = relocker.attempts
+    return outcome

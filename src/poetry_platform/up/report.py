@@ -1,0 +1,233 @@
+"""What `platform-up` did or would do, as data, and its three renderings: table, JSON, markdown.
+
+Pure: the command fills a `Report` and picks a rendering. The JSON keys are the interface
+for bots and CI (`changes` of `{name, group, old, new, ...}`, `held` with a reason each);
+the markdown table is what a weekly pull request body shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from collections.abc import Sequence
+
+    from poetry_platform.up.declarations import Declaration
+
+LockStatus = Literal["written", "unchanged", "not-run", "failed", "would-change"]
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    name: str
+    group: str
+    extra: str | None
+    section: str
+    old: str
+    new: str
+    version: str
+    source: str | None
+    locked_before: tuple[str, ...]
+    locked_after: tuple[str, ...] | None  # None: no lock was made (dry run, check)
+    note: str | None = None
+
+    @property
+    def group_label(self) -> str:
+        return f"{self.extra} (extra)" if self.extra else self.group
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    name: str
+    group: str
+    extra: str | None
+    section: str
+    constraint: str
+    kind: str
+    reason: str
+
+    @property
+    def group_label(self) -> str:
+        return f"{self.extra} (extra)" if self.extra else self.group
+
+
+@dataclass
+class Report:
+    strategy: str
+    dry_run: bool = False
+    check: bool = False
+    changes: list[ChangeRow] = field(default_factory=list)
+    held: list[HeldRow] = field(default_factory=list)
+    lock: LockStatus = "not-run"
+    lock_attempts: int = 0
+    lock_error: str | None = None
+    lock_moves: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    installed: bool = False
+
+
+def change_row(
+    decl: Declaration,
+    old: str,
+    new: str,
+    version: str,
+    locked_before: Mapping[str, tuple[str, ...]],
+    locked_after: Mapping[str, tuple[str, ...]] | None,
+    note: str | None = None,
+) -> ChangeRow:
+    label = version.partition("+")[2]
+
+    def mine(versions: tuple[str, ...]) -> tuple[str, ...]:
+        """A variant's row shows its own builds (`+cpu`), not its siblings'."""
+        if not label:
+            return versions
+        return tuple(v for v in versions if v.partition("+")[2] == label)
+
+    return ChangeRow(
+        name=decl.pretty_name,
+        group=str(decl.group),
+        extra=decl.extra,
+        section=decl.where,
+        old=old or "*",
+        new=new,
+        version=version,
+        source=decl.source,
+        locked_before=mine(locked_before.get(decl.name, ())),
+        locked_after=None if locked_after is None else mine(locked_after.get(decl.name, ())),
+        note=note,
+    )
+
+
+def held_row(decl: Declaration, kind: str, reason: str) -> HeldRow:
+    return HeldRow(
+        name=decl.pretty_name,
+        group=str(decl.group),
+        extra=decl.extra,
+        section=decl.where,
+        constraint=decl.version or "*",
+        kind=kind,
+        reason=reason,
+    )
+
+
+def _versions(versions: Sequence[str] | None) -> str:
+    if versions is None:
+        return "?"
+    return ", ".join(versions) if versions else "-"
+
+
+def expected_after(row: ChangeRow) -> tuple[str, ...]:
+    """Before the lock is made: what `poetry lock` will keep (minimal changes) or raise.
+
+    A locked version below the new lower bound moves up to it; one at or above it stays
+    (numpy split by Python keeps its 3.11-only 2.3.2 when the bound becomes >=2.2.6).
+    """
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
+    try:
+        floor = Version(row.version)
+        moved = [v if Version(v) >= floor else row.version for v in row.locked_before]
+    except InvalidVersion:
+        return (row.version,)
+    return tuple(dict.fromkeys(moved)) or (row.version,)
+
+
+def locked_cell(row: ChangeRow) -> str:
+    """`1.26.4 -> 2.2.6`: the locked versions before and after (or as expected, before a lock)."""
+    after = _versions(row.locked_after if row.locked_after is not None else expected_after(row))
+    before = _versions(row.locked_before)
+    return before if before == after else f"{before} -> {after}"
+
+
+def table_rows(report: Report) -> list[list[str]]:
+    return [
+        [r.name, r.group_label, r.old, r.new, locked_cell(r)]
+        for r in sorted(report.changes, key=lambda r: (r.name.lower(), r.group_label))
+    ]
+
+
+TABLE_HEADER = ["Package", "Group", "Old", "New", "Locked"]
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    return {
+        "strategy": report.strategy,
+        "dry_run": report.dry_run,
+        "check": report.check,
+        "changes": [
+            {
+                "name": r.name,
+                "group": r.group,
+                "extra": r.extra,
+                "section": r.section,
+                "old": r.old,
+                "new": r.new,
+                "version": r.version,
+                "source": r.source,
+                "locked_before": list(r.locked_before),
+                "locked_after": None if r.locked_after is None else list(r.locked_after),
+                "note": r.note,
+            }
+            for r in report.changes
+        ],
+        "held": [
+            {
+                "name": h.name,
+                "group": h.group,
+                "extra": h.extra,
+                "section": h.section,
+                "constraint": h.constraint,
+                "kind": h.kind,
+                "reason": h.reason,
+            }
+            for h in report.held
+        ],
+        "lock": {
+            "status": report.lock,
+            "attempts": report.lock_attempts,
+            "error": report.lock_error,
+            "moved": [
+                {"name": name, "before": list(before), "after": list(after)}
+                for name, before, after in report.lock_moves
+            ],
+        },
+        "installed": report.installed,
+    }
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def to_markdown(report: Report) -> str:
+    """A table for a pull request body, then what was held back and why."""
+    lines: list[str] = []
+    if report.changes:
+        lines.append("| Package | Group | Old | New | Locked |")
+        lines.append("| --- | --- | --- | --- | --- |")
+        for name, group, old, new, locked in table_rows(report):
+            lines.append(
+                f"| {_md(name)} | {_md(group)} | `{_md(old)}` | `{_md(new)}` | {_md(locked)} |"
+            )
+    elif report.lock_moves:
+        lines.append("| Package | Locked |")
+        lines.append("| --- | --- |")
+        for name, before, after in report.lock_moves:
+            lines.append(f"| {_md(name)} | {_versions(before)} -> {_versions(after)} |")
+    else:
+        lines.append("Nothing to bump: every constraint is up to date.")
+    notable = [h for h in report.held if h.kind not in ("no-newer",)]
+    if notable:
+        lines.append("")
+        lines.append("<details><summary>Not bumped</summary>")
+        lines.append("")
+        for h in sorted(notable, key=lambda h: h.name.lower()):
+            lines.append(f"- **{_md(h.name)}** ({_md(h.group_label)}) `{h.constraint}`: {h.reason}")
+        lines.append("")
+        lines.append("</details>")
+    return "\n".join(lines) + "\n"

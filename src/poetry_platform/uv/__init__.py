@@ -1,0 +1,1 @@
+"""The uv installer: Poetry decides every operation, uv installs the files."""

@@ -1,0 +1,391 @@
+"""The lock-plan rules on hand-written lock files, read by Poetry's own `Locker`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+import tomlkit
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+from poetry.core.packages.dependency import Dependency
+from poetry.packages.locker import Locker
+
+from poetry_platform.check.lockcheck import BinaryPolicy
+from poetry_platform.check.lockcheck import blocking
+from poetry_platform.check.lockcheck import check_locked
+from poetry_platform.check.lockcheck import format_problems
+from poetry_platform.check.lockcheck import marker_environment
+from poetry_platform.check.lockcheck import select_locked
+from poetry_platform.check.tags import SupportedTags
+from poetry_platform.check.tags import tag_target
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from poetry.core.packages.package import Package
+    from poetry.packages.transitive_package_info import TransitivePackageInfo
+
+    from poetry_platform.check.lockcheck import PlanCheck
+
+Locked = dict["Package", "TransitivePackageInfo"]
+
+
+def pkg(
+    name: str,
+    version: str,
+    files: list[str],
+    *,
+    groups: tuple[str, ...] = ("main",),
+    markers: str | dict[str, str] | None = None,
+    optional: bool = False,
+    source: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": name,
+        "version": version,
+        "description": "",
+        "optional": optional,
+        "python-versions": ">=3.9",
+        "groups": list(groups),
+        "files": [{"file": f, "hash": f"sha256:{i:064x}"} for i, f in enumerate(files)],
+    }
+    if markers is not None:
+        entry["markers"] = markers
+    if source is not None:
+        entry["source"] = source
+    return entry
+
+
+def read_lock(
+    tmp_path: Path, packages: list[dict[str, Any]], extras: dict[str, list[str]] | None = None
+) -> Locked:
+    doc: dict[str, Any] = {"package": packages}
+    if extras:
+        doc["extras"] = extras
+    doc["metadata"] = {"lock-version": "2.1", "python-versions": ">=3.9", "content-hash": "0"}
+    path = tmp_path / "poetry.lock"
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return Locker(path, {}).locked_packages()
+
+
+MAC = tag_target("darwin", "arm64", Version("3.12"), macos=Version("14.0"))
+GPU = tag_target("linux", "x86_64", Version("3.12"), glibc=Version("2.28"))
+OLD_LINUX = tag_target("linux", "x86_64", Version("3.12"), glibc=Version("2.17"))
+WIN = tag_target("win32", "AMD64", Version("3.12"))
+
+
+def check(
+    locked: Locked,
+    target: Any,
+    *,
+    groups: tuple[str, ...] = ("main",),
+    extras: tuple[str, ...] = (),
+    **kwargs: Any,
+) -> PlanCheck:
+    env = marker_environment(target.sys_platform, target.machine, "3.12.4")
+    return check_locked(
+        locked,
+        marker_env=env,
+        supported_tags=SupportedTags.for_target(target),
+        groups=groups,
+        extras=extras,
+        **kwargs,
+    )
+
+
+def names(result: PlanCheck) -> list[str]:
+    return [f"{p.name}=={p.version}" for p in result.packages]
+
+
+def messages(result: PlanCheck) -> list[str]:
+    return [p.message for p in result.problems]
+
+
+JAXLIB_FILES = [
+    "jaxlib-0.7.0-cp312-cp312-manylinux_2_27_x86_64.whl",
+    "jaxlib-0.7.0-cp312-cp312-macosx_11_0_arm64.whl",
+]
+
+
+def test_marker_environment_speaks_each_os() -> None:
+    mac = marker_environment("darwin", "aarch64", "3.12.4")
+    assert mac["platform_machine"] == "arm64"
+    assert mac["platform_system"] == "Darwin"
+    assert mac["os_name"] == "posix"
+    assert mac["python_version"] == "3.12"
+    assert mac["python_full_version"] == "3.12.4"
+    assert mac["implementation_name"] == "cpython"
+    win = marker_environment("win32", "x86_64", "3.11.2")
+    assert (win["platform_machine"], win["platform_system"], win["os_name"]) == (
+        "AMD64",
+        "Windows",
+        "nt",
+    )
+    pypy = marker_environment("linux", "x86_64", "3.10.14", "pp")
+    assert pypy["platform_python_implementation"] == "PyPy"
+    assert "platform_release" not in mac  # unknowable for a remote machine: left open
+
+
+def test_healthy_lock_on_two_targets(tmp_path: Path) -> None:
+    locked = read_lock(
+        tmp_path,
+        [pkg("jax", "0.7.0", ["jax-0.7.0-py3-none-any.whl"]), pkg("jaxlib", "0.7.0", JAXLIB_FILES)],
+    )
+    mac = check(locked, MAC)
+    assert messages(mac) == []
+    assert [p.file for p in mac.packages] == [
+        "jax-0.7.0-py3-none-any.whl",
+        "jaxlib-0.7.0-cp312-cp312-macosx_11_0_arm64.whl",
+    ]
+    gpu = check(locked, GPU)
+    assert not gpu.failed(strict=True)
+    assert gpu.packages[1].file == "jaxlib-0.7.0-cp312-cp312-manylinux_2_27_x86_64.whl"
+
+
+def test_no_wheel_for_the_platform(tmp_path: Path) -> None:
+    locked = read_lock(
+        tmp_path, [pkg("jaxlib", "0.12.0.1", [JAXLIB_FILES[0].replace("0.7.0", "0.12.0.1")])]
+    )
+    result = check(locked, MAC)
+    assert result.failed()
+    assert messages(result) == [
+        "jaxlib 0.12.0.1: no wheel for macosx_14_0_arm64 / cp312; files have manylinux_2_27_x86_64"
+    ]
+    (problem,) = result.problems
+    assert (problem.kind, problem.needed, problem.have) == (
+        "no-wheel",
+        "macosx_14_0_arm64 / cp312",
+        "manylinux_2_27_x86_64",
+    )
+    assert result.packages[0].file is None
+
+
+def test_glibc_too_old(tmp_path: Path) -> None:
+    locked = read_lock(tmp_path, [pkg("jaxlib", "0.7.0", JAXLIB_FILES)])
+    assert messages(check(locked, OLD_LINUX)) == [
+        "jaxlib 0.7.0: no wheel for manylinux_2_17_x86_64 / cp312; "
+        "files have macosx_11_0_arm64, manylinux_2_27_x86_64"
+    ]
+
+
+def test_python_not_covered_names_the_pythons(tmp_path: Path) -> None:
+    files = ["numpy-2.0-cp310-cp310-win_amd64.whl", "numpy-2.0-cp311-cp311-win_amd64.whl"]
+    locked = read_lock(tmp_path, [pkg("numpy", "2.0", files)])
+    assert messages(check(locked, WIN)) == [
+        "numpy 2.0: no wheel for win_amd64 / cp312; files have cp310-cp310, cp311-cp311"
+    ]
+
+
+def test_abi3_and_best_wheel(tmp_path: Path) -> None:
+    files = [
+        "crypt-1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "crypt-1.0-cp312-cp312-manylinux_2_28_x86_64.whl",
+        "crypt-1.0.tar.gz",
+    ]
+    locked = read_lock(tmp_path, [pkg("crypt", "1.0", files)])
+    assert check(locked, GPU).packages[0].file == files[1]
+    assert check(locked, OLD_LINUX).packages[0].file == files[0]
+    win = check(locked, WIN)
+    assert win.packages[0].file == "crypt-1.0.tar.gz"
+    assert [p.kind for p in win.problems] == ["builds-from-source"]
+
+
+def test_sdist_only_is_a_warning_unless_strict(tmp_path: Path) -> None:
+    locked = read_lock(tmp_path, [pkg("oldlib", "0.1", ["oldlib-0.1.tar.gz"])])
+    result = check(locked, MAC)
+    assert messages(result) == [
+        "oldlib 0.1: no wheel for macosx_14_0_arm64 / cp312; builds from source (oldlib-0.1.tar.gz)"
+    ]
+    assert result.problems[0].severity == "warning"
+    assert not result.failed()
+    assert result.failed(strict=True)
+    assert blocking(result.problems) == []
+    assert blocking(result.problems, strict=True) == list(result.problems)
+    assert format_problems(result.problems) == [f"  <warning>- {messages(result)[0]}</warning>"]
+
+
+def test_binary_policies_follow_poetrys_chooser(tmp_path: Path) -> None:
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("oldlib", "0.1", ["oldlib-0.1.tar.gz"]),
+            pkg("fast", "1.0", ["fast-1.0-py3-none-any.whl", "fast-1.0.tar.gz"]),
+        ],
+    )
+    only = check(locked, GPU, policy=BinaryPolicy(only_binary=frozenset({":all:"})))
+    assert messages(only) == [
+        "oldlib 0.1: no wheel for manylinux_2_28_x86_64 / cp312; "
+        "files are oldlib-0.1.tar.gz; installer.only-binary refuses the sdist"
+    ]
+    assert only.failed()
+    none = check(locked, GPU, policy=BinaryPolicy(no_binary=frozenset({"fast"})))
+    assert [p.file for p in none.packages] == ["fast-1.0.tar.gz", "oldlib-0.1.tar.gz"]
+    assert none.problems[0].message.startswith(
+        "fast 1.0: no wheel for manylinux_2_28_x86_64 / cp312 (installer.no-binary); builds from"
+    )
+
+
+def test_groups_and_per_group_markers(tmp_path: Path) -> None:
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("pytest", "8.0", ["pytest-8.0-py3-none-any.whl"], groups=("test",)),
+            pkg(
+                "pynvml",
+                "12.0",
+                ["pynvml-12.0-py3-none-any.whl"],
+                groups=("main", "cloud"),
+                markers={"main": 'sys_platform == "win32"', "cloud": 'sys_platform == "linux"'},
+            ),
+        ],
+    )
+    assert names(check(locked, MAC)) == []
+    assert names(check(locked, MAC, groups=("main", "test"))) == ["pytest==8.0"]
+    assert names(check(locked, GPU, groups=("main",))) == []
+    assert names(check(locked, GPU, groups=("main", "cloud"))) == ["pynvml==12.0"]
+    assert names(check(locked, WIN, groups=("main",))) == ["pynvml==12.0"]
+
+
+def test_cuda_plugin_without_platform_marker_is_caught_on_mac(tmp_path: Path) -> None:
+    """The team's old failure: the CUDA build selected on macOS because its marker lacked a
+    platform condition. The check does not trust the marker; it finds no file for the Mac."""
+    plugin = pkg(
+        "jax-cuda13-plugin",
+        "0.7.0",
+        ["jax_cuda13_plugin-0.7.0-cp312-cp312-manylinux_2_27_x86_64.whl"],
+        markers='extra == "cuda13"',
+        optional=True,
+    )
+    locked = read_lock(tmp_path, [plugin], {"cuda13": ["jax-cuda13-plugin"]})
+    assert names(check(locked, MAC)) == []
+    mac = check(locked, MAC, extras=("cuda13",))
+    assert messages(mac) == [
+        "jax-cuda13-plugin 0.7.0: no wheel for macosx_14_0_arm64 / cp312; "
+        "files have manylinux_2_27_x86_64"
+    ]
+    assert not check(locked, GPU, extras=("cuda13",)).failed()
+
+
+def test_exclusive_extras_and_duplicates(tmp_path: Path) -> None:
+    cpu_source = {"type": "legacy", "url": "http://127.0.0.1:1/cpu/simple", "reference": "cpu"}
+    cu_source = {"type": "legacy", "url": "http://127.0.0.1:1/cu130/simple", "reference": "cu130"}
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg(
+                "torch",
+                "2.9.0+cpu",
+                ["torch-2.9.0+cpu-cp312-cp312-manylinux_2_28_x86_64.whl"],
+                markers='extra == "cpu" and extra != "cuda"',
+                source=cpu_source,
+            ),
+            pkg(
+                "torch",
+                "2.9.0+cu130",
+                ["torch-2.9.0+cu130-cp312-cp312-manylinux_2_28_x86_64.whl"],
+                markers='extra != "cpu" and extra == "cuda"',
+                source=cu_source,
+            ),
+        ],
+        {"cpu": ["torch"], "cuda": ["torch"]},
+    )
+    assert names(check(locked, GPU, extras=("cpu",))) == ["torch==2.9.0+cpu"]
+    assert names(check(locked, GPU, extras=("cuda",))) == ["torch==2.9.0+cu130"]
+    assert names(check(locked, GPU, extras=("cpu", "cuda"))) == []  # Poetry installs neither
+
+    overlapping = read_lock(
+        tmp_path,
+        [
+            pkg("torch", "2.9.0+cpu", ["torch-2.9.0+cpu-py3-none-any.whl"], source=cpu_source),
+            pkg("torch", "2.9.0+cu130", ["torch-2.9.0+cu130-py3-none-any.whl"], source=cu_source),
+        ],
+    )
+    result = check(overlapping, GPU)
+    assert messages(result) == [
+        "torch 2.9.0+cpu, 2.9.0+cu130: 2 locked entries are selected at once "
+        "(2.9.0+cpu from cpu, 2.9.0+cu130 from cu130); their lock markers overlap for this target"
+    ]
+    assert [p.source for p in result.packages] == ["cpu", "cu130"]
+
+
+def test_sources_without_files(tmp_path: Path) -> None:
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("mylib", "0.1", [], source={"type": "directory", "url": "../mylib"}),
+            pkg(
+                "tool",
+                "1.0",
+                [],
+                source={"type": "url", "url": "https://127.0.0.1:1/tool-1.0-py3-none-any.whl"},
+            ),
+            pkg("empty", "1.0", []),
+        ],
+    )
+    result = check(locked, MAC)
+    assert [(p.package, p.kind, p.severity) for p in result.problems] == [
+        ("empty", "no-files", "error"),
+        ("mylib", "builds-from-source", "warning"),
+    ]
+    assert result.packages[2].file == "tool-1.0-py3-none-any.whl"
+
+
+def test_missing_root_requirement(tmp_path: Path) -> None:
+    locked = read_lock(
+        tmp_path,
+        [pkg("jaxlib", "0.7.0", JAXLIB_FILES, markers='sys_platform == "linux"')],
+    )
+    plugin = Dependency("jax-cuda13-plugin", ">=0.7", optional=True)
+    plugin._in_extras = [canonicalize_name("cuda13")]  # how poetry-core records an extra's deps
+    requirements = [
+        Dependency("jaxlib", ">=0.7"),
+        Dependency.create_from_pep_508("scipy>=1.14 ; sys_platform == 'linux'"),
+        plugin,
+    ]
+    gpu = check(locked, GPU, requirements=requirements)
+    assert messages(gpu) == [
+        'scipy >=1.14: required by the project (where sys_platform == "linux"), '
+        "but poetry.lock does not contain it; run `poetry lock`"
+    ]
+    mac = check(locked, MAC, extras=("cuda13",), requirements=requirements)
+    assert [(p.package, p.have) for p in mac.problems] == [
+        ("jaxlib", "excluded"),
+        ("jax-cuda13-plugin", "absent"),
+    ]
+    assert "the markers of its lock entries exclude this target" in mac.problems[0].message
+
+
+@pytest.mark.parametrize("groups", [("main",), ("main", "test")])
+def test_selection_is_poetrys_rule(tmp_path: Path, groups: tuple[str, ...]) -> None:
+    """`select_locked` must agree with Poetry's own `Transaction` on the same lock."""
+    from poetry.puzzle.transaction import Transaction
+
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("a", "1", ["a-1-py3-none-any.whl"], markers='sys_platform == "darwin"'),
+            pkg("b", "1", ["b-1-py3-none-any.whl"], groups=("test",)),
+            pkg("c", "1", ["c-1-py3-none-any.whl"], markers='extra == "x"', optional=True),
+            pkg("d", "1", ["d-1-py3-none-any.whl"], markers='python_version < "3.12"'),
+        ],
+    )
+    env = marker_environment("darwin", "arm64", "3.12.1")
+    ours = {p.name for p in select_locked(locked, env, groups, {"x"})}
+    transaction = Transaction([], locked, [], None, env, set(groups))  # type: ignore[arg-type]
+    ops = transaction.calculate_operations(extras={"x"})  # type: ignore[arg-type]
+    theirs = {op.package.name for op in ops if not op.skipped}
+    assert ours == theirs
+    assert "a" in ours
+    assert "c" in ours
+    assert "d" not in ours
+
+
+def test_group_names_are_normalized(tmp_path: Path) -> None:
+    """`[tool.poetry.group.cloud_dev]` is locked as `cloud-dev`; targets may spell it either way."""
+    locked = read_lock(
+        tmp_path, [pkg("moto", "5.1.9", ["moto-5.1.9-py3-none-any.whl"], groups=("cloud-dev",))]
+    )
+    assert names(check(locked, GPU, groups=("main", "cloud_dev"))) == ["moto==5.1.9"]
+    assert names(check(locked, GPU, groups=("main", "Cloud.Dev"))) == ["moto==5.1.9"]

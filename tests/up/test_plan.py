@@ -1,0 +1,305 @@
+"""Choosing versions, with literal release lists: lockstep, families, Python, pins, reasons."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from poetry.core.constraints.version import Version
+from poetry.core.constraints.version import parse_constraint
+
+from poetry_platform.up import declarations
+from poetry_platform.up.constraints import Rules
+from poetry_platform.up.lookup import Query
+from poetry_platform.up.lookup import Release
+from poetry_platform.up.plan import Companion
+from poetry_platform.up.plan import Context
+from poetry_platform.up.plan import Plan
+from poetry_platform.up.plan import Scope
+from poetry_platform.up.plan import classify
+from poetry_platform.up.plan import make_plan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+
+PYTHON = ">=3.10,<4.0"
+
+
+def rel(version: str, repo: str = "local", python: str | None = ">=3.10") -> Release:
+    return Release(
+        Version.parse(version),
+        repo,
+        parse_constraint(python) if python else None,
+        python,
+    )
+
+
+def plan_for(
+    pyproject: str,
+    releases: Mapping[Query, list[Release]],
+    *,
+    rules: Rules | None = None,
+    python: str = PYTHON,
+    groups: Iterable[str] | None = None,
+    linked: Iterable[Iterable[str]] = (),
+    companions: Iterable[Companion] = (),
+    exclude: Iterable[str] = (),
+) -> Plan:
+    rules = rules or Rules()
+    decls = declarations.read(declarations.parse(pyproject))
+    deps = declarations.lookup_dependencies(decls.items, decls.items)
+    project_python = parse_constraint(python)
+    classified = classify(
+        decls,
+        deps,
+        Scope(
+            groups=frozenset(groups if groups is not None else decls.groups),
+            exclude=frozenset(exclude),
+        ),
+        rules,
+        project_python,
+    )
+    plan = make_plan(
+        classified.candidates,
+        classified.fixed,
+        list(companions),
+        releases,
+        strategy=rules.strategy,
+        project_python=project_python,
+        linked=linked,
+    )
+    plan.held[:0] = classified.held
+    return plan
+
+
+def changes(plan: Plan) -> dict[str, str]:
+    return {f"{c.decl.pretty_name}@{c.decl.key}": c.new for c in plan.changes}
+
+
+def new_of(plan: Plan, name: str) -> list[str]:
+    return [c.new for c in plan.changes if c.decl.name == name]
+
+
+def held_of(plan: Plan, name: str) -> list[tuple[str, str]]:
+    return [(h.kind, h.reason) for h in plan.held if h.decl.name == name]
+
+
+def q(name: str, source: str | None = None) -> Query:
+    return Query(name, source)  # type: ignore[arg-type]
+
+
+def test_bumps_inside_the_range_by_default_and_past_it_with_latest() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["numpy>=1.26,<2"]\n'
+    releases = {q("numpy"): [rel("1.26.4"), rel("1.26.5"), rel("2.2.6")]}
+    assert new_of(plan_for(pyproject, releases), "numpy") == [">=1.26.5,<2"]
+    assert new_of(plan_for(pyproject, releases, rules=Rules(latest=True)), "numpy") == [
+        ">=2.2.6,<3"
+    ]
+
+
+def test_a_release_that_drops_a_supported_python_is_not_eligible() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["numpy>=1.26"]\n'
+    releases = {q("numpy"): [rel("1.26.4"), rel("2.2.6"), rel("2.3.2", python=">=3.11")]}
+    plan = plan_for(pyproject, releases)
+    assert new_of(plan, "numpy") == [">=2.2.6"]
+    assert plan.changes[0].note == (
+        "held back by Python: numpy 2.3.2 requires Python >=3.11, the project supports >=3.10,<4.0"
+    )
+    # a project that only supports 3.11+ takes it
+    assert new_of(plan_for(pyproject, releases, python=">=3.11"), "numpy") == [">=2.3.2"]
+
+
+def test_an_entry_restricted_to_newer_pythons_may_take_it() -> None:
+    pyproject = """
+[tool.poetry.dependencies]
+python = ">=3.10"
+numpy = [
+    { version = "^1.26", python = "<3.11" },
+    { version = "^2.0", python = ">=3.11" },
+]
+"""
+    releases = {q("numpy"): [rel("1.26.4"), rel("2.2.6"), rel("2.3.2", python=">=3.11")]}
+    plan = plan_for(pyproject, releases, rules=Rules(latest=True), python=">=3.10")
+    # split on purpose by Python: independent units, each with its own newest release
+    assert new_of(plan, "numpy") == ["^2.2.6", "^2.3.2"]
+
+
+def test_entries_of_one_package_move_in_lockstep_keeping_local_labels() -> None:
+    pyproject = """
+[tool.poetry.dependencies]
+python = ">=3.10"
+torch = [
+    { version = "2.8.0+cpu", source = "torch-cpu", markers = "extra == 'cpu'" },
+    { version = "2.8.0+cu130", source = "torch-cu130", markers = "extra == 'cu130'" },
+]
+"""
+    releases = {
+        q("torch", "torch-cpu"): [
+            rel("2.8.0+cpu", "torch-cpu"),
+            rel("2.9.0+cpu", "torch-cpu"),
+            rel("2.9.1+cpu", "torch-cpu"),
+        ],
+        q("torch", "torch-cu130"): [
+            rel("2.8.0+cu130", "torch-cu130"),
+            rel("2.9.0+cu130", "torch-cu130"),
+        ],
+    }
+    plan = plan_for(pyproject, releases, rules=Rules(pinned=True), python=">=3.10")
+    assert new_of(plan, "torch") == ["2.9.0+cpu", "2.9.0+cu130"]
+    assert len(plan.units()) == 1
+    assert plan.changes[0].note == (
+        "held back by another variant: no torch 2.9.1 in source torch-cu130"
+    )
+
+
+def test_pep621_entry_is_looked_up_in_the_sources_tool_poetry_names() -> None:
+    pyproject = """
+[project]
+name = "p"
+dependencies = ["private-lib>=1.0"]
+[tool.poetry.dependencies]
+private-lib = { source = "private" }
+"""
+    releases = {
+        q("private-lib", "private"): [rel("1.0", "private"), rel("1.4", "private")],
+        q("private-lib"): [rel("9.9")],  # a public namesake must never win
+    }
+    assert new_of(plan_for(pyproject, releases), "private-lib") == [">=1.4"]
+
+
+def test_pep621_entry_takes_python_and_prereleases_from_tool_poetry() -> None:
+    pyproject = """
+[project]
+name = "p"
+requires-python = ">=3.10"
+dependencies = ["a>=1.0", "b>=1.0"]
+[tool.poetry.dependencies]
+a = { python = ">=3.11" }
+b = { allow-prereleases = true }
+"""
+    releases = {
+        q("a"): [rel("1.0"), rel("1.5", python=">=3.11")],
+        q("b"): [rel("1.0"), rel("2.0rc1")],
+    }
+    plan = plan_for(pyproject, releases, python=">=3.10")
+    assert new_of(plan, "a") == [">=1.5"]  # only used on 3.11+, so a 3.11+ release fits
+    assert new_of(plan, "b") == [">=2.0rc1"]
+
+
+def test_jax_family_moves_together_and_waits_for_its_slowest_member() -> None:
+    pyproject = """
+[project]
+name = "p"
+dependencies = ["jax>=0.6.2", "jaxlib>=0.6.2"]
+"""
+    releases = {
+        q("jax"): [rel("0.6.2"), rel("0.7.0"), rel("0.7.1")],
+        q("jaxlib"): [rel("0.6.2"), rel("0.7.0")],
+    }
+    plan = plan_for(pyproject, releases)
+    assert new_of(plan, "jax") == [">=0.7.0"]
+    assert new_of(plan, "jaxlib") == [">=0.7.0"]
+    assert (
+        plan.changes[0].note == "held back by a linked package: no jaxlib 0.7.1 in default sources"
+    )
+
+
+def test_a_locked_family_member_the_project_does_not_declare_counts_too() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["jax>=0.6.2"]\n'
+    releases = {
+        q("jax"): [rel("0.6.2"), rel("0.7.0"), rel("0.7.1")],
+        q("jax-cuda13-plugin"): [rel("0.6.2"), rel("0.7.0")],
+    }
+    plugin = Companion(
+        "jax-cuda13-plugin",  # type: ignore[arg-type]
+        Context(q("jax-cuda13-plugin"), parse_constraint(PYTHON), False, None),
+    )
+    plan = plan_for(pyproject, releases, companions=[plugin])
+    assert new_of(plan, "jax") == [">=0.7.0"]
+
+
+def test_user_declared_linked_family() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["boto3>=1.39", "botocore>=1.39"]\n'
+    releases = {
+        q("boto3"): [rel("1.39.17"), rel("1.40.0"), rel("1.40.1")],
+        q("botocore"): [rel("1.39.17"), rel("1.40.0")],
+    }
+    unlinked = plan_for(pyproject, releases)
+    assert new_of(unlinked, "boto3") == [">=1.40.1"]
+    linked = plan_for(pyproject, releases, linked=[("boto3", "botocore")])
+    assert new_of(linked, "boto3") == [">=1.40"]
+    assert new_of(linked, "botocore") == [">=1.40"]
+
+
+def test_an_entry_that_does_not_move_still_bounds_its_package() -> None:
+    pyproject = """
+[project]
+name = "p"
+dependencies = ["numpy>=1.26"]
+[dependency-groups]
+legacy = ["numpy==1.26.4"]
+"""
+    releases = {q("numpy"): [rel("1.26.4"), rel("2.2.6")]}
+    plan = plan_for(pyproject, releases)
+    assert new_of(plan, "numpy") == [">=1.26.4"]
+    assert plan.changes[0].note == (
+        "held back by numpy ==1.26.4 in [dependency-groups] legacy"
+        " (an exact pin; --pinned moves it)"
+    )
+    # another group outside the scope also bounds the package
+    scoped = plan_for(pyproject, releases, rules=Rules(pinned=True), groups=["main"])
+    assert new_of(scoped, "numpy") == [">=1.26.4"]
+    assert scoped.changes[0].note == (
+        "held back by numpy ==1.26.4 in [dependency-groups] legacy (its group is not selected)"
+    )
+
+
+def test_yanked_and_pre_releases_are_filtered_by_lookup_and_by_constraint() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["a>=1.0", "b>=2.0b1"]\n'
+    releases = {
+        q("a"): [rel("1.0"), rel("1.1"), rel("2.0rc1")],
+        q("b"): [rel("2.0b1"), rel("2.0b2")],
+    }
+    plan = plan_for(pyproject, releases)
+    assert new_of(plan, "a") == [">=1.1"]  # a pre-release only where already allowed
+    assert new_of(plan, "b") == [">=2.0b2"]
+
+
+def test_allow_prereleases_in_tool_poetry_enables_them() -> None:
+    pyproject = """
+[tool.poetry.dependencies]
+python = ">=3.10"
+a = { version = "^1.0", allow-prereleases = true }
+"""
+    releases = {q("a"): [rel("1.0"), rel("1.1"), rel("1.2b1")]}
+    assert new_of(plan_for(pyproject, releases, python=">=3.10"), "a") == ["^1.2b1"]
+
+
+def test_skips_come_with_reasons() -> None:
+    pyproject = """
+[project]
+name = "p"
+dependencies = ["a==1.0", "b>=1", "c @ git+https://example.invalid/c.git", "d>=1"]
+"""
+    releases = {q("b"): [rel("1.0")], q("d"): [rel("1.0"), rel("2.0")]}
+    plan = plan_for(pyproject, releases, exclude=["d"])
+    assert held_of(plan, "a") == [("pinned", "exact pin (use --pinned to bump pins)")]
+    assert held_of(plan, "b") == [("no-newer", "no newer release (1.0 is the newest)")]
+    assert held_of(plan, "c") == [("not-index", "from vcs: not bumped")]
+    assert held_of(plan, "d") == [("excluded", "excluded (--exclude)")]
+    assert not plan.changes
+
+
+def test_unknown_requires_python_is_listed_for_verification() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["a>=1.0"]\n'
+    releases = {q("a"): [rel("1.0"), rel("1.1", python=None)]}
+    plan = plan_for(pyproject, releases)
+    assert [(name, str(r.version)) for name, r in plan.unknown_python] == [("a", "1.1")]
+
+
+def test_widen_moves_only_an_upper_bound_that_excludes_the_newest() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["a>=1.0,<2", "b>=1.0,<3"]\n'
+    releases = {q("a"): [rel("1.0"), rel("2.1")], q("b"): [rel("1.0"), rel("2.1")]}
+    plan = plan_for(pyproject, releases, rules=Rules(strategy="widen"))
+    assert new_of(plan, "a") == [">=1.0,<3"]
+    assert new_of(plan, "b") == []
