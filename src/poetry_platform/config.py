@@ -24,6 +24,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from poetry_platform.errors import UsageError
+
 if TYPE_CHECKING:
     from collections.abc import Collection
     from collections.abc import Iterator
@@ -33,7 +35,7 @@ TABLE = "tool.poetry-platform"
 INSTALLERS = ("poetry", "uv")
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """A problem in `[tool.poetry-platform]`; `key` is the dotted path of the culprit."""
 
     def __init__(self, key: str, problem: str, fix: str = "") -> None:

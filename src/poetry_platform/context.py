@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from poetry_platform.config import load_config
+from poetry_platform.errors import PlatformError
 from poetry_platform.variants import VARIANT_ENV
 from poetry_platform.variants import select
 
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from poetry_platform.config import PlatformConfig
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.variants import Selection
-
-
-class PlatformError(Exception):
-    """A user-facing failure: commands print its message as one error line and exit 1."""
 
 
 @dataclass(frozen=True)

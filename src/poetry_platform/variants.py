@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from poetry_platform.errors import UsageError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
@@ -82,7 +84,7 @@ class Selection:
         return self.verdicts[: names.index(self.chosen.name)]
 
 
-class UnknownVariantError(ValueError):
+class UnknownVariantError(UsageError, ValueError):
     """A forced variant name the configuration does not declare."""
 
 

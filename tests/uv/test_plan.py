@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from poetry_platform.context import PlatformError
+from poetry_platform.errors import PlatformError
 from poetry_platform.uv.choices import ChoiceMemo
 from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.executor import _uv_environment

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from packaging import tags as ptags
 
+from poetry_platform.errors import UsageError
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Iterator
@@ -50,7 +52,7 @@ _WINDOWS_PLATFORM = {"AMD64": "win_amd64", "ARM64": "win_arm64", "x86": "win32"}
 SUPPORTED_SYS_PLATFORMS = ("linux", "darwin", "win32")
 
 
-class TagError(ValueError):
+class TagError(UsageError, ValueError):
     """A target whose wheel tags cannot be worked out (unknown OS or CPU)."""
 
 

@@ -15,6 +15,8 @@ from typing import ClassVar
 from cleo.helpers import option
 from poetry.console.commands.command import Command
 
+from poetry_platform.commands.base import PlatformCommand
+
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from poetry_platform.host.system import SystemFacts
 
 
-class PlatformCheckCommand(Command):
+class PlatformCheckCommand(PlatformCommand, Command):
     name = "platform-check"
     description = "Checks, offline and from poetry.lock alone, that every target platform installs."
 
@@ -62,17 +64,12 @@ It never touches the network. Exit code 1 when any target fails.
 <info>poetry platform-check --json</info>
 """
 
-    def handle(self) -> int:
+    def run_command(self) -> int:
         from poetry_platform.check.lockcheck import read_lock
-        from poetry_platform.context import PlatformError
         from poetry_platform.context import project_config
 
-        try:
-            config = project_config(self.poetry)
-            work = self._plans(config)
-        except PlatformError as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
+        config = project_config(self.poetry)
+        work = self._plans(config)
 
         lock = read_lock(self.poetry)
         results = self._run(work, lock) if lock.readable else []
@@ -92,7 +89,7 @@ It never touches the network. Exit code 1 when any target fails.
         from poetry.core.constraints.version import Version as PoetryVersion
 
         from poetry_platform.check.lockcheck import plans_for
-        from poetry_platform.context import PlatformError
+        from poetry_platform.errors import PlatformError
 
         python_range = self.poetry.package.python_constraint
         requires_python = str(self.poetry.package.python_versions)

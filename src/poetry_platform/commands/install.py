@@ -14,6 +14,8 @@ from typing import ClassVar
 from cleo.helpers import option
 from poetry.console.commands.install import InstallCommand
 
+from poetry_platform.commands.base import PlatformCommand
+
 INSTALLER_ENV = "POETRY_PLATFORM_INSTALLER"
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from poetry_platform.context import Decision
 
 
-class PlatformInstallCommand(InstallCommand):
+class PlatformInstallCommand(PlatformCommand, InstallCommand):
     name = "platform-install"
     description = "Installs the project dependencies with the build variant this host needs."
 
@@ -80,45 +82,28 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         # Not deprecated here: `poetry sync` knows nothing of variants.
         return bool(self.option("sync"))
 
-    def handle(self) -> int:
-        from poetry_platform.context import PlatformError
+    def run_command(self) -> int:
         from poetry_platform.context import decide
 
-        try:
-            decision = decide(
-                self.poetry, self.env.marker_env, variant_option=self.option("variant")
-            )
-            extras = self._extras_for(decision)
-        except PlatformError as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
-
+        decision = decide(self.poetry, self.env.marker_env, variant_option=self.option("variant"))
+        extras = self._extras_for(decision)
         variant = decision.selection.chosen
         assert variant is not None
-        try:
-            installer = self._installer_choice(decision.config)
-            if installer == "uv":
-                self._use_uv()
-        except PlatformError as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
+        if self._installer_choice(decision.config) == "uv":
+            self._use_uv()
         self._variant_groups = frozenset(variant.groups)
-        try:
-            self._check_plan(extras)
-        except PlatformError as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
+        self._check_plan(extras)
         self._announce(decision, variant)
         self.io.input.set_option("extras", sorted(extras))
         self.io.input.set_option("all-extras", False)
-        return super().handle()
+        return InstallCommand.handle(self)
 
     def _installer_choice(self, config: PlatformConfig) -> str:
         """--installer, then POETRY_PLATFORM_INSTALLER, then the pyproject setting."""
         import os
 
         from poetry_platform.config import INSTALLERS
-        from poetry_platform.context import PlatformError
+        from poetry_platform.errors import PlatformError
 
         for value, origin in (
             (self.option("installer"), "--installer"),
@@ -161,8 +146,8 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         """The variant's extras plus the user's, refusing any that belong to another variant."""
         from packaging.utils import canonicalize_name
 
-        from poetry_platform.context import PlatformError
         from poetry_platform.context import explain_no_variant
+        from poetry_platform.errors import PlatformError
 
         variant = decision.selection.chosen
         if variant is None:
@@ -190,7 +175,7 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         no file for this machine fails here, in one message, instead of after downloads."""
         from poetry_platform.check.lockcheck import check_install_plan
         from poetry_platform.check.lockcheck import unfit_lock_message
-        from poetry_platform.context import PlatformError
+        from poetry_platform.errors import PlatformError
 
         if not self.poetry.locker.is_locked():
             return

@@ -10,6 +10,8 @@ from typing import ClassVar
 from cleo.helpers import option
 from poetry.console.commands.command import Command
 
+from poetry_platform.commands.base import PlatformCommand
+
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
     from poetry_platform.host.profile import HostProfile
 
 
-class PlatformShowCommand(Command):
+class PlatformShowCommand(PlatformCommand, Command):
     name = "platform-show"
     description = "Shows the detected host (OS, CPU, GPU, CUDA) and the variant it selects."
 
@@ -40,21 +42,16 @@ The first variant whose requirements the host meets is the one
 <info>poetry platform-install</info> installs.
 """
 
-    def handle(self) -> int:
+    def run_command(self) -> int:
         from packaging.markers import default_environment
 
-        from poetry_platform.context import PlatformError
         from poetry_platform.context import decide
 
-        try:
-            decision = decide(
-                self.poetry,
-                {k: str(v) for k, v in default_environment().items()},
-                variant_option=self.option("variant"),
-            )
-        except PlatformError as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
+        decision = decide(
+            self.poetry,
+            {k: str(v) for k, v in default_environment().items()},
+            variant_option=self.option("variant"),
+        )
         if self.option("json"):
             self.line(json.dumps(to_json(decision), indent=2))
             return 0

@@ -19,6 +19,12 @@ from cleo.helpers import argument
 from cleo.helpers import option
 from poetry.console.commands.group_command import GroupCommand
 
+from poetry_platform.commands.base import PlatformCommand
+from poetry_platform.errors import InstallError
+from poetry_platform.errors import LockError
+from poetry_platform.errors import SourceError
+from poetry_platform.errors import UsageError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -39,11 +45,9 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "markdown")
 
 
-class UsageError(Exception):
-    """A bad combination of options; printed as one error line."""
+class InstallFailed(InstallError):
+    """The install step after a successful re-lock failed; the files are restored."""
 
-
-class InstallFailed(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
         super().__init__(f"platform-install exited with {code}")
@@ -70,7 +74,7 @@ class Settings:
         return self.output != "table"
 
 
-class PlatformUpCommand(GroupCommand):
+class PlatformUpCommand(PlatformCommand, GroupCommand):
     name = "platform-up"
     description = (
         "Bumps the constraints in <comment>pyproject.toml</>, re-locks and installs;"
@@ -139,20 +143,14 @@ solver's reason; if anything fails or is interrupted, both files are restored.
 
     # --- entry ---------------------------------------------------------------------------
 
-    def handle(self) -> int:
-        from poetry_platform.context import PlatformError
+    def run_command(self) -> int:
+        from poetry.factory import Factory
+
         from poetry_platform.up import atomic
-        from poetry_platform.up.declarations import DeclarationError
         from poetry_platform.up.lookup import IndexLookupError
         from poetry_platform.up.relock import LockFailed
 
-        try:
-            settings = self._settings()
-        except UsageError as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
-        from poetry.factory import Factory
-
+        settings = self._settings()
         # Locate without loading: the project is read once, inside the lock.
         pyproject = Factory.locate(self.get_application().project_directory)
         root = pyproject.parent
@@ -173,23 +171,18 @@ solver's reason; if anything fails or is interrupted, both files are restored.
             self.line_error(f"\n<error>Interrupted ({e}): {restored}.</error>")
             return e.exit_code
         except IndexLookupError as e:
-            self.line_error(
-                f"<error>Version lookup failed, {e}; {restored}. "
-                "Check the source's URL and credentials, or retry.</error>"
-            )
-            return 1
+            raise SourceError(
+                f"Version lookup failed, {e}; {restored}.",
+                "Check the source's URL and credentials, or retry.",
+            ) from None
         except LockFailed as e:
-            self.line_error(f"<error>Locking failed: {e}; {restored}.</error>")
-            return 1
+            raise LockError(f"Locking failed: {e}; {restored}.") from None
         except InstallFailed as e:
-            self.line_error(
-                f"<error>Installing the new lock failed ({e}); {restored}. "
-                "Fix the problem above, or run with --no-install.</error>"
-            )
-            return e.code or 1
-        except (PlatformError, DeclarationError) as e:
-            self.line_error(f"<error>{e}</error>")
-            return 1
+            raise InstallError(
+                f"Installing the new lock failed ({e}); {restored}.",
+                "Fix the problem above, or run with --no-install.",
+                exit_code=e.code or 1,
+            ) from None
 
     def _settings(self) -> Settings:
         from packaging.utils import canonicalize_name
@@ -233,8 +226,8 @@ solver's reason; if anything fails or is interrupted, both files are restored.
     # --- the work ------------------------------------------------------------------------
 
     def _run(self, settings: Settings, root: Path, pyproject: Path, lock: Path) -> int:
-        from poetry_platform.context import PlatformError
         from poetry_platform.context import project_config
+        from poetry_platform.errors import PlatformError
         from poetry_platform.up import declarations
         from poetry_platform.up.report import Report
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import NamedTuple
 
+from poetry_platform.errors import UsageError
 from poetry_platform.host.nvidia import CUDA_LIBRARY
 from poetry_platform.host.nvidia import NVIDIA_SMI
 from poetry_platform.host.nvidia import NVML_LIBRARY
@@ -69,7 +70,7 @@ _VERSION = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,2}")
 _COMPUTE_CAPABILITY = re.compile(r"\d{1,2}\.\d")
 
 
-class HostOverrideError(ValueError):
+class HostOverrideError(UsageError, ValueError):
     """An override variable holds something unusable; the message names it and a fix."""
 
 

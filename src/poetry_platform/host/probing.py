@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from typing import NamedTuple
 from typing import TypeVar
 
+from poetry_platform.errors import PlatformError
+
 if TYPE_CHECKING:
     import ctypes
     from collections.abc import Callable
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class ProbeError(Exception):
+class ProbeError(PlatformError):
     """The probe has no answer; the message says why, for the log."""
 
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from poetry_platform.errors import PlatformError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
@@ -52,7 +54,7 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
-class Busy(Exception):
+class Busy(PlatformError):
     """Another process holds the project lock and did not let go in time."""
 
 

@@ -26,6 +26,8 @@ from poetry.core.constraints.version import Version
 from poetry.core.constraints.version import VersionRange
 from poetry.core.constraints.version import parse_constraint
 
+from poetry_platform.errors import PlatformError
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -35,7 +37,7 @@ Strategy = Literal["bump", "widen", "lock-only"]
 STRATEGIES: tuple[Strategy, ...] = ("bump", "widen", "lock-only")
 
 
-class UnsupportedConstraint(ValueError):
+class UnsupportedConstraint(PlatformError, ValueError):
     """A constraint this module will not rewrite; the message is the user-facing reason."""
 
 

@@ -29,6 +29,8 @@ from tomlkit.items import InlineTable
 from tomlkit.items import String
 from tomlkit.items import Table
 
+from poetry_platform.errors import UsageError
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Iterator
@@ -44,7 +46,7 @@ Kind = Literal["index", "vcs", "path", "url"]
 Key = str | int
 
 
-class DeclarationError(ValueError):
+class DeclarationError(UsageError, ValueError):
     """The file does not look like what Poetry accepts at `where`."""
 
     def __init__(self, where: str, problem: str) -> None:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from poetry_platform.errors import SourceError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
@@ -60,7 +62,7 @@ class Release:
     requires_python_text: str | None = None
 
 
-class IndexLookupError(Exception):
+class IndexLookupError(SourceError):
     """A repository failed (after Poetry's retries); names the package and the repository."""
 
     def __init__(self, query: Query, repository: str, cause: BaseException) -> None:

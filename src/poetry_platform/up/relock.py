@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_platform.errors import LockError
 from poetry_platform.up import declarations
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from poetry_platform.up.plan import Change
 
 
-class LockFailed(Exception):
+class LockFailed(LockError):
     """The lock failed for a reason bisecting cannot help with (network, bad metadata)."""
 
 

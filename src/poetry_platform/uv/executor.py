@@ -31,6 +31,7 @@ from poetry.installation.operations import Uninstall
 from poetry.installation.operations import Update
 from poetry.utils.helpers import get_file_hash
 
+from poetry_platform.errors import InstallError
 from poetry_platform.uv.choices import ChoiceMemo
 from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.locate import find_uv
@@ -63,7 +64,7 @@ _WITHHELD_ENV_PREFIXES = ("POETRY_",)
 CHOICES_FILE = Path("platform-uv") / "choices.json"
 
 
-class UvInstallError(Exception):
+class UvInstallError(InstallError):
     """uv refused or failed; its own output says why."""
 
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poetry_platform.context import PlatformError
+from poetry_platform.errors import InstallError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,7 +27,7 @@ NOT_FOUND = (
 )
 
 
-class UvNotFoundError(PlatformError):
+class UvNotFoundError(InstallError):
     """No uv binary: the user has to install one (or pick Poetry's installer)."""
 
 

@@ -1,0 +1,32 @@
+"""What every platform command shares: the one place a `PlatformError` becomes output.
+
+A command class lists `PlatformCommand` before its Poetry base and implements `run()`
+instead of `handle()`. `handle()` here calls it and maps any `PlatformError` to one
+`<error>` line and the error's exit code, so no command repeats that mapping or words the
+same failure differently. Ctrl-C keeps its own path (`KeyboardInterrupt` is no error).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cleo.io.io import IO
+
+
+class PlatformCommand:
+    """Mixin for cleo commands; must come first in the bases so its `handle()` wins."""
+
+    io: IO
+
+    def run_command(self) -> int:
+        raise NotImplementedError
+
+    def handle(self) -> int:
+        from poetry_platform.errors import PlatformError
+
+        try:
+            return self.run_command()
+        except PlatformError as e:
+            self.io.write_error_line(f"<error>{e}</error>")
+            return e.exit_code
