@@ -418,6 +418,24 @@ def test_unknown_target_and_bad_config(
     assert "Traceback" not in result.stderr
 
 
+def test_unknown_target_without_declared_targets_lists_the_variants(
+    locked: dict[str, Path], tmp_path: Path, env: dict[str, str]
+) -> None:
+    """No targets: say so, that --target then names a variant (which ones), how to declare."""
+    project = project_with(locked, tmp_path, VARIANTS)
+    result = check(project, env, "--target", "nope")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert message.startswith(
+        "--target nope: no targets are declared in [tool.poetry-platform], so --target names "
+        "a variant checked on this machine (cuda, cuda-unguarded, cpu)."
+    )
+    assert '[[tool.poetry-platform.target]] name = "nope", sys_platform = ' in message
+    assert "No variant named" not in message
+
+
 def test_without_targets_every_variant_on_this_host(
     locked: dict[str, Path], tmp_path: Path, env: dict[str, str]
 ) -> None:

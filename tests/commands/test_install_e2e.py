@@ -199,6 +199,26 @@ def test_refuses_an_extra_of_another_variant(
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_extra_named_like_an_inferred_variant_points_to_variant(
+    jax_env_project: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """`-E cpu` where `cpu` is inferred (no such extra): the option to use, not the lock."""
+    project, base = jax_env_project
+    env = host_env(tmp_path, base, None)
+    result = run_poetry(["platform-install", "-E", "cpu"], project, env, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "-E cpu: there is no extra `cpu`; the `cpu` variant needs none: use `--variant cpu`."
+    )
+    result = run_poetry(["platform-install", "-E", "cuda14"], project, env, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "-E cuda14: the project declares no such extra (it has: cuda12, cuda13); "
+        "declare it under [project.optional-dependencies] or fix the name."
+    )
+    assert "poetry.lock" not in result.stderr
+
+
 def test_stale_lock_gets_poetrys_message_and_what_to_run(
     tmp_path: Path, locked_project: Callable[..., Path], index_server: IndexServer
 ) -> None:

@@ -89,7 +89,7 @@ It never touches the network. Exit code 1 when any target fails.
         from poetry.core.constraints.version import Version as PoetryVersion
 
         from poetry_platform.check.lockcheck import plans_for
-        from poetry_platform.errors import PlatformError
+        from poetry_platform.errors import UsageError
 
         python_range = self.poetry.package.python_constraint
         requires_python = str(self.poetry.package.python_versions)
@@ -107,11 +107,19 @@ It never touches the network. Exit code 1 when any target fails.
         wanted = list(self.option("target") or [])
         known = [t.name for t, _ in pairs]
         unknown = [name for name in wanted if name not in known]
+        if unknown and config.targets:
+            raise UsageError(
+                f"No target named {', '.join(unknown)} in [tool.poetry-platform]; "
+                f"targets: {', '.join(known)}"
+            )
         if unknown:
-            what = "target" if config.targets else "variant"
-            raise PlatformError(
-                f"No {what} named {', '.join(unknown)} in [tool.poetry-platform]; "
-                f"{what}s: {', '.join(known) or 'none'}"
+            raise UsageError(
+                f"--target {', '.join(unknown)}: no targets are declared in "
+                "[tool.poetry-platform], so --target names a variant checked on this machine "
+                f"({', '.join(known) or 'none'}).",
+                "To check another machine, declare it: [[tool.poetry-platform.target]] "
+                f'name = "{unknown[0]}", sys_platform = "linux", platform_machine = "x86_64", '
+                'python = "3.12" (see README, Configuration reference).',
             )
         return [
             work

@@ -19,6 +19,8 @@ from poetry_platform.commands.base import PlatformCommand
 INSTALLER_ENV = "POETRY_PLATFORM_INSTALLER"
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cleo.io.inputs.option import Option
     from packaging.utils import NormalizedName
 
@@ -159,6 +161,7 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             requested = {str(e) for e in self.poetry.package.extras} - foreign
         else:
             requested = {e for value in self.option("extras", []) for e in value.split()}
+            _refuse_undeclared(requested, decision.config, self.poetry.package.extras)
             clashes = sorted(e for e in requested if canonicalize_name(e) in foreign)
             if clashes:
                 owners = ", ".join(f"{e} (variant {_owner(decision.config, e)})" for e in clashes)
@@ -214,6 +217,37 @@ def _foreign_extras(config: PlatformConfig, chosen: Variant) -> set[str]:
     own = {canonicalize_name(e) for e in chosen.extras}
     names = {canonicalize_name(e) for e in config.variant_extras}
     return {str(n) for n in names if n not in own}
+
+
+def _refuse_undeclared(
+    requested: set[str], config: PlatformConfig, declared: Mapping[NormalizedName, object]
+) -> None:
+    """An -E the project does not declare is the user's slip, not the lock's fault: say so
+    here, and when it names a variant (an inferred `cpu` has no extra), the option to use."""
+    from packaging.utils import canonicalize_name
+
+    from poetry_platform.errors import UsageError
+
+    missing = sorted(e for e in requested if canonicalize_name(e) not in declared)
+    if not missing:
+        return
+    variant = next((v for e in missing if (v := config.variant(e)) is not None), None)
+    if variant is not None:
+        needs = (
+            f"brings its own extras ({', '.join(variant.extras)})"
+            if variant.extras
+            else "needs none"
+        )
+        raise UsageError(
+            f"-E {variant.name}: there is no extra `{variant.name}`; "
+            f"the `{variant.name}` variant {needs}:",
+            f"use `--variant {variant.name}`.",
+        )
+    known = ", ".join(sorted(str(e) for e in declared)) or "none"
+    raise UsageError(
+        f"-E {' '.join(missing)}: the project declares no such extra (it has: {known});",
+        "declare it under [project.optional-dependencies] or fix the name.",
+    )
 
 
 def _owner(config: PlatformConfig, extra: str) -> str:
