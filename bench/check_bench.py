@@ -222,11 +222,11 @@ def in_process(project: Path, runs: int) -> tuple[float, float, int, int]:
     """Median seconds for loading the project, and for the whole check after it."""
     from poetry.factory import Factory
 
-    from poetry_platform.check.lockcheck import binary_policy
-    from poetry_platform.check.lockcheck import check_target
-    from poetry_platform.check.lockcheck import plans_for
-    from poetry_platform.check.lockcheck import read_lock
-    from poetry_platform.check.lockcheck import root_requirements
+    from poetry_platform.check.lock import binary_policy
+    from poetry_platform.check.lock import read_lock
+    from poetry_platform.check.lock import root_requirements
+    from poetry_platform.check.targets import check_target
+    from poetry_platform.check.targets import plans_for
     from poetry_platform.context import project_config
 
     load, check = [], []

@@ -501,9 +501,9 @@ def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> 
     from poetry.factory import Factory
     from poetry.utils.env import SystemEnv
 
-    from poetry_platform.check.lockcheck import blocking
-    from poetry_platform.check.lockcheck import check_install_plan
-    from poetry_platform.check.lockcheck import unfit_lock_message
+    from poetry_platform.check.plan import check_install_plan
+    from poetry_platform.check.problems import blocking
+    from poetry_platform.check.problems import unfit_lock_message
 
     project = copy_project(locked["demo"], tmp_path / "demo")
     poetry = Factory().create_poetry(project)

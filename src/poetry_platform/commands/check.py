@@ -20,10 +20,10 @@ from poetry_platform.commands.base import PlatformCommand
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
-    from poetry_platform.check.lockcheck import LockState
-    from poetry_platform.check.lockcheck import Problem
-    from poetry_platform.check.lockcheck import TargetPlan
-    from poetry_platform.check.lockcheck import TargetResult
+    from poetry_platform.check.lock import LockState
+    from poetry_platform.check.problems import Problem
+    from poetry_platform.check.targets import TargetPlan
+    from poetry_platform.check.targets import TargetResult
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
     from poetry_platform.host.system import SystemFacts
@@ -65,7 +65,7 @@ It never touches the network. Exit code 1 when any target fails.
 """
 
     def run_command(self) -> int:
-        from poetry_platform.check.lockcheck import read_lock
+        from poetry_platform.check.lock import read_lock
         from poetry_platform.context import project_config
 
         config = project_config(self.poetry)
@@ -88,7 +88,7 @@ It never touches the network. Exit code 1 when any target fails.
         """Declared targets, or every variant on this host; filtered by --target."""
         from poetry.core.constraints.version import Version as PoetryVersion
 
-        from poetry_platform.check.lockcheck import plans_for
+        from poetry_platform.check.targets import plans_for
         from poetry_platform.errors import UsageError
 
         python_range = self.poetry.package.python_constraint
@@ -131,9 +131,9 @@ It never touches the network. Exit code 1 when any target fails.
     def _run(
         self, work: list[tuple[TargetPlan, Problem | None]], lock: LockState
     ) -> list[TargetResult]:
-        from poetry_platform.check.lockcheck import binary_policy
-        from poetry_platform.check.lockcheck import check_target
-        from poetry_platform.check.lockcheck import root_requirements
+        from poetry_platform.check.lock import binary_policy
+        from poetry_platform.check.lock import root_requirements
+        from poetry_platform.check.targets import check_target
 
         policy = binary_policy(self.poetry)
         return [
@@ -155,7 +155,7 @@ It never touches the network. Exit code 1 when any target fails.
         strict: bool,
         host_mode: bool,
     ) -> None:
-        from poetry_platform.check.lockcheck import format_problems
+        from poetry_platform.check.problems import format_problems
 
         for problem in lock.problems:
             self.line_error(f"<error>{problem.message}</error>")

@@ -176,8 +176,8 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         """The platform-check for this host, before the venv is touched: a stale lock, one
         missing the variant's extra, one that would install two builds of one package or has
         no file for this machine fails here, in one message, instead of after downloads."""
-        from poetry_platform.check.lockcheck import check_install_plan
-        from poetry_platform.check.lockcheck import unfit_lock_message
+        from poetry_platform.check.plan import check_install_plan
+        from poetry_platform.check.problems import unfit_lock_message
         from poetry_platform.errors import PlatformError
 
         if not self.poetry.locker.is_locked():

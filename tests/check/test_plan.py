@@ -12,12 +12,12 @@ from packaging.version import Version
 from poetry.core.packages.dependency import Dependency
 from poetry.packages.locker import Locker
 
-from poetry_platform.check.lockcheck import BinaryPolicy
-from poetry_platform.check.lockcheck import blocking
-from poetry_platform.check.lockcheck import check_locked
-from poetry_platform.check.lockcheck import format_problems
-from poetry_platform.check.lockcheck import marker_environment
-from poetry_platform.check.lockcheck import select_locked
+from poetry_platform.check.files import BinaryPolicy
+from poetry_platform.check.install_set import marker_environment
+from poetry_platform.check.install_set import select_locked
+from poetry_platform.check.plan import check_locked
+from poetry_platform.check.problems import blocking
+from poetry_platform.check.problems import format_problems
 from poetry_platform.check.tags import SupportedTags
 from poetry_platform.check.tags import tag_target
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.package import Package
     from poetry.packages.transitive_package_info import TransitivePackageInfo
 
-    from poetry_platform.check.lockcheck import PlanCheck
+    from poetry_platform.check.problems import PlanCheck
 
 Locked = dict["Package", "TransitivePackageInfo"]
 

@@ -1,0 +1,164 @@
+"""Which locked file an install takes on a target, as Poetry's chooser would.
+
+For each selected package: a wheel whose tags the target accepts (best one first, as
+Poetry's chooser ranks them), else an sdist, which builds from source (a warning, unless
+strict); `installer.no-binary` / `installer.only-binary` are honoured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from packaging.tags import Tag
+from packaging.tags import parse_tag
+from packaging.utils import canonicalize_name
+
+from poetry_platform.check.problems import Problem
+from poetry_platform.check.problems import Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+
+    from poetry.core.packages.package import Package
+
+    from poetry_platform.check.tags import SupportedTags
+
+
+# Archive kinds Poetry's chooser never installs (`Chooser.choose_for`).
+_SKIPPED_EXTS = (".egg", ".exe", ".msi", ".rpm", ".srpm")
+
+
+@dataclass(frozen=True)
+class BinaryPolicy:
+    """Poetry's `installer.no-binary` / `installer.only-binary` settings, as name sets.
+
+    Each set holds canonical names and may hold `:all:` (or `:none:`); the rules mirror
+    Poetry's chooser so that a lock the installer would refuse is refused here too.
+    """
+
+    no_binary: frozenset[str] = frozenset()
+    only_binary: frozenset[str] = frozenset()
+
+    def wheels_allowed(self, name: str) -> bool:
+        if name in self.no_binary:
+            return False
+        return _policy_allows(self.no_binary, name) or name in self.only_binary
+
+    def sdists_allowed(self, name: str) -> bool:
+        if name in self.only_binary:
+            return False
+        return _policy_allows(self.only_binary, name) or name in self.no_binary
+
+
+def _policy_allows(packages: frozenset[str], name: str) -> bool:
+    if ":all:" in packages:
+        return False
+    return not packages or ":none:" in packages or name not in packages
+
+
+@dataclass(frozen=True)
+class FileChoice:
+    """The file an install takes (`None`: none), and the problem with the choice if any."""
+
+    file: str | None
+    problem: Problem | None = None
+
+
+def choose_file(
+    package: Package,
+    supported: SupportedTags,
+    policy: BinaryPolicy | None = None,
+) -> FileChoice:
+    """The lock file an install would take for `package`, or why there is none."""
+    policy = policy or BinaryPolicy()
+
+    def problem(kind: str, detail: str, have: str, severity: Severity = "error") -> Problem:
+        return Problem(
+            kind,
+            detail,
+            package.pretty_name,
+            package.pretty_version,
+            severity,
+            supported.description,
+            have,
+        )
+
+    if package.source_type in ("git", "directory"):
+        origin = f"{package.source_type} {package.source_url or ''}".strip()
+        return FileChoice(
+            None, problem("builds-from-source", f"builds from source ({origin})", origin, "warning")
+        )
+    filenames = _lock_files(package)
+    if not filenames:
+        return FileChoice(None, problem("no-files", "the lock records no files for it", ""))
+    wheels = [(f, _wheel_tags(f)) for f in filenames if f.lower().endswith(".whl")]
+    sdists = [f for f in filenames if not f.lower().endswith((".whl", *_SKIPPED_EXTS))]
+    name = canonicalize_name(package.name)
+    wheels_ok = policy.wheels_allowed(name)
+    if wheels_ok and (best := _best_wheel(wheels, supported)):
+        return FileChoice(best)
+
+    needed = f"no wheel for {supported.description}"
+    if wheels and not wheels_ok:
+        needed += " (installer.no-binary)"
+    have = _describe_wheels(wheels, supported)
+    if sdists and policy.sdists_allowed(name):
+        detail = f"{needed}; builds from source ({sdists[0]})"
+        return FileChoice(sdists[0], problem("builds-from-source", detail, have, "warning"))
+    offer = f"files have {have}" if have else f"files are {', '.join(filenames)}"
+    if sdists:
+        offer += "; installer.only-binary refuses the sdist"
+    return FileChoice(None, problem("no-wheel", f"{needed}; {offer}", have))
+
+
+def _lock_files(package: Package) -> list[str]:
+    if package.source_type in ("url", "file") and package.source_url:
+        return [package.source_url.replace("\\", "/").rsplit("/", 1)[-1]]
+    return [f["file"] for f in package.files if "file" in f]
+
+
+def _best_wheel(
+    wheels: Iterable[tuple[str, frozenset[Tag]]], supported: SupportedTags
+) -> str | None:
+    """The wheel Poetry's chooser prefers: the one matching the target's best-ranked tag."""
+    ranked = [(rank, f) for f, tags in wheels if (rank := supported.rank(tags)) is not None]
+    return min(ranked)[1] if ranked else None
+
+
+@lru_cache(maxsize=65536)
+def _wheel_tags(filename: str) -> frozenset[Tag]:
+    """Tags of a wheel file name: its last three dash-separated fields.
+
+    Taking the fields from the end keeps odd names (local versions, build numbers,
+    unnormalised project names) readable, as Poetry's own wheel-name pattern does.
+    Cached: every target looks at the same files.
+    """
+    parts = filename[: -len(".whl")].split("-")
+    if len(parts) < 5:
+        return frozenset()
+    try:
+        return parse_tag("-".join(parts[-3:]))
+    except ValueError:
+        return frozenset()
+
+
+def _describe_wheels(wheels: Sequence[tuple[str, frozenset[Tag]]], supported: SupportedTags) -> str:
+    """What the lock's wheels offer, on the axis that failed.
+
+    When some wheel matches the target's platform the Python tag is the culprit, so the
+    interpreter/ABI pairs are listed; otherwise the platforms are.
+    """
+    platforms = supported.platforms
+    on_platform = [tags for _, tags in wheels if any(t.platform in platforms for t in tags)]
+    if on_platform:
+        pairs = {
+            f"{t.interpreter}-{t.abi}"
+            for tags in on_platform
+            for t in tags
+            if t.platform in platforms
+        }
+        return ", ".join(sorted(pairs))
+    return ", ".join(sorted({t.platform for _, tags in wheels for t in tags}))

@@ -1,0 +1,125 @@
+"""poetry.lock, read once: Poetry's freshness and format verdicts and its locked packages.
+
+Every later question (which set a target installs, which file, what a variant delivers) is
+answered from the `LockState` this returns, never by reading the lock again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from poetry_platform.check.files import BinaryPolicy
+from poetry_platform.check.problems import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+
+    from poetry.core.packages.dependency import Dependency
+    from poetry.core.packages.package import Package
+    from poetry.packages.locker import Locker
+    from poetry.packages.transitive_package_info import TransitivePackageInfo
+    from poetry.poetry import Poetry
+
+
+@dataclass(frozen=True)
+class LockState:
+    """What is wrong with the lock as a whole, before any target is looked at."""
+
+    problems: tuple[Problem, ...] = ()
+    locked: Mapping[Package, TransitivePackageInfo] = field(default_factory=dict)
+    extras: frozenset[str] = frozenset()
+    # False when the packages could not be read: checking targets would only add noise.
+    readable: bool = True
+
+
+def read_lock(poetry: Poetry) -> LockState:
+    """Read the lock once, with Poetry's own freshness and format checks."""
+    locker = poetry.locker
+    if not locker.is_locked():
+        return LockState(
+            (Problem("no-lock", "poetry.lock not found; run `poetry lock` to create it"),),
+            readable=False,
+        )
+    problems: list[Problem] = []
+    try:
+        data = locker.lock_data
+        fresh = _is_fresh(locker, data)
+    except (RuntimeError, OSError, ValueError) as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        problem = Problem("unreadable-lock", f"poetry.lock cannot be read: {first}")
+        return LockState((problem,), readable=False)
+    if not fresh:
+        problems.append(
+            Problem(
+                "stale-lock",
+                "pyproject.toml changed significantly since poetry.lock was last generated; "
+                "run `poetry lock` to fix the lock file",
+            )
+        )
+    if not locker.is_locked_groups_and_markers():
+        version = data.get("metadata", {}).get("lock-version", "?")
+        problems.append(
+            Problem(
+                "old-lock",
+                f"poetry.lock has lock-version {version}; checking needs the per-group markers "
+                "of lock-version 2.1; run `poetry lock` to upgrade it",
+            )
+        )
+        return LockState(tuple(problems), readable=False)
+    extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
+    return LockState(tuple(problems), locker.locked_packages(), extras)
+
+
+def _is_fresh(locker: Locker, data: Mapping[str, Any]) -> bool:
+    """Poetry's freshness verdict, without parsing the lock a second time when it is fresh.
+
+    `Locker.is_fresh()` re-reads the whole lock for one hash (a tenth of a second on a big
+    lock); when the hash Poetry computed for this pyproject matches, that is its answer too.
+    Any other case (old lock formats included) goes to `is_fresh()` itself.
+    """
+    expected = getattr(locker, "_content_hash", None)
+    if expected is not None and data.get("metadata", {}).get("content-hash") == expected:
+        return True
+    return locker.is_fresh()
+
+
+def root_requirements(poetry: Poetry, groups: Iterable[str]) -> list[Dependency]:
+    package = poetry.package
+    deps: list[Dependency] = []
+    for group in groups:
+        if package.has_dependency_group(group):
+            deps.extend(package.dependency_group(group).dependencies)
+    return deps
+
+
+def extras_problems(extras: Iterable[str], lock_extras: Collection[str], who: str) -> list[Problem]:
+    """An extra the install asks for that the lock never recorded: Poetry would refuse it."""
+    known = ", ".join(sorted(lock_extras)) or "none"
+    return [
+        Problem(
+            "extra-not-locked",
+            f"{who} needs extra {extra!r}, which poetry.lock does not have (it has: {known}); "
+            "declare the extra and run `poetry lock`",
+            needed=f"extra {extra}",
+            have=known,
+        )
+        for extra in extras
+        if canonicalize_name(extra) not in lock_extras
+    ]
+
+
+def binary_policy(poetry: Poetry) -> BinaryPolicy:
+    from poetry.config.config import PackageFilterPolicy
+
+    config = poetry.config
+    return BinaryPolicy(
+        PackageFilterPolicy(config.get("installer.no-binary", [])).packages,
+        PackageFilterPolicy(config.get("installer.only-binary", [])).packages,
+    )

@@ -1,0 +1,183 @@
+"""Targets: one (target, Python) pair at a time, each checked against the lock read once.
+
+A target declaring several Pythons becomes one `TargetPlan` per Python; `check_target`
+gives its `TargetResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_platform.check.install_set import marker_environment
+from poetry_platform.check.lock import extras_problems
+from poetry_platform.check.plan import check_locked
+from poetry_platform.check.problems import PlanCheck
+from poetry_platform.check.problems import Problem
+from poetry_platform.check.tags import SupportedTags
+from poetry_platform.check.tags import TagError
+from poetry_platform.check.tags import tag_target
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
+
+    from packaging.version import Version
+    from poetry.core.packages.dependency import Dependency
+
+    from poetry_platform.check.files import BinaryPolicy
+    from poetry_platform.check.lock import LockState
+    from poetry_platform.check.tags import TagTarget
+    from poetry_platform.config import Target
+    from poetry_platform.config import Variant
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    """Everything one check needs, resolved: no config or Poetry object left to consult.
+
+    A target declaring several Pythons becomes one plan per Python.
+    """
+
+    name: str
+    tags: TagTarget
+    python_full_version: str
+    variant: str | None = None
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ("main",)
+
+    @property
+    def python(self) -> str:
+        return f"{self.tags.python[0]}.{self.tags.python[1]}"
+
+    @property
+    def marker_env(self) -> dict[str, Any]:
+        t = self.tags
+        return marker_environment(
+            t.sys_platform, t.machine, self.python_full_version, t.implementation
+        )
+
+    def describe(self) -> str:
+        """`darwin arm64, Python 3.12, variant cpu, groups main, test`."""
+        parts = [f"{self.tags.sys_platform} {self.tags.arch}", f"Python {self.python}"]
+        if self.variant:
+            parts.append(f"variant {self.variant}")
+        parts.append(f"groups {', '.join(self.groups)}")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        t = self.tags
+        return {
+            "name": self.name,
+            "sys_platform": t.sys_platform,
+            "platform_machine": t.arch,
+            "python": self.python,
+            "python_full_version": self.python_full_version,
+            "implementation": t.implementation,
+            "wheel_tags": t.describe(),
+            "variant": self.variant,
+            "extras": list(self.extras),
+            "groups": list(self.groups),
+        }
+
+
+def plans_for(
+    target: Target,
+    variant: Variant | None,
+    python_range: Callable[[str], bool] = lambda _: True,
+    requires_python: str = "",
+) -> list[tuple[TargetPlan, Problem | None]]:
+    """One plan per declared Python, each with a problem when the project excludes it.
+
+    `python_range` says whether the project accepts a full Python version ("3.12.0"); a
+    bare "3.12" is checked as its first patch release the project accepts, so markers on
+    `python_full_version` read as they would on a real 3.12 install.
+    """
+    extras = variant.extras if variant else ()
+    groups = tuple(dict.fromkeys((*target.groups, *(variant.groups if variant else ()))))
+    out: list[tuple[TargetPlan, Problem | None]] = []
+    for python in target.pythons:
+        full, accepted = _full_python(python, python_range)
+        tags = tag_target(
+            target.sys_platform,
+            target.platform_machine,
+            python,
+            implementation=target.implementation,
+            glibc=target.glibc,
+            musl=target.musl,
+            macos=target.macos,
+        )
+        plan = TargetPlan(
+            target.name, tags, full, variant.name if variant else None, extras, groups
+        )
+        problem = (
+            None
+            if accepted
+            else Problem(
+                "python",
+                f"the project does not support Python {python} "
+                f"(requires-python {requires_python or '?'})",
+                needed=f"Python {python}",
+                have=requires_python,
+            )
+        )
+        out.append((plan, problem))
+    return out
+
+
+def _full_python(python: Version, accepts: Callable[[str], bool]) -> tuple[str, bool]:
+    if len(python.release) >= 3:
+        full = ".".join(str(n) for n in python.release[:3])
+        return full, accepts(full)
+    base = f"{python.release[0]}.{(*python.release, 0)[1]}"
+    for patch in range(100):
+        if accepts(candidate := f"{base}.{patch}"):
+            return candidate, True
+    return f"{base}.0", False
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    plan: TargetPlan
+    check: PlanCheck
+
+    def failed(self, *, strict: bool = False) -> bool:
+        return self.check.failed(strict=strict)
+
+    def to_json(self, *, strict: bool = False) -> dict[str, Any]:
+        return {
+            **self.plan.to_json(),
+            "ok": not self.failed(strict=strict),
+            "packages": [p.to_json() for p in self.check.packages],
+            "problems": [p.to_json() for p in self.check.problems],
+        }
+
+
+def check_target(
+    plan: TargetPlan,
+    lock: LockState,
+    *,
+    requirements: Iterable[Dependency] = (),
+    policy: BinaryPolicy | None = None,
+    python_problem: Problem | None = None,
+) -> TargetResult:
+    """Check one plan against an already-read lock."""
+    problems: list[Problem] = [python_problem] if python_problem else []
+    try:
+        supported = SupportedTags.for_target(plan.tags)
+    except TagError as e:
+        problems.append(Problem("platform", str(e), needed=plan.tags.sys_platform))
+        return TargetResult(plan, PlanCheck((), tuple(problems)))
+    who = f"variant {plan.variant}" if plan.variant else "the target"
+    problems += extras_problems(plan.extras, lock.extras, who)
+    result = check_locked(
+        lock.locked,
+        marker_env=plan.marker_env,
+        supported_tags=supported,
+        groups=plan.groups,
+        extras=plan.extras,
+        requirements=requirements,
+        policy=policy,
+    )
+    return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)))
