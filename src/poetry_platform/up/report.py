@@ -153,6 +153,43 @@ def table_rows(report: Report) -> list[list[str]]:
 
 TABLE_HEADER = ["Package", "Group", "Old", "New", "Locked"]
 
+# A table in the text rendering: header and rows; the console draws it.
+Table = tuple[list[str], list[list[str]]]
+
+
+def to_text(report: Report, *, writes: bool) -> list[str | Table]:
+    """The console rendering: lines (with console tags) and tables, in order."""
+    out: list[str | Table] = []
+    rows = table_rows(report)
+    if rows:
+        verb = "Would bump" if not writes else "Bumped"
+        if report.lock == "failed":
+            verb = "Could not bump"
+        out.append("")
+        out.append(f"<info>{verb} {len(rows)} constraint{'s' * (len(rows) != 1)}</info>")
+        out.append((TABLE_HEADER, rows))
+    elif report.lock_moves:
+        out.append("")
+        out.append("<info>Lock changes</info>")
+        moves = [[n, ", ".join(b) or "-", ", ".join(a) or "-"] for n, b, a in report.lock_moves]
+        out.append((["Package", "Before", "After"], moves))
+    elif report.strategy == "lock-only":
+        out.append("The lock is already up to date.")
+    else:
+        out.append("Nothing to bump: every constraint is up to date.")
+    for row in report.changes:
+        if row.note:
+            out.append(f"  <comment>{row.name}</comment>: {row.note}")
+    if report.held:
+        out.append("")
+        out.append("<comment>Not bumped:</comment>")
+        for h in sorted(report.held, key=lambda h: (h.name.lower(), h.group_label)):
+            out.append(f"  - <c1>{h.name}</c1> ({h.group_label}) <b>{h.constraint}</b>: {h.reason}")
+    if report.lock == "written":
+        out.append("")
+        out.append("Wrote <comment>pyproject.toml</comment> and <comment>poetry.lock</comment>.")
+    return out
+
 
 def to_json(report: Report) -> dict[str, Any]:
     return {

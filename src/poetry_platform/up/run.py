@@ -1,0 +1,526 @@
+"""What `poetry platform-up` does, without the console: settings in, a report out.
+
+Phases: read the declarations in scope and decide per constraint whether and how far it may
+move (`constraints`); look every candidate up concurrently (`lookup`); choose one version
+per lockstep unit, Python- and variant-aware (`plan`); re-lock in process and hold back the
+bumps the solver rejects (`relock`); write both files at once; install through
+`platform-install`. All of it runs inside `atomic.transaction`, so a failure or an
+interrupt at any point leaves pyproject.toml and poetry.lock byte-identical.
+
+The command (`commands/up.py`) turns options into `Settings`, gives a `Console` (progress
+lines, the project as Poetry loads it, the install step) and renders the `Result`. Errors are
+`PlatformError`s, raised; interrupts pass through, and `UpRun.phase` tells the command
+whether the files had been written when one arrived.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Literal
+from typing import Protocol
+
+from poetry_platform.errors import InstallError
+from poetry_platform.errors import LockError
+from poetry_platform.errors import PlatformError
+from poetry_platform.errors import SourceError
+from poetry_platform.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Mapping
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from packaging.utils import NormalizedName
+    from poetry.poetry import Poetry
+
+    from poetry_platform.up.constraints import Rules
+    from poetry_platform.up.declarations import Declarations
+    from poetry_platform.up.plan import Candidate
+    from poetry_platform.up.plan import Companion
+    from poetry_platform.up.plan import Fixed
+    from poetry_platform.up.plan import Plan
+    from poetry_platform.up.report import HeldRow
+    from poetry_platform.up.report import Report
+
+FORMATS = ("table", "json", "markdown")
+
+RESTORED = "pyproject.toml and poetry.lock are unchanged"
+
+Phase = Literal["planning", "writing", "installing", "done"]
+
+
+class InstallFailed(InstallError):
+    """The install step after a successful re-lock failed; the files are restored."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
+        super().__init__(f"platform-install exited with {code}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    rules: Rules
+    packages: frozenset[NormalizedName]
+    exclude: frozenset[NormalizedName]
+    exclude_zero_caret: bool
+    dry_run: bool
+    check: bool
+    no_install: bool
+    all_or_nothing: bool
+    output: str
+
+    @property
+    def writes(self) -> bool:
+        return not (self.dry_run or self.check)
+
+    @property
+    def machine(self) -> bool:
+        return self.output != "table"
+
+
+def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Settings:
+    """Options as typed, checked: a value or a pair that cannot apply is one `UsageError`."""
+    from packaging.utils import canonicalize_name
+
+    from poetry_platform.up.constraints import STRATEGIES
+    from poetry_platform.up.constraints import Rules
+
+    strategy = str(options.get("strategy") or "bump")
+    output = str(options.get("format") or "table")
+    json = bool(options.get("json"))
+    if strategy not in STRATEGIES:
+        raise UsageError(f"Unknown --strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
+    chosen = "json" if json else output
+    if chosen not in FORMATS:
+        raise UsageError(f"Unknown --format {chosen!r}; use one of {', '.join(FORMATS)}.")
+    if json and output not in ("table", "json"):
+        raise UsageError("--json and --format markdown are exclusive; pick one.")
+    rules = Rules(
+        strategy=strategy,
+        latest=bool(options.get("latest")),
+        pinned=bool(options.get("pinned")),
+        preserve_wildcard=bool(options.get("preserve-wildcard")),
+    )
+    return Settings(
+        rules=rules,
+        packages=frozenset(canonicalize_name(p) for p in packages),
+        exclude=frozenset(
+            canonicalize_name(n)
+            for value in options.get("exclude") or []
+            for n in value.split(",")
+            if n.strip()
+        ),
+        exclude_zero_caret=bool(options.get("exclude-zero-based-caret")),
+        dry_run=bool(options.get("dry-run")),
+        check=bool(options.get("check")),
+        no_install=bool(options.get("no-install")),
+        all_or_nothing=bool(options.get("all-or-nothing")),
+        output=chosen,
+    )
+
+
+class Console(Protocol):
+    """Where the run reports progress (`commands.console.CommandConsole`)."""
+
+    def status(self, message: str, *, verbose: bool = False) -> None: ...
+
+    def progress(self, what: str) -> Callable[[int, int], None] | None: ...
+
+    def end_progress(self) -> None: ...
+
+
+@dataclass
+class Result:
+    """The report to render, and the error to raise after it (the report explains it)."""
+
+    report: Report
+    exit_code: int = 0
+    error: PlatformError | None = None
+
+
+@dataclass
+class UpRun:
+    """One run; `phase` and `written` say how far it got when an interrupt arrived."""
+
+    settings: Settings
+    console: Console
+    pyproject: Path
+    # re-read the project (and the groups the options select) as it is on disk now
+    load: Callable[[], tuple[Poetry, set[NormalizedName]]]
+    install: Callable[[], int]  # install the written lock (platform-install); its exit code
+    phase: Phase = "planning"
+    written: list[Path] = field(default_factory=list)
+    poetry: Poetry = field(init=False)
+
+    @property
+    def lock(self) -> Path:
+        return self.pyproject.parent / "poetry.lock"
+
+    def run(self) -> Result:
+        from poetry_platform.up import atomic
+        from poetry_platform.up.lookup import IndexLookupError
+        from poetry_platform.up.relock import LockFailed
+
+        try:
+            with atomic.transaction(
+                [self.pyproject, self.lock],
+                on_wait=lambda: self.console.status(
+                    "Waiting for another run that is editing this project..."
+                ),
+            ):
+                return self._run()
+        except IndexLookupError as e:
+            raise SourceError(
+                f"Version lookup failed, {e}; {RESTORED}.",
+                "Check the source's URL and credentials, or retry.",
+            ) from None
+        except LockFailed as e:
+            raise LockError(f"Locking failed: {e}; {RESTORED}.") from None
+        except InstallFailed as e:
+            raise InstallError(
+                f"Installing the new lock failed ({e}); {RESTORED}.",
+                "Fix the problem above, or run with --no-install.",
+                exit_code=e.code or 1,
+            ) from None
+
+    # --- the work ------------------------------------------------------------------------
+
+    def _run(self) -> Result:
+        from poetry_platform.context import project_config
+        from poetry_platform.up import declarations
+        from poetry_platform.up.report import Report
+
+        settings = self.settings
+        # read the project as it is now that this run holds the lock
+        self.poetry, groups = self.load()
+        text = self.pyproject.read_bytes().decode("utf-8")
+        lock_bytes = self.lock.read_bytes() if self.lock.exists() else None
+        decls = declarations.read(declarations.parse(text))
+        config = project_config(self.poetry)
+        report = Report(
+            strategy=settings.rules.strategy, dry_run=settings.dry_run, check=settings.check
+        )
+        if settings.rules.strategy == "lock-only":
+            return self._lock_only(text, lock_bytes, report)
+
+        declared = {d.name for d in decls.items}
+        unknown = sorted(settings.packages - declared)
+        if unknown:
+            raise PlatformError(
+                f"pyproject.toml declares no dependency named {', '.join(unknown)}; "
+                "name declared packages, or leave the names out to bump everything."
+            )
+        candidates, fixed, held = self._classify(decls, groups)
+        locked = locked_versions(lock_bytes)
+        companions = self._companions(candidates, decls, locked, lock_bytes, config.linked)
+        plan = self._plan(candidates, fixed, companions, config.linked)
+        fill_report(report, plan, held, locked, None)
+
+        if not plan.changes or not settings.writes:
+            report.lock = "not-run"
+            return Result(report, 1 if settings.check and plan.changes else 0)
+
+        return self._relock_and_write(text, lock_bytes, plan, held, report, locked)
+
+    def _classify(
+        self, decls: Declarations, groups: set[NormalizedName]
+    ) -> tuple[list[Candidate], list[Fixed], list[HeldRow]]:
+        """Which declarations may move (candidates) and which only constrain (fixed)."""
+        from poetry_platform.up.declarations import lookup_dependencies
+        from poetry_platform.up.plan import Scope
+        from poetry_platform.up.plan import classify
+        from poetry_platform.up.report import held_row
+
+        settings = self.settings
+        root = self.poetry.pyproject_path.parent
+        result = classify(
+            decls,
+            lookup_dependencies(decls.items, decls.items, root),
+            Scope(
+                groups=frozenset(groups),
+                packages=settings.packages,
+                exclude=settings.exclude,
+                exclude_zero_caret=settings.exclude_zero_caret,
+            ),
+            settings.rules,
+            self.poetry.package.python_constraint,
+        )
+        held = [held_row(h.decl, h.kind, h.reason) for h in result.held]
+        return result.candidates, result.fixed, held
+
+    def _companions(
+        self,
+        candidates: list[Candidate],
+        decls: Declarations,
+        locked: dict[str, tuple[str, ...]],
+        lock_bytes: bytes | None,
+        linked: tuple[tuple[str, ...], ...],
+    ) -> list[Companion]:
+        """Locked members of a moving family that the project does not declare."""
+        from packaging.utils import canonicalize_name
+
+        from poetry_platform.up.families import family_key
+        from poetry_platform.up.families import is_family
+        from poetry_platform.up.lookup import Query
+        from poetry_platform.up.plan import Companion
+        from poetry_platform.up.plan import Context
+
+        keys = {family_key(c.decl.name, linked) for c in candidates}
+        keys = {k for k in keys if any(is_family(k, c.decl.name) for c in candidates)}
+        if not keys:
+            return []
+        declared = {d.name for d in decls.items}
+        sources = locked_sources(lock_bytes)
+        python = self.poetry.package.python_constraint
+        out = []
+        for name in sorted(locked):
+            normalized = canonicalize_name(name)
+            if normalized in declared or family_key(normalized, linked) not in keys:
+                continue
+            ctx = Context(Query(normalized, sources.get(normalized)), python, False, None)
+            out.append(Companion(normalized, ctx))
+        return out
+
+    def _plan(
+        self,
+        candidates: list[Candidate],
+        fixed: list[Fixed],
+        companions: list[Companion],
+        linked: tuple[tuple[str, ...], ...],
+    ) -> Plan:
+        from poetry_platform.up import lookup
+        from poetry_platform.up.plan import make_plan
+
+        pool = self.poetry.pool
+        queries = [ctx.query for c in candidates for ctx in c.contexts]
+        queries += [comp.context.query for comp in companions]
+        unique = list(dict.fromkeys(queries))
+        if unique:
+            self.console.status(
+                f"Looking up <c1>{len({q.name for q in unique})}</> packages"
+                f" in {len(pool.all_repositories)} source"
+                f"{'s' * (len(pool.all_repositories) != 1)}"
+            )
+        progress = self.console.progress("Looking up")
+        releases = lookup.fetch(pool, unique, on_done=progress)
+        self.console.end_progress()
+
+        def plan_now() -> Plan:
+            return make_plan(
+                candidates,
+                fixed,
+                companions,
+                releases,
+                strategy=self.settings.rules.strategy,
+                project_python=self.poetry.package.python_constraint,
+                linked=linked,
+            )
+
+        plan = plan_now()
+        for _ in range(3):  # indexes that do not publish Requires-Python: read the metadata
+            if not plan.unknown_python:
+                break
+            known = lookup.read_requires_python(pool, plan.unknown_python)
+            update = {(r.repository, r.version): r for r in known}
+            releases = {
+                q: [update.get((r.repository, r.version), r) for r in rs]
+                if any(n == q.name for n, _ in plan.unknown_python)
+                else rs
+                for q, rs in releases.items()
+            }
+            plan = plan_now()
+        return plan
+
+    def _relock_and_write(
+        self,
+        text: str,
+        lock_bytes: bytes | None,
+        plan: Plan,
+        held: list[HeldRow],
+        report: Report,
+        locked: dict[str, tuple[str, ...]],
+    ) -> Result:
+        from cleo.io.null_io import NullIO
+
+        from poetry_platform.up import lookup
+        from poetry_platform.up.relock import LockFailed
+        from poetry_platform.up.relock import Relocker
+        from poetry_platform.up.relock import lock_with_holdbacks
+
+        settings = self.settings
+        pool = self.poetry.pool
+        wanted = [
+            (str(c.decl.name), c.version, repo.name)
+            for c in plan.changes
+            for repo, _ in lookup.repositories_for(pool, lookup.Query(c.decl.name, c.decl.source))
+        ]
+        try:
+            lookup.prefetch_metadata(pool, list(dict.fromkeys(wanted)))
+        except lookup.IndexLookupError as e:
+            raise LockFailed(str(e)) from e
+
+        n = len(plan.changes)
+        self.console.status(f"Locking with {n} bump{'s' * (n != 1)}")
+        root = self.pyproject.parent
+        relocker = Relocker(root, text, lock_bytes, pool, self.poetry.config, NullIO())
+        units = plan.units()
+
+        def on_attempt(accepted: int, pending: int) -> None:
+            self.console.status(
+                f"  the lock fails with some bumps: trying {pending} of them"
+                f" ({accepted} kept so far)",
+                verbose=True,
+            )
+
+        outcome = lock_with_holdbacks(
+            relocker, units, bisect=not settings.all_or_nothing, on_attempt=on_attempt
+        )
+        report.lock_attempts = outcome.attempts
+        if outcome.rejected and (settings.all_or_nothing or not outcome.accepted):
+            culprits = sorted({c.decl.pretty_name for u in outcome.rejected for c in units[u]})
+            reason = next(iter(outcome.rejected.values()))
+            report.lock = "failed"
+            report.lock_error = reason
+            fill_report(report, plan, held, locked, None, outcome.rejected)
+            excludes = " ".join(f"--exclude {name}" for name in culprits)
+            error = LockError(
+                f"The lock fails with the bump of {', '.join(culprits)}: {reason} "
+                f"Nothing was changed. Retry without it ({excludes}), or fix its constraint"
+                " by hand."
+            )
+            return Result(report, 1, error)
+
+        attempt = outcome.attempt
+        assert attempt.lock is not None
+        locked_after = locked_versions(attempt.lock)
+        fill_report(report, plan, held, locked, locked_after, outcome.rejected)
+        self._write({self.pyproject: attempt.pyproject.encode("utf-8"), self.lock: attempt.lock})
+        report.lock = "written"
+        self._install(report)
+        return Result(report)
+
+    def _lock_only(self, text: str, lock_bytes: bytes | None, report: Report) -> Result:
+        from cleo.io.null_io import NullIO
+
+        from poetry_platform.up.relock import Relocker
+
+        settings = self.settings
+        self.console.status("Refreshing the lock within the current constraints")
+        relocker = Relocker(
+            self.pyproject.parent,
+            text,
+            lock_bytes,
+            self.poetry.pool,
+            self.poetry.config,
+            NullIO(),
+            refresh=True,
+        )
+        attempt = relocker.attempt([])
+        report.lock_attempts = relocker.attempts
+        if not attempt.ok or attempt.lock is None:
+            report.lock = "failed"
+            report.lock_error = attempt.error
+            error = LockError(f"Locking failed: {attempt.error}; nothing was changed.")
+            return Result(report, 1, error)
+        before = locked_versions(lock_bytes)
+        after = locked_versions(attempt.lock)
+        report.lock_moves = [
+            (name, before.get(name, ()), after.get(name, ()))
+            for name in sorted(set(before) | set(after))
+            if before.get(name, ()) != after.get(name, ())
+        ]
+        if not settings.writes or not report.lock_moves:
+            report.lock = "would-change" if report.lock_moves else "unchanged"
+            return Result(report, 1 if settings.check and report.lock_moves else 0)
+        self._write({self.lock: attempt.lock})
+        report.lock = "written"
+        self._install(report)
+        return Result(report)
+
+    def _write(self, files: dict[Path, bytes]) -> None:
+        from poetry_platform.up import atomic
+
+        self.phase = "writing"
+        atomic.write_all_atomic(files)
+        self.written = list(files)
+
+    def _install(self, report: Report) -> None:
+        """Install the new lock with the variant this host needs, through platform-install."""
+        if not self.settings.no_install:
+            self.phase = "installing"
+            code = self.install()
+            if code:
+                raise InstallFailed(code)
+            report.installed = True
+        self.phase = "done"
+
+
+def fill_report(
+    report: Report,
+    plan: Plan,
+    held: list[HeldRow],
+    locked_before: dict[str, tuple[str, ...]],
+    locked_after: dict[str, tuple[str, ...]] | None,
+    rejected: dict[int, str] | None = None,
+) -> None:
+    """The report's rows: changes that stay, and every entry held back with its reason."""
+    from poetry_platform.up.report import change_row
+    from poetry_platform.up.report import held_row
+
+    rejected = rejected or {}
+    report.changes = []
+    report.held = list(held) + [held_row(h.decl, h.kind, h.reason) for h in plan.held]
+    for c in plan.changes:
+        if c.unit in rejected:
+            report.held.append(
+                held_row(c.decl, "resolver", f"held back by the resolver: {rejected[c.unit]}")
+            )
+            continue
+        report.changes.append(
+            change_row(
+                c.decl,
+                c.old,
+                c.new,
+                c.version.to_string(),
+                locked_before,
+                locked_after,
+                c.note,
+            )
+        )
+
+
+def _lock_packages(lock_bytes: bytes | None) -> list[dict[str, object]]:
+    if not lock_bytes:
+        return []
+    from poetry.core.utils._compat import tomllib
+
+    try:
+        data = tomllib.loads(lock_bytes.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return []
+    packages = data.get("package", [])
+    return [p for p in packages if isinstance(p, dict)]
+
+
+def locked_versions(lock_bytes: bytes | None) -> dict[str, tuple[str, ...]]:
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, list[str]] = {}
+    for p in _lock_packages(lock_bytes):
+        out.setdefault(canonicalize_name(str(p.get("name"))), []).append(str(p.get("version")))
+    return {k: tuple(sorted(set(v))) for k, v in out.items()}
+
+
+def locked_sources(lock_bytes: bytes | None) -> dict[str, str]:
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, str] = {}
+    for p in _lock_packages(lock_bytes):
+        source = p.get("source")
+        if isinstance(source, dict) and source.get("type") == "legacy":
+            out[canonicalize_name(str(p.get("name")))] = str(source.get("reference"))
+    return out
