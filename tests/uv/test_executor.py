@@ -36,6 +36,7 @@ from tests.support.wheels import build_wheel
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Iterator
     from pathlib import Path
 
     from tests.support.index import IndexServer
@@ -224,24 +225,68 @@ def test_a_tampered_cached_file_is_refused_by_uv(
     hermetic_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    """Other bytes where Poetry keeps the download (a lying server, a corrupted cache):
-    uv checks the lock's hash before it installs anything."""
+    """Other bytes where Poetry keeps its downloads (a corrupted cache): uv gets the cached
+    file and checks the lock's hash before it installs anything."""
     text = jax_project(index_server)
     first = locked_project(text, "first")
-    platform_install(first, hermetic_env, "--installer", "uv", "--with", "test")
-    cached = next((tmp_path / "poetry-state").glob("poetry-cache/artifacts/**/pytest-*.whl"))
+    platform_install(first, hermetic_env, "--with", "test")  # Poetry's installer fills its cache
+    cached = next(poetry_artifacts(tmp_path, "pytest-*.whl"))
     _tamper(cached.parent, tmp_path)
     second = locked_project(text, "second")
+
+    result = platform_install(
+        second, hermetic_env, "--installer", "uv", "--with", "test", check=False
+    )
+
+    assert_refused_by_uv(result)
+    assert installed(second) == {}
+
+
+def test_uv_fetches_what_needs_no_credentials_itself(
+    locked_project: Callable[..., Path],
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    """An open index: Poetry's chooser picks each file, uv downloads it (nothing lands in
+    Poetry's artifact cache), each file exactly once, and only from the index's file URLs."""
+    project = locked_project(jax_project(index_server), "open")
+    before = len(index_server.requests)
+
+    platform_install(project, {**hermetic_env, **H100}, "--installer", "uv", "--with", "test")
+
+    assert installed(project)["jax-cuda13-plugin"] == JAX_LATEST
+    assert not list(poetry_artifacts(tmp_path, "*.whl"))
+    files = [p for p in index_server.requests[before:] if "/files/" in p and p.endswith(".whl")]
+    assert sorted(files) == sorted(set(files))
+    assert {p.rsplit("/", 1)[1].split("-")[0].replace("_", "-") for p in files} >= {
+        "jax-cuda13-plugin",
+        "pytest",
+    }
+
+
+def test_a_remembered_url_serving_other_bytes_is_refused_by_uv(
+    make_index: Callable[..., IndexServer], hermetic_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A warm machine remembers the URL Poetry's chooser picked, so the index page is not
+    read again; if the server now sends other bytes (a lying mirror), uv's hash check
+    refuses them and nothing is installed."""
+    server = make_index("jax_like")
+    first, second = tmp_path / "first", tmp_path / "second"
+    for project in (first, second):
+        write_project(project, jax_project(server))
+    run_poetry(["lock"], first, hermetic_env)
+    shutil.copy(first / "poetry.lock", second / "poetry.lock")
+    platform_install(first, hermetic_env, "--installer", "uv", "--with", "test")
+    _tamper(server.root.root / PYPI / "pytest", tmp_path)
     env = {**hermetic_env, "UV_CACHE_DIR": str(tmp_path / "fresh-uv-cache")}
+    before = len(server.requests)
 
     result = platform_install(second, env, "--installer", "uv", "--with", "test", check=False)
 
-    output = result.stdout + result.stderr
-    assert result.returncode == 1
-    assert "uv could not install the locked packages" in output
-    assert "hash" in output.lower()
-    assert "Traceback" not in output
+    assert_refused_by_uv(result)
     assert installed(second) == {}
+    assert not [p for p in server.requests[before:] if "/simple/" in p]  # remembered
 
 
 def test_private_index_with_basic_auth_never_shows_the_password(
@@ -265,6 +310,8 @@ def test_private_index_with_basic_auth_never_shows_the_password(
     assert "uv pip install" in result.stdout  # -vvv shows the uv command line ...
     assert password not in result.stdout + result.stderr  # ... and no password anywhere
     assert any("/files/" in p for p in server.requests)
+    # A credentialed source keeps Poetry's download path: uv only gets local files.
+    assert next(poetry_artifacts(tmp_path, "jax_cuda13_plugin-*.whl"), None) is not None
 
 
 def test_missing_uv_is_one_error_line(
@@ -299,6 +346,19 @@ def test_default_stays_poetrys_installer(
 
     installer = next((project / ".venv").glob("lib*/python*/site-packages/jax-*.dist-info"))
     assert (installer / "INSTALLER").read_text().startswith("Poetry")
+
+
+def poetry_artifacts(tmp_path: Path, pattern: str) -> Iterator[Path]:
+    """Files in Poetry's artifact cache (the `hermetic_env` state of this test)."""
+    return (tmp_path / "poetry-state").glob(f"poetry-cache/artifacts/**/{pattern}")
+
+
+def assert_refused_by_uv(result: subprocess.CompletedProcess[str]) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "uv could not install the locked packages" in output
+    assert "hash" in output.lower()
+    assert "Traceback" not in output
 
 
 def _tamper(directory: Path, tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from poetry_platform.errors import PlatformError
 from poetry_platform.uv.choices import ChoiceMemo
@@ -16,7 +18,7 @@ from poetry_platform.uv.locate import bundled_uv
 from poetry_platform.uv.locate import find_uv
 from poetry_platform.uv.plan import WheelToInstall
 from poetry_platform.uv.plan import install_args
-from poetry_platform.uv.plan import requirements_text
+from poetry_platform.uv.plan import pylock_text
 from poetry_platform.uv.plan import uninstall_args
 from poetry_platform.uv.plan import usable_hashes
 
@@ -25,42 +27,84 @@ PYTHON = Path("/proj/.venv/bin/python")
 CACHE = Path("/cache/artifacts")
 
 
-def wheel(name: str, version: str, directory: str, *, reinstall: bool = False) -> WheelToInstall:
+def wheel(
+    name: str, version: str, directory: str, *, reinstall: bool = False, url: bool = False
+) -> WheelToInstall:
     filename = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
     return WheelToInstall(
         name=name,
         version=version,
-        path=CACHE / directory / filename,
         hashes=(f"sha256:{name}hash",),
+        path=None if url else CACHE / directory / filename,
+        url=f"https://files.example/{directory}/{filename}" if url else None,
         reinstall=reinstall,
     )
 
 
-def test_requirements_pin_every_file_with_its_hashes() -> None:
-    wheels = [wheel("jax", "0.7.1", "a"), wheel("torch", "2.9.0+cu130", "b")]
+def test_pylock_lists_every_file_where_it_is_with_its_hashes() -> None:
+    wheels = [wheel("torch", "2.9.0+cu130", "b", url=True), wheel("jax", "0.7.1", "a")]
 
-    text = requirements_text(wheels)
+    document = tomlkit.parse(pylock_text(wheels)).unwrap()
 
-    assert text == (
-        "jax==0.7.1 --hash=sha256:jaxhash\ntorch==2.9.0+cu130 --hash=sha256:torchhash\n"
+    assert document["lock-version"] == "1.0"
+    assert document["packages"] == [  # sorted by name, no markers: Poetry has decided
+        {
+            "name": "jax",
+            "version": "0.7.1",
+            "wheels": [
+                {
+                    "path": str(CACHE / "a" / "jax-0.7.1-py3-none-any.whl"),
+                    "hashes": {"sha256": "jaxhash"},
+                }
+            ],
+        },
+        {
+            "name": "torch",
+            "version": "2.9.0+cu130",
+            "wheels": [
+                {
+                    "url": "https://files.example/b/torch-2.9.0+cu130-py3-none-any.whl",
+                    "hashes": {"sha256": "torchhash"},
+                }
+            ],
+        },
+    ]
+
+
+def test_pylock_strings_survive_any_path() -> None:
+    odd = WheelToInstall(
+        name="x",
+        version="1",
+        hashes=("sha256:ab",),
+        path=Path('/c/"q"\\b\x7f\u00e9/x-1-py3-none-any.whl'),
     )
 
+    document = tomlkit.parse(pylock_text([odd])).unwrap()
 
-def test_install_is_offline_pinned_hashed_and_limited_to_the_chosen_files() -> None:
-    wheels = [wheel("jax", "0.7.1", "a"), wheel("jaxlib", "0.7.1", "b"), wheel("numpy", "2", "a")]
+    assert document["packages"][0]["wheels"][0]["path"] == str(odd.path)
 
-    args = install_args(UV, PYTHON, Path("/tmp/req.txt"), wheels)
+
+def test_a_wheel_is_either_a_file_or_a_url() -> None:
+    with pytest.raises(ValueError, match="exactly one of path and url"):
+        WheelToInstall(name="x", version="1", hashes=())
+    with pytest.raises(ValueError, match="exactly one of path and url"):
+        WheelToInstall(name="x", version="1", hashes=(), path=Path("/x"), url="https://h/x")
+
+
+def test_install_is_pinned_hashed_and_limited_to_the_lock_it_is_given() -> None:
+    wheels = [wheel("jax", "0.7.1", "a"), wheel("jaxlib", "0.7.1", "b", url=True)]
+
+    args = install_args(UV, PYTHON, Path("/tmp/pylock.toml"), wheels)
 
     assert args[:3] == [str(UV), "pip", "install"]
     assert args[args.index("--python") + 1] == str(PYTHON)
-    for flag in ("--no-deps", "--require-hashes", "--no-index", "--offline", "--no-config"):
+    for flag in ("--no-deps", "--require-hashes", "--no-index", "--no-build", "--no-config"):
         assert flag in args
-    links = [args[i + 1] for i, a in enumerate(args) if a == "--find-links"]
-    assert links == [str(CACHE / "a"), str(CACHE / "b")]  # one per directory, sorted
-    assert args[-2:] == ["-r", "/tmp/req.txt"]
-    assert "--reinstall-package" not in args
-    assert "--compile-bytecode" not in args
+    assert args[-2:] == ["-r", "/tmp/pylock.toml"]
+    for flag in ("--offline", "--find-links", "--reinstall-package", "--compile-bytecode"):
+        assert flag not in args
     assert "--no-cache" not in args
+    assert "--offline" in install_args(UV, PYTHON, Path("/p"), wheels, offline=True)
 
 
 def test_install_options_follow_poetry_options() -> None:
@@ -98,7 +142,14 @@ def test_uv_gets_none_of_poetrys_variables() -> None:
         "PATH": "/bin",
     }
 
-    assert _uv_environment(environ) == {"UV_CACHE_DIR": "/c", "PATH": "/bin"}
+    assert _uv_environment(environ) == {
+        "UV_CACHE_DIR": "/c",
+        "PATH": "/bin",
+        "UV_PREVIEW_FEATURES": "pylock",
+    }
+    assert _uv_environment({"UV_PREVIEW_FEATURES": "a,pylock"})["UV_PREVIEW_FEATURES"] == (
+        "a,pylock"
+    )
 
 
 def test_uv_beside_poetry_comes_first() -> None:
@@ -163,19 +214,28 @@ def test_a_choice_is_keyed_on_everything_the_chooser_reads() -> None:
     assert len({key(), *variants}) == len(variants) + 1
 
 
-def test_remembered_archives_survive_a_new_run_until_they_disappear(tmp_path: Path) -> None:
+def test_remembered_choices_survive_a_new_run_until_their_archive_disappears(
+    tmp_path: Path,
+) -> None:
     archive = tmp_path / "artifacts" / "jaxlib-0.7.1-py3-none-any.whl"
     archive.parent.mkdir()
     archive.write_bytes(b"wheel")
+    url = "https://files.example/jaxlib-0.7.1-py3-none-any.whl"
     memo_file = tmp_path / "platform-uv" / "choices.json"
     memo = ChoiceMemo(memo_file)
     memo.remember("k1", archive)
+    memo.remember("k3", url)
     memo.save()
 
-    assert ChoiceMemo(memo_file).archive("k1") == archive
-    assert ChoiceMemo(memo_file).archive("k2") is None
+    assert ChoiceMemo(memo_file).where("k1") == archive
+    assert ChoiceMemo(memo_file).where("k3") == url  # uv's cache holds it, or uv fetches it
+    assert ChoiceMemo(memo_file).where("k2") is None
     archive.unlink()
-    assert ChoiceMemo(memo_file).archive("k1") is None
+    assert ChoiceMemo(memo_file).where("k1") is None
+    memo = ChoiceMemo(memo_file)
+    memo.remember("k4", url)
+    memo.save()  # drops the vanished archive, keeps URLs
+    assert set(json.loads(memo_file.read_text())["archives"]) == {"k3", "k4"}
 
 
 def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
@@ -184,10 +244,10 @@ def test_a_damaged_memo_is_ignored(tmp_path: Path) -> None:
 
     memo = ChoiceMemo(memo_file)
 
-    assert memo.archive("anything") is None
+    assert memo.where("anything") is None
     memo.remember("k", memo_file)
     memo.save()
-    assert ChoiceMemo(memo_file).archive("k") == memo_file
+    assert ChoiceMemo(memo_file).where("k") == memo_file
 
 
 def test_an_unwritable_cache_only_loses_the_shortcut(tmp_path: Path) -> None:
@@ -198,4 +258,4 @@ def test_an_unwritable_cache_only_loses_the_shortcut(tmp_path: Path) -> None:
     memo.remember("k", blocker)
     memo.save()  # no exception
 
-    assert ChoiceMemo(blocker / "choices.json").archive("k") is None
+    assert ChoiceMemo(blocker / "choices.json").where("k") is None

@@ -1,15 +1,18 @@
-"""Remembering which cached file Poetry chose for a locked package, so a warm install can skip
-asking the index again.
+"""Remembering which file Poetry's chooser picked for a locked package, so a warm install
+can skip asking the index again.
 
 Poetry's own warm install still fetches every package's index page, only to learn the URL
 that keys its artifact cache: for ~100 packages that is most of what remains once uv does
 the installing. The choice is a pure function of things we can key on: the package (name,
 version, locked source), its locked files (hashes), the environment's wheel tags (in
-order) and the binary policies. So the first install records, per key, the archive Poetry's
-chooser picked and downloaded; later installs with the same key use that archive directly.
+order) and the binary policies. So the first install records, per key, where the chosen
+file is: its URL when uv downloaded it (uv's cache then holds the checked file), or the
+archive in Poetry's artifact cache when Poetry downloaded or built it. Later installs with
+the same key use that directly.
 
-The archive is still checked: uv installs it only when its hash is one the lock lists for
-the package (`--require-hashes`). A missing archive simply falls back to Poetry's path.
+The file is still checked: uv installs it only when its hash is one the lock lists for
+the package (`--require-hashes`). A remembered archive that is gone simply falls back to
+the chooser; a remembered URL that uv's cache no longer holds is downloaded again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-_FORMAT = 1
+_FORMAT = 2  # 2: values are URLs or paths
 
 
 def choice_key(
@@ -52,7 +55,7 @@ def choice_key(
 
 
 class ChoiceMemo:
-    """A JSON file of key -> archive path, read once and merged back on save."""
+    """A JSON file of key -> URL or archive path, read once and merged back on save."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -60,18 +63,20 @@ class ChoiceMemo:
         self._added: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def archive(self, key: str) -> Path | None:
-        """The remembered archive for `key`, if it is still there."""
+    def where(self, key: str) -> Path | str | None:
+        """The remembered URL (a str) or archive (a Path, if it is still there) for `key`."""
         with self._lock:
             found = self._added.get(key) or self._entries.get(key)
         if found is None:
             return None
+        if is_url(found):
+            return found
         path = Path(found)
         return path if path.is_file() else None
 
-    def remember(self, key: str, archive: Path) -> None:
+    def remember(self, key: str, where: Path | str) -> None:
         with self._lock:
-            self._added[key] = str(archive)
+            self._added[key] = str(where)
 
     def save(self) -> None:
         """Merge what this run learned into the file (another run may have written too)."""
@@ -81,7 +86,7 @@ class ChoiceMemo:
             entries = {**self._read(), **self._added}
             self._added = {}
         # Drop entries whose archive is gone (`poetry cache clear`), so the file stays small.
-        entries = {k: v for k, v in entries.items() if Path(v).is_file()}
+        entries = {k: v for k, v in entries.items() if is_url(v) or Path(v).is_file()}
         tmp: Path | None = None
         try:  # a cache we cannot write only costs the next install its shortcut
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,3 +111,7 @@ class ChoiceMemo:
         if not isinstance(archives, dict):
             return {}
         return {str(k): str(v) for k, v in archives.items()}
+
+
+def is_url(where: str) -> bool:
+    return where.startswith(("https://", "http://"))

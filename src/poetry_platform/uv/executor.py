@@ -1,18 +1,21 @@
-"""Poetry's executor with uv doing the installing: Poetry decides, uv writes the files.
+"""Poetry's executor with uv doing the fetching and installing: Poetry decides, uv writes.
 
 Poetry's `Installer` still computes every operation (lock, groups, extras, the variant,
 markers for this interpreter), and this executor still runs Poetry's own code for each
 one, in parallel, with Poetry's output: the chooser picks the file from the package's
-locked source, the authenticator downloads it into Poetry's artifact cache, sdists and
-directories are built by Poetry's chef. Only the last step changes: instead of Poetry's
-per-package wheel installer, every prepared file goes to one `uv pip install` (and every
-removal to one `uv pip uninstall`), see `uv_plan` for what uv is asked.
+locked source (and checks the index's hash against the lock). Then, per file:
 
-Why this split: it keeps "exactly the source the lock names" and credentials entirely in
-Poetry's hands (uv runs offline on local files and never sees a password), while the slow
-part, unpacking and writing ~100 wheels, happens in uv. Nothing is installed until every
-file has been prepared, and uv checks every hash before it installs anything, so a
-tampered file leaves the environment as it was.
+- its source needs no credentials: uv gets the URL and downloads it itself, in parallel,
+  straight into its cache, checking the bytes against the lock's hash;
+- its source needs credentials (a username, a token, a client certificate, a custom CA,
+  a netrc entry): Poetry's authenticator downloads it into Poetry's artifact cache, as
+  `poetry install` does, and uv gets the local file; uv never sees a credential;
+- sdists, directories and git dependencies are built by Poetry's chef; uv gets the wheel.
+
+Everything goes to one `uv pip install` of a generated `pylock.toml` (and every removal
+to one `uv pip uninstall`), see `uv.plan` for what uv is asked. Nothing is installed
+until every file has been fetched and checked, so a tampered file leaves the environment
+as it was.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.locate import find_uv
 from poetry_platform.uv.plan import WheelToInstall
 from poetry_platform.uv.plan import install_args
-from poetry_platform.uv.plan import requirements_text
+from poetry_platform.uv.plan import pylock_text
 from poetry_platform.uv.plan import uninstall_args
 from poetry_platform.uv.plan import usable_hashes
 
@@ -60,6 +63,8 @@ if TYPE_CHECKING:
 _INDEX_SOURCE_TYPES = frozenset({None, "legacy"})
 # Variables uv does not need and that may hold Poetry's credentials.
 _WITHHELD_ENV_PREFIXES = ("POETRY_",)
+# uv installs from a PEP 751 lock; its support is a preview feature in some uv releases.
+_UV_PREVIEW = "pylock"
 # Beside Poetry's artifact cache, which holds the archives it names.
 CHOICES_FILE = Path("platform-uv") / "choices.json"
 
@@ -104,6 +109,8 @@ class UvExecutor(Executor):
         self._plan_lock = threading.Lock()
         self._prepared: list[tuple[Install | Update, WheelToInstall, bool]] = []
         self._removals: list[Uninstall] = []
+        # URLs chosen in this run (not remembered): uv's cache may not hold them yet.
+        self._fresh_urls = 0
 
     def enable_bytecode_compilation(self, enable: bool = True) -> None:
         super().enable_bytecode_compilation(enable)
@@ -113,6 +120,7 @@ class UvExecutor(Executor):
         """Prepare every operation through Poetry's executor, then apply them all with uv."""
         self._prepared = []
         self._removals = []
+        self._fresh_urls = 0
         try:
             status = super().execute(operations)
             if status != 0 or not self._enabled or self._dry_run:
@@ -137,9 +145,11 @@ class UvExecutor(Executor):
         return 0
 
     def _prepare(self, operation: Install | Update) -> tuple[WheelToInstall, bool]:
-        """The wheel Poetry would install for `operation` (downloaded, built, checked)."""
+        """The wheel Poetry would install for `operation`: a URL for uv, or a local file."""
         package = operation.package
         temporary = False
+        archive: Path | None
+        url: str | None = None
         if package.source_type == "git":
             archive = self._prepare_git_archive(operation)
             temporary = package.develop
@@ -152,34 +162,87 @@ class UvExecutor(Executor):
             assert package.source_url is not None
             archive = self._download_link(operation, Link(package.source_url))
         else:
-            archive = self._index_archive(operation)
-        hashes = usable_hashes(_locked_hashes(package, archive.name))
+            chosen = self._index_file(operation)
+            archive, url = (None, chosen) if isinstance(chosen, str) else (chosen, None)
+        if archive is not None:
+            filename = archive.name
+        else:
+            assert url is not None
+            filename = Link(url).filename
+        hashes = usable_hashes(_locked_hashes(package, filename))
         if not hashes:
             # Built here (from an sdist, a directory or git): Poetry has checked what it was
             # built from; uv gets the built wheel's own hash, as --require-hashes needs one.
+            assert archive is not None  # a URL is only handed on with a locked hash
             hashes = (f"sha256:{get_file_hash(archive, 'sha256')}",)
         reinstall = isinstance(operation, Update) and (
             operation.initial_package.version == operation.target_package.version
         )
         wheel = WheelToInstall(
             name=package.name,
-            version=_wheel_version(archive, package),
-            path=archive,
+            version=_wheel_version(filename, package),
             hashes=hashes,
+            path=archive,
+            url=url,
             reinstall=reinstall,
         )
         return wheel, temporary
 
-    def _index_archive(self, operation: Install | Update) -> Path:
-        """Poetry's chooser and download, or the archive they gave for the same inputs."""
+    def _index_file(self, operation: Install | Update) -> Path | str:
+        """The file Poetry's chooser picks from the locked source: its URL when uv can
+        fetch it alone, else the archive (Poetry's cache, or Poetry's download); or what
+        an earlier run chose for the same inputs."""
         package = operation.package
         key = None if self._no_cache else self._choice_key(package)
-        if key is not None and (remembered := self._choices.archive(key)) is not None:
+        if key is not None and (remembered := self._choices.where(key)) is not None:
             return remembered
-        archive = self._download(operation)
-        if key is not None and archive.suffix == ".whl" and _locked_hashes(package, archive.name):
-            self._choices.remember(key, archive)
-        return archive
+        link = self._choose(operation)
+        hashes = usable_hashes(_locked_hashes(package, link.filename))
+        chosen: Path | str | None = None
+        if link.is_wheel and hashes:
+            chosen = self._artifact_cache.get_cached_archive_for_link(link, strict=True)
+            if chosen is None and not self._needs_credentials(link.url):
+                chosen = link.url_without_fragment
+                with self._plan_lock:
+                    self._fresh_urls += 1
+        if chosen is None:
+            chosen = self._download_link(operation, link)
+        if key is not None and hashes and (isinstance(chosen, str) or chosen.suffix == ".whl"):
+            self._choices.remember(key, chosen)
+        return chosen
+
+    def _choose(self, operation: Install | Update) -> Link:
+        """Poetry's chooser, with Poetry's warning for a yanked file (as `_download`)."""
+        link = self._chooser.choose_for(operation.package)
+        if link.yanked:
+            package = operation.package
+            message = (
+                f"The file chosen for install of {package.pretty_name} "
+                f"{package.pretty_version} ({link.show_url}) is yanked."
+            )
+            if link.yanked_reason:
+                message += f" Reason for being yanked: {link.yanked_reason}"
+            with self._plan_lock:
+                self._yanked_warnings.append(message)
+        return link
+
+    def _needs_credentials(self, url: str) -> bool:
+        """Whether Poetry would send anything but a plain request for `url`: then Poetry
+        downloads it, so that no credential, certificate or CA setting ever reaches uv."""
+        from urllib.parse import urlsplit
+
+        from requests.utils import get_netrc_auth
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.username or parts.password:
+            return True
+        credential = self._authenticator.get_credentials_for_url(url)
+        if credential.username or credential.password:
+            return True
+        certs = self._authenticator.get_certs_for_url(url)
+        if certs.cert is not None or certs.client_cert is not None or not certs.verify:
+            return True
+        return get_netrc_auth(url) is not None
 
     def _choice_key(self, package: Package) -> str:
         if self._tags is None:
@@ -237,19 +300,33 @@ class UvExecutor(Executor):
         return 0
 
     def _install_wheels(self, wheels: Sequence[WheelToInstall]) -> None:
+        """One `uv pip install`; offline first when uv fetched every URL in an earlier run
+        (its cache holds them, checked), online again if its cache has been emptied since."""
         with tempfile.TemporaryDirectory(prefix="poetry-platform-uv-") as tmp:
-            requirements = Path(tmp) / "requirements.txt"
-            requirements.write_text(requirements_text(wheels), encoding="utf-8")
-            args = install_args(
-                self._uv,
-                Path(self._env.python),
-                requirements,
-                wheels,
-                compile_bytecode=self._compile_bytecode,
-                no_cache=self._no_cache,
-                verbose=self._io.is_debug(),
-            )
-            self._run_uv(args, "install")
+            pylock = Path(tmp) / "pylock.toml"
+            pylock.write_text(pylock_text(wheels), encoding="utf-8")
+            tries = [True, False] if self._fresh_urls == 0 else [False]
+            if not any(w.url for w in wheels) or self._no_cache:
+                tries = [False]
+            for offline in tries:
+                args = install_args(
+                    self._uv,
+                    Path(self._env.python),
+                    pylock,
+                    wheels,
+                    offline=offline,
+                    compile_bytecode=self._compile_bytecode,
+                    no_cache=self._no_cache,
+                    verbose=self._io.is_debug(),
+                )
+                try:
+                    self._run_uv(args, "install")
+                    return
+                except UvInstallError:
+                    if not offline:
+                        raise
+                    if self._io.is_verbose():
+                        self._io.write_line("  <debug>uv: not all in its cache; online</debug>")
 
     def _run_uv(self, args: list[str], what: str) -> None:
         if self._io.is_very_verbose():
@@ -278,7 +355,7 @@ class UvExecutor(Executor):
 
     def _discard_temporary_archives(self) -> None:
         for _, wheel, temporary in self._prepared:
-            if temporary:
+            if temporary and wheel.path is not None:
                 wheel.path.unlink(missing_ok=True)
         self._prepared = []
         self._removals = []
@@ -288,20 +365,27 @@ def _locked_hashes(package: Package, filename: str) -> list[str]:
     return [f["hash"] for f in package.files if f["file"] == filename]
 
 
-def _wheel_version(archive: Path, package: Package) -> str:
+def _wheel_version(filename: str, package: Package) -> str:
     """The version in the wheel's file name: what uv matches `name==version` against.
 
     A wheel built from a directory or git checkout may spell it differently from the lock
     (normalized), so the file is the authority; indexes' files match the lock anyway.
     """
-    parts = archive.name.split("-")
+    parts = filename.split("-")
     return parts[1] if len(parts) >= 5 else package.version.to_string()
 
 
 def _uv_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """Our environment without Poetry's variables (credentials among them): uv needs none."""
-    return {
+    """Our environment without Poetry's variables (credentials among them): uv needs none.
+
+    Plus uv's preview switch for `pylock.toml` installs (only silences a warning where the
+    feature is still marked preview; other uv releases ignore the variable)."""
+    env = {
         key: value
         for key, value in environ.items()
         if not key.upper().startswith(_WITHHELD_ENV_PREFIXES)
     }
+    features = [f for f in env.get("UV_PREVIEW_FEATURES", "").split(",") if f]
+    if _UV_PREVIEW not in features:
+        env["UV_PREVIEW_FEATURES"] = ",".join([*features, _UV_PREVIEW])
+    return env

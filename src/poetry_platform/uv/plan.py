@@ -1,21 +1,25 @@
-"""What the uv installer asks of uv, as data: the requirements file and the command lines.
+"""What the uv installer asks of uv, as data: the lock file for uv and the command lines.
 
-Poetry has already decided every file (its chooser picked it from the locked source, its
-authenticator downloaded it into its artifact cache). uv only installs those files:
+Poetry has already decided every file: its chooser picked it from the package's locked
+source. uv is handed exactly those files as a PEP 751 `pylock.toml`, one entry per package:
 
-- `--no-index --offline` plus one `--find-links` per directory holding a chosen file, so uv
-  can reach nothing but these files and never needs a credential or a network;
-- `name==version --hash=...` per package with `--require-hashes`, so every file is checked
-  against the lock's hash (uv checks all files before it installs any of them);
-- `--no-deps`, because Poetry's lock already is the whole set.
+- a URL, for files whose source needs no credentials: uv downloads them itself, in
+  parallel, straight into its cache (no archive written first);
+- a local path, for everything else: files Poetry downloaded with the source's
+  credentials, files already in Poetry's artifact cache, wheels Poetry built from sdists,
+  directories or git;
+- each with the lock's hash for that file, and `--require-hashes`, so every file is
+  checked before anything is installed; `--no-index`, so uv consults no index at all;
+  no dependencies, because Poetry's lock already is the whole set.
 
-Files reached through `--find-links` install as index packages, so uv writes no
-`direct_url.json` pointing into Poetry's cache: the environment looks the way Poetry's own
-installer leaves it, and the next `poetry install` sees nothing to do.
+Entries of a `pylock.toml` install as index packages, so uv writes no `direct_url.json`:
+the environment looks the way Poetry's own installer leaves it, and the next
+`poetry install` sees nothing to do.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,17 +34,32 @@ UV_HASH_ALGORITHMS = ("sha256", "sha384", "sha512", "md5")
 
 @dataclass(frozen=True)
 class WheelToInstall:
-    """One file for uv: the chosen archive and the hashes it must match."""
+    """One file for uv: where it is (a local path or a URL) and the hashes it must match."""
 
     name: str
     version: str
-    path: Path
     hashes: tuple[str, ...]  # "sha256:<hex>", as the lock writes them
+    path: Path | None = None  # a prepared local file ...
+    url: str | None = None  # ... or a URL uv downloads itself (no credentials needed)
     reinstall: bool = False  # an update to the same version (e.g. another source's build)
 
-    def requirement(self) -> str:
-        hashes = " ".join(f"--hash={h}" for h in self.hashes)
-        return f"{self.name}=={self.version} {hashes}"
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.url is None):
+            raise ValueError(f"{self.name}: give exactly one of path and url")
+
+    def pylock_entry(self) -> str:
+        """This file as one `[[packages]]` table of a PEP 751 lock."""
+        where = f"url = {_string(self.url)}" if self.url else f"path = {_string(str(self.path))}"
+        hashes = ", ".join(
+            f"{algorithm} = {_string(digest)}"
+            for algorithm, _, digest in (h.partition(":") for h in self.hashes)
+        )
+        return (
+            "[[packages]]\n"
+            f"name = {_string(self.name)}\n"
+            f"version = {_string(self.version)}\n"
+            f"wheels = [{{ {where}, hashes = {{ {hashes} }} }}]\n"
+        )
 
 
 def usable_hashes(hashes: Iterable[str]) -> tuple[str, ...]:
@@ -48,31 +67,37 @@ def usable_hashes(hashes: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(h for h in hashes if h.split(":", 1)[0] in UV_HASH_ALGORITHMS))
 
 
-def requirements_text(wheels: Sequence[WheelToInstall]) -> str:
-    """The `-r` file: one pinned, hashed requirement per line (paths stay on argv)."""
-    return "".join(f"{w.requirement()}\n" for w in wheels)
+def pylock_text(wheels: Sequence[WheelToInstall]) -> str:
+    """The `pylock.toml` uv installs: exactly `wheels`, sorted, with no markers."""
+    entries = "\n".join(w.pylock_entry() for w in sorted(wheels, key=lambda w: w.name))
+    return f'lock-version = "1.0"\ncreated-by = "poetry-platform"\n\n{entries}'
 
 
 def install_args(
     uv: Path,
     python: Path,
-    requirements: Path,
+    pylock: Path,
     wheels: Sequence[WheelToInstall],
     *,
+    offline: bool = False,
     compile_bytecode: bool = False,
     no_cache: bool = False,
     verbose: bool = False,
 ) -> list[str]:
-    """`uv pip install` of exactly `wheels` from their own directories into `python`'s env."""
+    """`uv pip install` of exactly `wheels` (listed in `pylock`) into `python`'s env.
+
+    `offline`: every URL was fetched by uv before, so its cache has the checked file; uv
+    then asks nothing (the caller retries online when the cache has been emptied since).
+    """
     args = [str(uv), "pip", "install", *_common(python, no_cache=no_cache, verbose=verbose)]
-    args += ["--no-deps", "--require-hashes", "--no-index", "--offline", "--no-build"]
-    for directory in sorted({str(w.path.parent) for w in wheels}):
-        args += ["--find-links", directory]
+    args += ["--no-deps", "--require-hashes", "--no-index", "--no-build"]
+    if offline:
+        args.append("--offline")
     for name in sorted({w.name for w in wheels if w.reinstall}):
         args += ["--reinstall-package", name]
     if compile_bytecode:
         args.append("--compile-bytecode")
-    args += ["-r", str(requirements)]
+    args += ["-r", str(pylock)]
     return args
 
 
@@ -91,3 +116,8 @@ def _common(python: Path, *, no_cache: bool = False, verbose: bool = False) -> l
     if verbose:
         args.append("--verbose")
     return args
+
+
+def _string(text: str | None) -> str:
+    """A TOML basic string: JSON's escapes are valid TOML ones."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
