@@ -4,6 +4,10 @@ A command class lists `PlatformCommand` before its Poetry base and implements `r
 instead of `handle()`. `handle()` here calls it and maps any `PlatformError` to one
 `<error>` line and the error's exit code, so no command repeats that mapping or words the
 same failure differently. Ctrl-C keeps its own path (`KeyboardInterrupt` is no error).
+
+While a platform command runs, everything written to its IO and every log line Poetry emits
+passes through `redact` (one rule: no password or token is printed), so a source URL with
+credentials cannot leak through our messages or through Poetry's own warnings.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ class PlatformCommand:
 
     def handle(self) -> int:
         from poetry_platform.errors import PlatformError
+        from poetry_platform.redact import redacting
 
-        try:
-            return self.run_command()
-        except PlatformError as e:
-            self.io.write_error_line(f"<error>{e}</error>")
-            return e.exit_code
+        with redacting(self.io):
+            try:
+                return self.run_command()
+            except PlatformError as e:
+                self.io.write_error_line(f"<error>{e}</error>")
+                return e.exit_code
