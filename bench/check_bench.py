@@ -222,6 +222,7 @@ def in_process(project: Path, runs: int) -> tuple[float, float, int, int]:
     """Median seconds for loading the project, and for the whole check after it."""
     from poetry.factory import Factory
 
+    from poetry_platform import render
     from poetry_platform.check.lock import binary_policy
     from poetry_platform.check.lock import read_lock
     from poetry_platform.check.lock import root_requirements
@@ -254,7 +255,7 @@ def in_process(project: Path, runs: int) -> tuple[float, float, int, int]:
         t2 = time.perf_counter()
         load.append(t1 - t0)
         check.append(t2 - t1)
-        assert not lock.problems, [p.message for p in lock.problems]
+        assert not lock.problems, [render.problem(p) for p in lock.problems]
     return statistics.median(load), statistics.median(check), len(lock.locked), len(results)
 
 

@@ -131,12 +131,15 @@ def test_pyproject_passes_poetrys_strict_validation(name: str, poetries: dict[st
 def test_variants_are_inferred_or_declared_as_intended(
     name: str, poetries: dict[str, Poetry]
 ) -> None:
+    from poetry_platform import render
     from poetry_platform.context import project_config
 
     config = project_config(poetries[name])
     inferred, expected = EXPECTED_VARIANTS[name]
     assert config.variants_inferred is inferred
-    assert [(v.name, list(v.extras), v.requires.describe()) for v in config.variants] == expected
+    assert [
+        (v.name, list(v.extras), render.requirements(v.requires)) for v in config.variants
+    ] == expected
     assert all(v.groups == () for v in config.variants)
 
 

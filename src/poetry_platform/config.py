@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 
 from packaging.markers import InvalidMarker
 from packaging.markers import Marker
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 TABLE = "tool.poetry-platform"
 INSTALLERS = ("poetry", "uv")
+
+# What a variant can require of a host; also the `kind` of an unmet requirement.
+RequirementKind = Literal["markers", "cuda", "compute-capability", "rocm"]
 
 
 class ConfigError(UsageError):
@@ -57,17 +61,17 @@ class Requirements:
     compute_capability: SpecifierSet | None = None
     rocm: SpecifierSet | None = None
 
-    def describe(self) -> list[str]:
-        """One formatting of each requirement, reused by every message and JSON output."""
-        out: list[str] = []
+    def items(self) -> list[tuple[RequirementKind, str]]:
+        """Each requirement set, as (kind, what is wanted), in the order messages list them."""
+        out: list[tuple[RequirementKind, str]] = []
         if self.markers is not None:
-            out.append(f"markers {self.markers}")
+            out.append(("markers", str(self.markers)))
         if self.cuda is not None:
-            out.append(f"cuda {self.cuda}")
+            out.append(("cuda", str(self.cuda)))
         if self.compute_capability is not None:
-            out.append(f"compute-capability {self.compute_capability}")
+            out.append(("compute-capability", str(self.compute_capability)))
         if self.rocm is not None:
-            out.append(f"rocm {self.rocm}")
+            out.append(("rocm", str(self.rocm)))
         return out
 
 

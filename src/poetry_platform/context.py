@@ -81,17 +81,3 @@ def decide(
     except UnknownVariantError as e:
         raise PlatformError(str(e)) from None
     return Decision(config, host, selection)
-
-
-def explain_no_variant(decision: Decision) -> str:
-    """pixi-style: what failed, one line per candidate with its unmet requirement, the remedy."""
-    lines = ["No declared variant runs on this machine:"]
-    for verdict in decision.selection.verdicts:
-        lines.append(f"  - {verdict.variant.name}: {'; '.join(verdict.unmet)}")
-    names = [v.name for v in decision.config.variants]
-    lines.append(
-        f"Force one with --variant NAME or {VARIANT_ENV}=NAME (e.g. {VARIANT_ENV}={names[-1]}), "
-        "or fake the accelerator with POETRY_PLATFORM_CUDA=12.4 / "
-        "POETRY_PLATFORM_COMPUTE_CAPABILITY=8.6."
-    )
-    return "\n".join(lines)

@@ -1,9 +1,10 @@
 """Choosing a variant: ordered candidates, the first one the host satisfies wins.
 
-The explanation is data (one verdict per variant naming each unmet requirement) and the
-choice is derived from the same verdicts, so what `platform-show` prints and what
-`platform-install` installs cannot disagree. Host facts come in as a `HostProfile` and a
-marker environment, so tests hand in any host ("CUDA 12.4, compute capability 6.1").
+The explanation is data (one verdict per variant, each unmet requirement an `Unmet` value
+that `render.py` words) and the choice is derived from the same verdicts, so what
+`platform-show` prints and what `platform-install` installs cannot disagree. Host facts
+come in as a `HostProfile` and a marker environment, so tests hand in any host ("CUDA 12.4,
+compute capability 6.1").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from packaging.specifiers import SpecifierSet
 
+    from poetry_platform.config import RequirementKind
     from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
 
@@ -29,11 +31,31 @@ VARIANT_ENV = "POETRY_PLATFORM_VARIANT"
 
 
 @dataclass(frozen=True)
+class Unmet:
+    """One requirement the host does not meet: its kind, what the variant wants, what the
+    host has. `found` is empty when the host has none of it (no CUDA driver, no GPU); for
+    markers it holds the host's value of each variable the marker reads, named in
+    `variables`. `render.unmet` words it; nothing else does."""
+
+    kind: RequirementKind
+    wanted: str
+    found: tuple[str, ...] = ()
+    variables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """A requirement taken as met for lack of a fact (compute capability not readable)."""
+
+    kind: RequirementKind
+    wanted: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     variant: Variant
-    unmet: tuple[str, ...]
-    # Requirements taken as met for lack of a fact (e.g. compute capability not readable).
-    assumed: tuple[str, ...] = ()
+    unmet: tuple[Unmet, ...]
+    assumed: tuple[Assumed, ...] = ()
 
     @property
     def satisfied(self) -> bool:
@@ -53,87 +75,48 @@ class Selection:
             return None
         return next(v for v in self.verdicts if v.variant.name == self.chosen.name)
 
-    def reason(self, host: HostProfile) -> str:
-        """One line saying why this variant (or why none), for install and show output."""
+    @property
+    def skipped(self) -> tuple[Verdict, ...]:
+        """The unmet variants declared before the chosen one: why it was not an earlier one."""
         if self.chosen is None:
-            return "no declared variant runs on this machine"
-        verdict = self.chosen_verdict
-        if self.forced_by is not None:
-            text = f"forced by {self.forced_by}"
-            if verdict is not None and not verdict.satisfied:
-                text += f"; this host does not meet it: {verdict.unmet[0]}"
-            return text
-        met = self.chosen.requires.describe()
-        skipped = [
-            f"{v.variant.name} ({v.unmet[0]})"
-            for v in self._verdicts_before_chosen()
-            if not v.satisfied
-        ]
-        parts = [describe_accelerator(host)]
-        if met:
-            parts.append("meets " + ", ".join(met))
-        if verdict is not None and verdict.assumed:
-            parts.append("assumed " + "; ".join(verdict.assumed))
-        if skipped:
-            parts.append("skipped " + ", ".join(skipped))
-        return "; ".join(parts)
-
-    def _verdicts_before_chosen(self) -> tuple[Verdict, ...]:
-        assert self.chosen is not None
+            return ()
         names = [v.variant.name for v in self.verdicts]
-        return self.verdicts[: names.index(self.chosen.name)]
+        before = self.verdicts[: names.index(self.chosen.name)]
+        return tuple(v for v in before if not v.satisfied)
 
 
 class UnknownVariantError(UsageError, ValueError):
     """A forced variant name the configuration does not declare."""
 
 
-def describe_accelerator(host: HostProfile) -> str:
-    if host.nvidia is not None and host.cuda is not None:
-        text = f"CUDA {host.cuda}"
-        if host.nvidia.driver_version:
-            text += f" (driver {host.nvidia.driver_version})"
-        if host.compute_capabilities:
-            text += f", compute capability {', '.join(host.compute_capabilities)}"
-        return text + f" from {host.nvidia.source}"
-    if host.rocm is not None:
-        return f"ROCm {host.rocm.version or '(version unknown)'} from {host.rocm.source}"
-    return "no GPU detected"
-
-
 def evaluate(variant: Variant, host: HostProfile, marker_env: Mapping[str, object]) -> Verdict:
-    """Every unmet requirement of `variant`, each as `<requirement>: <host fact>`."""
-    unmet: list[str] = []
-    assumed: list[str] = []
+    """Every unmet requirement of `variant`, each with the host fact that fails it."""
+    unmet: list[Unmet] = []
+    assumed: list[Assumed] = []
     req = variant.requires
     if req.markers is not None and not req.markers.evaluate(
         {k: str(v) for k, v in marker_env.items()}
     ):
-        facts = ", ".join(
-            f"{key} == {marker_env.get(key, '')!r}" for key in _marker_keys(str(req.markers))
-        )
-        unmet.append(f"markers {req.markers}: host has {facts}")
+        keys = tuple(_marker_keys(str(req.markers)))
+        found = tuple(str(marker_env.get(key, "")) for key in keys)
+        unmet.append(Unmet("markers", str(req.markers), found, keys))
     if req.cuda is not None:
-        unmet.extend(_check_version("cuda", req.cuda, host.cuda, "CUDA", "no CUDA driver"))
+        unmet.extend(_check_version("cuda", req.cuda, host.cuda))
     if req.compute_capability is not None:
+        wanted = str(req.compute_capability)
         ccs = host.compute_capabilities
         if not ccs and host.cuda is None:
-            unmet.append(
-                f"compute-capability {req.compute_capability}: host has no NVIDIA GPU detected"
-            )
+            unmet.append(Unmet("compute-capability", wanted))
         elif not ccs:
             # A CUDA driver without a readable compute capability (a driver-only probe, or a
             # CUDA override in a Docker build): do not refuse a GPU we cannot see.
-            assumed.append(f"compute-capability {req.compute_capability} (not detected)")
+            assumed.append(Assumed("compute-capability", wanted))
         else:
-            bad = [cc for cc in ccs if not _admits(req.compute_capability, cc)]
+            bad = tuple(cc for cc in ccs if not _admits(req.compute_capability, cc))
             if bad:
-                unmet.append(
-                    f"compute-capability {req.compute_capability}: "
-                    f"host has compute capability {', '.join(bad)}"
-                )
+                unmet.append(Unmet("compute-capability", wanted, bad))
     if req.rocm is not None:
-        unmet.extend(_check_version("rocm", req.rocm, host.rocm_version, "ROCm", "no ROCm"))
+        unmet.extend(_check_version("rocm", req.rocm, host.rocm_version))
     return Verdict(variant, tuple(unmet), tuple(assumed))
 
 
@@ -160,13 +143,11 @@ def select(
     return Selection(verdicts, chosen, None)
 
 
-def _check_version(
-    key: str, spec: SpecifierSet, value: str | None, label: str, missing: str
-) -> list[str]:
+def _check_version(kind: RequirementKind, spec: SpecifierSet, value: str | None) -> list[Unmet]:
     if value is None:
-        return [f"{key} {spec}: host has {missing}"]
+        return [Unmet(kind, str(spec))]
     if not _admits(spec, value):
-        return [f"{key} {spec}: host has {label} {value}"]
+        return [Unmet(kind, str(spec), (value,))]
     return []
 
 

@@ -12,12 +12,12 @@ from packaging.version import Version
 from poetry.core.packages.dependency import Dependency
 from poetry.packages.locker import Locker
 
+from poetry_platform import render
 from poetry_platform.check.files import BinaryPolicy
 from poetry_platform.check.install_set import marker_environment
 from poetry_platform.check.install_set import select_locked
 from poetry_platform.check.plan import check_locked
 from poetry_platform.check.problems import blocking
-from poetry_platform.check.problems import format_problems
 from poetry_platform.check.tags import SupportedTags
 from poetry_platform.check.tags import tag_target
 
@@ -100,7 +100,7 @@ def names(result: PlanCheck) -> list[str]:
 
 
 def messages(result: PlanCheck) -> list[str]:
-    return [p.message for p in result.problems]
+    return [render.problem(p) for p in result.problems]
 
 
 JAXLIB_FILES = [
@@ -203,7 +203,9 @@ def test_sdist_only_is_a_warning_unless_strict(tmp_path: Path) -> None:
     assert result.failed(strict=True)
     assert blocking(result.problems) == []
     assert blocking(result.problems, strict=True) == list(result.problems)
-    assert format_problems(result.problems) == [f"  <warning>- {messages(result)[0]}</warning>"]
+    assert render.problem_lines(result.problems) == [
+        f"  <warning>- {messages(result)[0]}</warning>"
+    ]
 
 
 def test_binary_policies_follow_poetrys_chooser(tmp_path: Path) -> None:
@@ -222,7 +224,7 @@ def test_binary_policies_follow_poetrys_chooser(tmp_path: Path) -> None:
     assert only.failed()
     none = check(locked, GPU, policy=BinaryPolicy(no_binary=frozenset({"fast"})))
     assert [p.file for p in none.packages] == ["fast-1.0.tar.gz", "oldlib-0.1.tar.gz"]
-    assert none.problems[0].message.startswith(
+    assert render.problem(none.problems[0]).startswith(
         "fast 1.0: no wheel for manylinux_2_28_x86_64 / cp312 (installer.no-binary); builds from"
     )
 
@@ -354,7 +356,7 @@ def test_missing_root_requirement(tmp_path: Path) -> None:
         ("jaxlib", "excluded"),
         ("jax-cuda13-plugin", "absent"),
     ]
-    assert "the markers of its lock entries exclude this target" in mac.problems[0].message
+    assert "the markers of its lock entries exclude this target" in render.problem(mac.problems[0])
 
 
 @pytest.mark.parametrize("groups", [("main",), ("main", "test")])

@@ -503,7 +503,7 @@ def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> 
 
     from poetry_platform.check.plan import check_install_plan
     from poetry_platform.check.problems import blocking
-    from poetry_platform.check.problems import unfit_lock_message
+    from poetry_platform.render import unfit_lock
 
     project = copy_project(locked["demo"], tmp_path / "demo")
     poetry = Factory().create_poetry(project)
@@ -533,11 +533,11 @@ def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> 
     )
     assert [p.package for p in blocking(problems)] == ["musl-only"]
     assert [p.package for p in blocking(problems, strict=True)] == ["musl-only", "sdist-only"]
-    message = unfit_lock_message(problems)
+    message = unfit_lock(problems)
     assert message is not None
     lines = message.splitlines()
     assert lines[0] == "poetry.lock cannot be installed on this machine:"
     assert lines[1].startswith("  - musl-only 1.0: no wheel for ")
     assert lines[1].endswith("; files have musllinux_1_2_x86_64")
     assert len(lines) == 3
-    assert unfit_lock_message([p for p in problems if p.severity == "warning"]) is None
+    assert unfit_lock([p for p in problems if p.severity == "warning"]) is None

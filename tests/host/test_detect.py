@@ -86,7 +86,8 @@ def test_default_soname_loading_honours_ld_library_path(tmp_path: Path) -> None:
     """What end-to-end tests rely on: a command started with the fakes on its paths."""
     env = fake_gpu_env(tmp_path, H100, {"PATH": os.environ["PATH"]})
     code = "import json; from poetry_platform.host.detect import detect_host as d; "
-    code += "print(json.dumps(d().to_json()))"
+    code += "from poetry_platform.render import host_json; "
+    code += "print(json.dumps(host_json(d())))"
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )

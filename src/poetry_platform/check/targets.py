@@ -58,29 +58,6 @@ class TargetPlan:
             t.sys_platform, t.machine, self.python_full_version, t.implementation
         )
 
-    def describe(self) -> str:
-        """`darwin arm64, Python 3.12, variant cpu, groups main, test`."""
-        parts = [f"{self.tags.sys_platform} {self.tags.arch}", f"Python {self.python}"]
-        if self.variant:
-            parts.append(f"variant {self.variant}")
-        parts.append(f"groups {', '.join(self.groups)}")
-        return ", ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        t = self.tags
-        return {
-            "name": self.name,
-            "sys_platform": t.sys_platform,
-            "platform_machine": t.arch,
-            "python": self.python,
-            "python_full_version": self.python_full_version,
-            "implementation": t.implementation,
-            "wheel_tags": t.describe(),
-            "variant": self.variant,
-            "extras": list(self.extras),
-            "groups": list(self.groups),
-        }
-
 
 def plans_for(
     target: Target,
@@ -144,14 +121,6 @@ class TargetResult:
 
     def failed(self, *, strict: bool = False) -> bool:
         return self.check.failed(strict=strict)
-
-    def to_json(self, *, strict: bool = False) -> dict[str, Any]:
-        return {
-            **self.plan.to_json(),
-            "ok": not self.failed(strict=strict),
-            "packages": [p.to_json() for p in self.check.packages],
-            "problems": [p.to_json() for p in self.check.problems],
-        }
 
 
 def check_target(

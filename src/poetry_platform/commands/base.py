@@ -15,7 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from cleo.io.io import IO
+
+    from poetry_platform.render import Line
 
 
 class PlatformCommand:
@@ -25,6 +29,14 @@ class PlatformCommand:
 
     def run_command(self) -> int:
         raise NotImplementedError
+
+    def emit(self, lines: Iterable[Line]) -> None:
+        """Print what `render.py` made: each line to stdout, or to stderr when an error."""
+        for line in lines:
+            if line.error:
+                self.io.write_error_line(line.text)
+            else:
+                self.io.write_line(line.text)
 
     def handle(self) -> int:
         from poetry_platform.errors import PlatformError

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING
-from typing import Any
 from typing import ClassVar
 
 from cleo.helpers import option
@@ -65,6 +64,7 @@ It never touches the network. Exit code 1 when any target fails.
 """
 
     def run_command(self) -> int:
+        from poetry_platform import render
         from poetry_platform.check.lock import read_lock
         from poetry_platform.context import project_config
 
@@ -78,10 +78,10 @@ It never touches the network. Exit code 1 when any target fails.
         if self.option("json"):
             from cleo.io.outputs.output import Type as OutputType
 
-            report = json.dumps(to_json(lock, results, strict=strict), indent=2)
+            report = json.dumps(render.check_json(lock, results, strict=strict), indent=2)
             self.io.write_line(report, type=OutputType.RAW)
         else:
-            self._render(lock, results, strict=strict, host_mode=not config.targets)
+            self.emit(render.check(lock, results, strict=strict, host_mode=not config.targets))
         return 1 if failed else 0
 
     def _plans(self, config: PlatformConfig) -> list[tuple[TargetPlan, Problem | None]]:
@@ -147,43 +147,6 @@ It never touches the network. Exit code 1 when any target fails.
             for plan, python_problem in work
         ]
 
-    def _render(
-        self,
-        lock: LockState,
-        results: list[TargetResult],
-        *,
-        strict: bool,
-        host_mode: bool,
-    ) -> None:
-        from poetry_platform.check.problems import format_problems
-
-        for problem in lock.problems:
-            self.line_error(f"<error>{problem.message}</error>")
-        if host_mode and results:
-            self.line(
-                "No targets declared in [tool.poetry-platform]: checking every variant "
-                "for this machine."
-            )
-        for result in results:
-            plan, check = result.plan, result.check
-            label = f"<c1>{plan.name}</c1> ({plan.describe()}; {plan.tags.describe()})"
-            warnings = sum(p.severity == "warning" for p in check.problems)
-            if result.failed(strict=strict):
-                status = "<error>FAILED</error>"
-            elif warnings:
-                status = f"<warning>OK with {warnings} warning{'s' * (warnings != 1)}</warning>"
-            else:
-                status = "<success>OK</success>"
-            self.line(f"{label}: {status}, {len(check.packages)} packages")
-            for line in format_problems(check.problems):
-                self.line(line)
-        failing = sum(r.failed(strict=strict) for r in results)
-        if failing:
-            self.line_error(
-                f"<error>{failing} of {len(results)} target checks failed: "
-                "see the problems above.</error>"
-            )
-
 
 def host_system() -> SystemFacts:
     """This machine's OS, CPU, Python and libc (or macOS) version.
@@ -228,17 +191,3 @@ def _named(target: Target, name: str) -> Target:
     from dataclasses import replace
 
     return replace(target, name=name)
-
-
-def to_json(lock: LockState, results: list[TargetResult], *, strict: bool) -> dict[str, Any]:
-    failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
-    return {
-        "ok": not failed,
-        "strict": strict,
-        "lock": {
-            "packages": len(lock.locked),
-            "extras": sorted(lock.extras),
-            "problems": [p.to_json() for p in lock.problems],
-        },
-        "targets": [r.to_json(strict=strict) for r in results],
-    }

@@ -95,7 +95,7 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             self._use_uv()
         self._variant_groups = frozenset(variant.groups)
         self._check_plan(extras)
-        self._announce(decision, variant)
+        self._announce(decision)
         self.io.input.set_option("extras", sorted(extras))
         self.io.input.set_option("all-extras", False)
         return InstallCommand.handle(self)
@@ -148,12 +148,12 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         """The variant's extras plus the user's, refusing any that belong to another variant."""
         from packaging.utils import canonicalize_name
 
-        from poetry_platform.context import explain_no_variant
+        from poetry_platform import render
         from poetry_platform.errors import PlatformError
 
         variant = decision.selection.chosen
         if variant is None:
-            raise PlatformError(explain_no_variant(decision))
+            raise PlatformError(render.no_variant(decision.selection))
         if self.option("extras") and self.option("all-extras"):
             raise PlatformError("You cannot specify explicit --extras while using --all-extras.")
         foreign = _foreign_extras(decision.config, variant)
@@ -176,8 +176,8 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         """The platform-check for this host, before the venv is touched: a stale lock, one
         missing the variant's extra, one that would install two builds of one package or has
         no file for this machine fails here, in one message, instead of after downloads."""
+        from poetry_platform import render
         from poetry_platform.check.plan import check_install_plan
-        from poetry_platform.check.problems import unfit_lock_message
         from poetry_platform.errors import PlatformError
 
         if not self.poetry.locker.is_locked():
@@ -189,26 +189,14 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             extras=extras,
             groups=self.activated_groups,
         )
-        message = unfit_lock_message(problems)
+        message = render.unfit_lock(problems)
         if message is not None:
             raise PlatformError(message)
 
-    def _announce(self, decision: Decision, variant: Variant) -> None:
-        selection = decision.selection
-        self.line(
-            f"<b>Platform variant</b>: <c1>{variant.name}</c1> ({selection.reason(decision.host)})"
-        )
-        verdict = selection.chosen_verdict
-        if selection.forced_by and verdict is not None and not verdict.satisfied:
-            self.line_error(
-                f"<warning>Installing variant {variant.name} although this host does not run "
-                "it: fine for an image built without a GPU; it needs a matching host at run "
-                "time.</warning>"
-            )
-        if self.io.is_verbose():
-            for entry in decision.host.log:
-                self.line(f"<debug>probe: {entry}</debug>")
-        self.line("")
+    def _announce(self, decision: Decision) -> None:
+        from poetry_platform import render
+
+        self.emit(render.install(decision, verbose=self.io.is_verbose()))
 
 
 def _foreign_extras(config: PlatformConfig, chosen: Variant) -> set[str]:

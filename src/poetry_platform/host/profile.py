@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -60,34 +59,3 @@ class HostProfile:
     @property
     def rocm_version(self) -> str | None:
         return self.rocm.version if self.rocm else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "sys_platform": self.sys_platform,
-            "platform_machine": self.platform_machine,
-            "python_version": self.python_version,
-            "libc": self.libc,
-            "libc_version": self.libc_version,
-            "macos_version": self.macos_version,
-            "apple_silicon": self.apple_silicon,
-            "rosetta": self.rosetta,
-            "cuda": self.cuda,
-            "compute_capabilities": list(self.compute_capabilities),
-            "nvidia": None
-            if self.nvidia is None
-            else {
-                "source": self.nvidia.source,
-                "driver_version": self.nvidia.driver_version,
-                "cuda_version": self.nvidia.cuda_version,
-                "compute_capabilities": list(self.nvidia.compute_capabilities),
-                "gpu_names": list(self.nvidia.gpu_names),
-                "gpu_count": self.nvidia.gpu_count,
-            },
-            "rocm": None
-            if self.rocm is None
-            else {
-                "source": self.rocm.source,
-                "version": self.rocm.version,
-                "gfx_targets": list(self.rocm.gfx_targets),
-            },
-        }

@@ -1,0 +1,429 @@
+"""The one place where host facts, verdicts, the selection reason and lock problems become
+text (Poetry console markup) or JSON dicts.
+
+Everything below `commands/` produces data (`HostProfile`, `Verdict` with `Unmet` values,
+`Selection`, check `Problem`s); everything in `commands/` prints what this module returns.
+So `platform-show`, `platform-install`'s one line, `platform-check`'s headers and every
+`--json` word a requirement, a host and a problem the same way, and a wording change is one
+edit here. Pure functions: no I/O, no Poetry objects, cheap to import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_platform.variants import VARIANT_ENV
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from poetry_platform.check.lock import LockState
+    from poetry_platform.check.problems import Problem
+    from poetry_platform.check.problems import Selected
+    from poetry_platform.check.targets import TargetPlan
+    from poetry_platform.check.targets import TargetResult
+    from poetry_platform.config import Requirements
+    from poetry_platform.config import Variant
+    from poetry_platform.context import Decision
+    from poetry_platform.host.profile import HostProfile
+    from poetry_platform.variants import Assumed
+    from poetry_platform.variants import Selection
+    from poetry_platform.variants import Unmet
+    from poetry_platform.variants import Verdict
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of command output; `error` lines go to stderr."""
+
+    text: str
+    error: bool = False
+
+
+# --- requirements and verdicts -------------------------------------------------------------
+
+
+def requirement(kind: str, wanted: str) -> str:
+    """`cuda >=13.0`: the one way a requirement is written, in every message and JSON."""
+    return f"{kind} {wanted}"
+
+
+def requirements(req: Requirements) -> list[str]:
+    return [requirement(kind, wanted) for kind, wanted in req.items()]
+
+
+def unmet(u: Unmet) -> str:
+    """`<requirement>: host has <fact>`, e.g. `cuda >=13.0: host has CUDA 12.4`."""
+    return f"{requirement(u.kind, u.wanted)}: host has {_host_fact(u)}"
+
+
+def _host_fact(u: Unmet) -> str:
+    if u.kind == "markers":
+        pairs = zip(u.variables, u.found, strict=True)
+        return ", ".join(f"{key} == {value!r}" for key, value in pairs)
+    if u.kind == "cuda":
+        return f"CUDA {u.found[0]}" if u.found else "no CUDA driver"
+    if u.kind == "rocm":
+        return f"ROCm {u.found[0]}" if u.found else "no ROCm"
+    if u.found:
+        return f"compute capability {', '.join(u.found)}"
+    return "no NVIDIA GPU detected"
+
+
+def assumed(a: Assumed) -> str:
+    return f"{requirement(a.kind, a.wanted)} (not detected)"
+
+
+def accelerator(host: HostProfile) -> str:
+    """The accelerator in one phrase: `CUDA 13.0 (driver 580.65.06), compute capability 9.0
+    from nvml`, `ROCm 6.2.1 from kfd` or `no GPU detected`."""
+    if host.nvidia is not None and host.cuda is not None:
+        text = f"CUDA {host.cuda}"
+        if host.nvidia.driver_version:
+            text += f" (driver {host.nvidia.driver_version})"
+        if host.compute_capabilities:
+            text += f", compute capability {', '.join(host.compute_capabilities)}"
+        return text + f" from {host.nvidia.source}"
+    if host.rocm is not None:
+        return f"ROCm {host.rocm.version or '(version unknown)'} from {host.rocm.source}"
+    return "no GPU detected"
+
+
+def selection_reason(selection: Selection, host: HostProfile) -> str:
+    """One line saying why this variant (or why none), for install and show output."""
+    if selection.chosen is None:
+        return "no declared variant runs on this machine"
+    verdict = selection.chosen_verdict
+    if selection.forced_by is not None:
+        text = f"forced by {selection.forced_by}"
+        if verdict is not None and not verdict.satisfied:
+            text += f"; this host does not meet it: {unmet(verdict.unmet[0])}"
+        return text
+    met = requirements(selection.chosen.requires)
+    skipped = [f"{v.variant.name} ({unmet(v.unmet[0])})" for v in selection.skipped]
+    parts = [accelerator(host)]
+    if met:
+        parts.append("meets " + ", ".join(met))
+    if verdict is not None and verdict.assumed:
+        parts.append("assumed " + "; ".join(assumed(a) for a in verdict.assumed))
+    if skipped:
+        parts.append("skipped " + ", ".join(skipped))
+    return "; ".join(parts)
+
+
+def no_variant(selection: Selection) -> str:
+    """pixi-style: what failed, one line per candidate with its unmet requirement, the remedy."""
+    lines = ["No declared variant runs on this machine:"]
+    for verdict in selection.verdicts:
+        lines.append(f"  - {verdict.variant.name}: {'; '.join(unmet(u) for u in verdict.unmet)}")
+    last = selection.verdicts[-1].variant.name
+    lines.append(
+        f"Force one with --variant NAME or {VARIANT_ENV}=NAME (e.g. {VARIANT_ENV}={last}), "
+        "or fake the accelerator with POETRY_PLATFORM_CUDA=12.4 / "
+        "POETRY_PLATFORM_COMPUTE_CAPABILITY=8.6."
+    )
+    return "\n".join(lines)
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    v = verdict.variant
+    return {
+        "name": v.name,
+        "satisfied": verdict.satisfied,
+        "reasons": [unmet(u) for u in verdict.unmet],
+        "assumed": [assumed(a) for a in verdict.assumed],
+        "extras": list(v.extras),
+        "groups": list(v.groups),
+        "requires": requirements(v.requires),
+    }
+
+
+# --- host facts ----------------------------------------------------------------------------
+
+
+def host_rows(host: HostProfile) -> list[tuple[str, str]]:
+    """(label, value) rows: platform, python, nvidia, rocm."""
+    platform = f"{host.sys_platform} {host.platform_machine}"
+    if host.libc:
+        platform += f" ({host.libc} {host.libc_version or '?'})"
+    if host.macos_version:
+        platform += f" (macOS {host.macos_version}"
+        platform += ", Apple silicon" if host.apple_silicon else ""
+        platform += ", under Rosetta" if host.rosetta else ""
+        platform += ")"
+    rows = [("platform", platform), ("python", host.python_version)]
+    nv = host.nvidia
+    if nv is None:
+        rows.append(("nvidia", "not detected"))
+    else:
+        parts = []
+        if nv.driver_version:
+            parts.append(f"driver {nv.driver_version}")
+        parts.append(f"CUDA {nv.cuda_version}" if nv.cuda_version else "CUDA unknown")
+        if nv.gpu_count:
+            parts.append(f"{nv.gpu_count} GPU{'s' if nv.gpu_count != 1 else ''}")
+        if nv.compute_capabilities:
+            parts.append("compute capability " + ", ".join(nv.compute_capabilities))
+        rows.append(("nvidia", ", ".join(parts) + f" (from {nv.source})"))
+    if host.rocm is None:
+        rows.append(("rocm", "not detected"))
+    else:
+        text = f"ROCm {host.rocm.version or 'version unknown'}"
+        if host.rocm.gfx_targets:
+            text += ", " + ", ".join(host.rocm.gfx_targets)
+        rows.append(("rocm", text + f" (from {host.rocm.source})"))
+    return rows
+
+
+def host_json(host: HostProfile) -> dict[str, Any]:
+    return {
+        "sys_platform": host.sys_platform,
+        "platform_machine": host.platform_machine,
+        "python_version": host.python_version,
+        "libc": host.libc,
+        "libc_version": host.libc_version,
+        "macos_version": host.macos_version,
+        "apple_silicon": host.apple_silicon,
+        "rosetta": host.rosetta,
+        "cuda": host.cuda,
+        "compute_capabilities": list(host.compute_capabilities),
+        "nvidia": None
+        if host.nvidia is None
+        else {
+            "source": host.nvidia.source,
+            "driver_version": host.nvidia.driver_version,
+            "cuda_version": host.nvidia.cuda_version,
+            "compute_capabilities": list(host.nvidia.compute_capabilities),
+            "gpu_names": list(host.nvidia.gpu_names),
+            "gpu_count": host.nvidia.gpu_count,
+        },
+        "rocm": None
+        if host.rocm is None
+        else {
+            "source": host.rocm.source,
+            "version": host.rocm.version,
+            "gfx_targets": list(host.rocm.gfx_targets),
+        },
+    }
+
+
+# --- platform-show -------------------------------------------------------------------------
+
+
+def show(decision: Decision, *, verbose: bool = False) -> list[Line]:
+    """The host, every variant's verdict and the choice (or why there is none)."""
+    host = decision.host
+    out = [Line("<b>Host</b>")]
+    out += [Line(f"  <comment>{label:<13}</comment> {value}") for label, value in host_rows(host)]
+    if verbose:
+        out += [Line(f"  <debug>probe: {entry}</debug>") for entry in host.log]
+    out.append(Line(""))
+    origin = (
+        "inferred from the project's extras"
+        if decision.config.variants_inferred
+        else "declared in [tool.poetry-platform]"
+    )
+    out.append(Line(f"<b>Variants</b> ({origin}, first match wins)"))
+    chosen = decision.selection.chosen
+    for verdict in decision.selection.verdicts:
+        v = verdict.variant
+        mark = "<fg=green>✔</>" if verdict.satisfied else "<fg=red>✘</>"
+        arrow = " <success>← selected</success>" if chosen and chosen.name == v.name else ""
+        out.append(Line(f"  {mark} <c1>{v.name}</c1>{_contents(v)}{arrow}"))
+        out += [Line(f"      requires {r}") for r in requirements(v.requires)]
+        out += [Line(f"      <fg=red>not met:</> {unmet(u)}") for u in verdict.unmet]
+        out += [Line(f"      <comment>assumed:</comment> {assumed(a)}") for a in verdict.assumed]
+    out.append(Line(""))
+    if chosen is None:
+        out.append(Line(f"<warning>{no_variant(decision.selection)}</warning>", error=True))
+    else:
+        reason = selection_reason(decision.selection, host)
+        out.append(Line(f"<b>Selected</b>: <c1>{chosen.name}</c1> ({reason})"))
+    return out
+
+
+def _contents(v: Variant) -> str:
+    """` (extras: cuda13; groups: gpu)`, or nothing for a variant adding neither."""
+    what = []
+    if v.extras:
+        what.append("extras: " + ", ".join(v.extras))
+    if v.groups:
+        what.append("groups: " + ", ".join(v.groups))
+    return f" ({'; '.join(what)})" if what else ""
+
+
+def show_json(decision: Decision) -> dict[str, Any]:
+    selection = decision.selection
+    return {
+        "host": host_json(decision.host),
+        "variants_inferred": decision.config.variants_inferred,
+        "variants": [verdict_json(v) for v in selection.verdicts],
+        "chosen": selection.chosen.name if selection.chosen else None,
+        "forced_by": selection.forced_by,
+        "reason": selection_reason(selection, decision.host),
+    }
+
+
+# --- platform-install ----------------------------------------------------------------------
+
+
+def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
+    """The one line naming the variant and why, before Poetry's installer output."""
+    selection = decision.selection
+    variant = selection.chosen
+    assert variant is not None
+    reason = selection_reason(selection, decision.host)
+    out = [Line(f"<b>Platform variant</b>: <c1>{variant.name}</c1> ({reason})")]
+    verdict = selection.chosen_verdict
+    if selection.forced_by and verdict is not None and not verdict.satisfied:
+        out.append(
+            Line(
+                f"<warning>Installing variant {variant.name} although this host does not run "
+                "it: fine for an image built without a GPU; it needs a matching host at run "
+                "time.</warning>",
+                error=True,
+            )
+        )
+    if verbose:
+        out += [Line(f"<debug>probe: {entry}</debug>") for entry in decision.host.log]
+    out.append(Line(""))
+    return out
+
+
+# --- platform-check ------------------------------------------------------------------------
+
+
+def problem(p: Problem) -> str:
+    """`numpy 2.2.6: <detail>`, or the detail alone for a problem of the lock as a whole."""
+    if p.package is None:
+        return p.detail
+    return f"{p.package} {p.version}: {p.detail}"
+
+
+def problem_lines(problems: Iterable[Problem], *, indent: str = "  ") -> list[str]:
+    """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings."""
+    lines = []
+    for p in problems:
+        tag = "error" if p.severity == "error" else "warning"
+        lines.append(f"{indent}<{tag}>- {problem(p)}</{tag}>")
+    return lines
+
+
+def unfit_lock(problems: Iterable[Problem], *, strict: bool = False) -> str | None:
+    """The error `platform-install` shows for a lock that cannot install here, else `None`."""
+    from poetry_platform.check.problems import blocking
+
+    stopping = blocking(problems, strict=strict)
+    if not stopping:
+        return None
+    lines = ["poetry.lock cannot be installed on this machine:"]
+    lines += [f"  - {problem(p)}" for p in stopping]
+    lines.append(
+        "Nothing was installed. Fix the lock (`poetry lock`), or see every target with "
+        "`poetry platform-check`."
+    )
+    return "\n".join(lines)
+
+
+def target(plan: TargetPlan) -> str:
+    """`darwin arm64, Python 3.12, variant cpu, groups main, test`."""
+    parts = [f"{plan.tags.sys_platform} {plan.tags.arch}", f"Python {plan.python}"]
+    if plan.variant:
+        parts.append(f"variant {plan.variant}")
+    parts.append(f"groups {', '.join(plan.groups)}")
+    return ", ".join(parts)
+
+
+def check(
+    lock: LockState, results: Iterable[TargetResult], *, strict: bool, host_mode: bool
+) -> list[Line]:
+    """Lock-wide problems, then one header per target with its problems, then a summary."""
+    results = list(results)
+    out = [Line(f"<error>{problem(p)}</error>", error=True) for p in lock.problems]
+    if host_mode and results:
+        out.append(
+            Line(
+                "No targets declared in [tool.poetry-platform]: checking every variant "
+                "for this machine."
+            )
+        )
+    for result in results:
+        plan, found = result.plan, result.check
+        label = f"<c1>{plan.name}</c1> ({target(plan)}; {plan.tags.describe()})"
+        warnings = sum(p.severity == "warning" for p in found.problems)
+        if result.failed(strict=strict):
+            status = "<error>FAILED</error>"
+        elif warnings:
+            status = f"<warning>OK with {warnings} warning{'s' * (warnings != 1)}</warning>"
+        else:
+            status = "<success>OK</success>"
+        out.append(Line(f"{label}: {status}, {len(found.packages)} packages"))
+        out += [Line(line) for line in problem_lines(found.problems)]
+    failing = sum(r.failed(strict=strict) for r in results)
+    if failing:
+        out.append(
+            Line(
+                f"<error>{failing} of {len(results)} target checks failed: "
+                "see the problems above.</error>",
+                error=True,
+            )
+        )
+    return out
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "severity": p.severity,
+        "package": p.package,
+        "version": p.version,
+        "needed": p.needed,
+        "have": p.have,
+        "message": problem(p),
+    }
+
+
+def selected_json(s: Selected) -> dict[str, Any]:
+    return {"name": s.name, "version": s.version, "file": s.file, "source": s.source}
+
+
+def target_json(plan: TargetPlan) -> dict[str, Any]:
+    t = plan.tags
+    return {
+        "name": plan.name,
+        "sys_platform": t.sys_platform,
+        "platform_machine": t.arch,
+        "python": plan.python,
+        "python_full_version": plan.python_full_version,
+        "implementation": t.implementation,
+        "wheel_tags": t.describe(),
+        "variant": plan.variant,
+        "extras": list(plan.extras),
+        "groups": list(plan.groups),
+    }
+
+
+def result_json(result: TargetResult, *, strict: bool = False) -> dict[str, Any]:
+    return {
+        **target_json(result.plan),
+        "ok": not result.failed(strict=strict),
+        "packages": [selected_json(s) for s in result.check.packages],
+        "problems": [problem_json(p) for p in result.check.problems],
+    }
+
+
+def check_json(lock: LockState, results: Iterable[TargetResult], *, strict: bool) -> dict[str, Any]:
+    results = list(results)
+    failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
+    return {
+        "ok": not failed,
+        "strict": strict,
+        "lock": {
+            "packages": len(lock.locked),
+            "extras": sorted(lock.extras),
+            "problems": [problem_json(p) for p in lock.problems],
+        },
+        "targets": [result_json(r, strict=strict) for r in results],
+    }
