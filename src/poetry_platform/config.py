@@ -83,11 +83,6 @@ class Variant:
     requires: Requirements = field(default_factory=Requirements)
     description: str = ""
 
-    @property
-    def needs_gpu(self) -> bool:
-        r = self.requires
-        return r.cuda is not None or r.compute_capability is not None or r.rocm is not None
-
 
 @dataclass(frozen=True)
 class Target:

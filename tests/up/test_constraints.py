@@ -15,7 +15,7 @@ from poetry_platform.up.constraints import UnsupportedConstraint
 from poetry_platform.up.constraints import decide
 from poetry_platform.up.constraints import parse
 from poetry_platform.up.constraints import rewrite
-from poetry_platform.up.constraints import style_of
+from poetry_platform.up.constraints import shape
 
 BUMP = [
     # (old, new version, expected) in Poetry syntax
@@ -158,7 +158,7 @@ def test_lock_only_never_rewrites() -> None:
     ],
 )
 def test_styles(text: str, style: Style) -> None:
-    assert style_of(text) is style
+    assert shape(parse(text)).style is style
 
 
 @pytest.mark.parametrize(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from poetry_platform.up.declarations import Declaration
 from poetry_platform.up.declarations import DeclarationError
 from poetry_platform.up.declarations import apply
-from poetry_platform.up.declarations import changed_lines
 from poetry_platform.up.declarations import lookup_dependencies
 from poetry_platform.up.declarations import parse
 from poetry_platform.up.declarations import read
 from poetry_platform.up.declarations import split_pep508
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 PYPROJECT = '''\
 # top comment
@@ -62,6 +66,13 @@ optional = true
 [tool.poetry.group.old.dependencies]
 legacy = { version = "^1.0", allow-prereleases = true, markers = "sys_platform == 'darwin'" }
 '''
+
+
+def changed_lines(before: str, after: str) -> Iterator[tuple[str, str]]:
+    """Pairs of differing lines; the edits keep the file's line count."""
+    for a, b in zip(before.splitlines(), after.splitlines(), strict=False):
+        if a != b:
+            yield a, b
 
 
 def _by_path() -> dict[str, Declaration]:

@@ -74,10 +74,6 @@ class Snapshot:
                 contents[Path(path)] = None
         return cls(contents)
 
-    def changed(self) -> list[Path]:
-        """The files whose bytes differ from the snapshot now."""
-        return [p for p, data in self.contents.items() if _read(p) != data]
-
     def restore(self) -> list[Path]:
         """Put every changed file back as it was; returns the files that had to be restored."""
         restored: list[Path] = []

@@ -119,7 +119,6 @@ class Skip:
     reason: str
 
 
-_OPS = ("===", "~=", "==", "!=", ">=", "<=", "^", "~", "=", ">", "<")
 _CLAUSE_RE = re.compile(
     r"(?P<op>===|~=|==|!=|>=|<=|\^|~|=|>|<)?(?P<gap>\s*)(?P<version>\*|[A-Za-z0-9][A-Za-z0-9.*+!_-]*)"
 )
@@ -226,10 +225,6 @@ def shape(spec: Spec) -> Shape:
     raise UnsupportedConstraint(
         f"constraint {spec.text.strip()!r} only excludes versions: nothing to bump"
     )
-
-
-def style_of(text: str) -> Style:
-    return shape(parse(text)).style
 
 
 def _constraint(text: str) -> VersionConstraint:

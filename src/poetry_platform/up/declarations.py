@@ -33,7 +33,6 @@ from poetry_platform.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from collections.abc import Iterator
     from collections.abc import Mapping
     from pathlib import Path
 
@@ -454,10 +453,3 @@ def _replaced(old: String, value: str, new_value: str, decl: Declaration) -> Str
 def _new_end(decl: Declaration, new_value: str) -> int:
     assert decl.span is not None
     return len(new_value) - (len(str(decl.raw)) - decl.span[1])
-
-
-def changed_lines(before: str, after: str) -> Iterator[tuple[str, str]]:
-    """Pairs of differing lines (for tests and dry runs); files keep their line count."""
-    for a, b in zip(before.splitlines(), after.splitlines(), strict=False):
-        if a != b:
-            yield a, b
