@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support import layouts
+from tests.support import project as support_project
 from tests.support.index import IndexServer
 from tests.support.project import LockCache
 from tests.support.project import poetry_env
@@ -24,6 +25,22 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterator
     from pathlib import Path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of a test not marked `slow` is set up: refuse to run Poetry."""
+    support_project.refuse_poetry = (
+        None
+        if item.get_closest_marker("slow")
+        else f"{item.nodeid} runs Poetry (a lock, a venv or an install): "
+        "mark it @pytest.mark.slow so that the fast loop stays fast"
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown() -> None:
+    support_project.refuse_poetry = None
 
 
 @pytest.fixture(scope="session")

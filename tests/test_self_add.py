@@ -202,6 +202,7 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"wheel": wheel, "sdist": sdist}
 
 
+@pytest.mark.slow
 def test_wheel_declares_the_plugin_and_ships_every_command(dists: dict[str, Path]) -> None:
     with zipfile.ZipFile(dists["wheel"]) as wheel:
         names = wheel.namelist()
@@ -217,6 +218,7 @@ def test_wheel_declares_the_plugin_and_ships_every_command(dists: dict[str, Path
     assert not [n for n in names if n.startswith("tests/")]
 
 
+@pytest.mark.slow
 def test_sdist_declares_the_plugin(dists: dict[str, Path]) -> None:
     with tarfile.open(dists["sdist"]) as sdist:
         names = sdist.getnames()

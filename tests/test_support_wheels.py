@@ -125,6 +125,7 @@ def _installed_version(target: Path, module: str) -> str:
     ).stdout.strip()
 
 
+@pytest.mark.slow
 def test_pip_installs_a_local_version_wheel(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path / "dist", "Torch", "2.9.0+cpu", requires_python=">=3.10")
     target = tmp_path / "target"
@@ -148,6 +149,7 @@ def _uv() -> str | None:
     return str(find_uv_bin())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_uv() is None, reason="uv is not installed (optional extra)")
 def test_uv_installs_the_wheels(tmp_path: Path) -> None:
     dist = tmp_path / "dist"

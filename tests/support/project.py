@@ -103,6 +103,13 @@ def poetry_env(
     return env
 
 
+# Set by tests/conftest.py while a test without the `slow` marker runs: the fast loop
+# (`scripts/test.sh --fast`, `-m "not slow"`) must never run Poetry, so such a test fails
+# with this text instead of silently making the fast loop slow. Benchmarks and the demo
+# leave it unset.
+refuse_poetry: str | None = None
+
+
 def run_poetry(
     args: Sequence[str],
     cwd: Path,
@@ -115,6 +122,8 @@ def run_poetry(
 
     With `check`, a non-zero exit raises `PoetryFailed` showing stdout and stderr.
     """
+    if refuse_poetry is not None:
+        raise AssertionError(refuse_poetry)
     result = subprocess.run(
         [str(POETRY), *args],
         cwd=cwd,
