@@ -92,7 +92,7 @@ def _locked_poetry_version() -> str:
     lock = tomlkit.parse((ROOT / "poetry.lock").read_text(encoding="utf-8")).unwrap()
     versions = {p["version"] for p in lock["package"] if p["name"] == "poetry"}
     assert len(versions) == 1, versions
-    return versions.pop()
+    return str(versions.pop())
 
 
 def _cache_dir() -> Path:

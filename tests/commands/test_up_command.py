@@ -89,8 +89,8 @@ def build_index(root: Path) -> Path:
             )
     for version in ("1.0.0", "1.4.0"):
         layouts.add_release(root, PRIVATE, "private-lib", version, requires_python=">=3.8")
-    for version, deps in BREAKER.items():
-        layouts.add_release(root, PYPI, "breaker", version, deps=deps)
+    for version, requires in BREAKER.items():
+        layouts.add_release(root, PYPI, "breaker", version, deps=requires)
     # sdists only, whose build backend is not on the index: locks fine, cannot install
     for version in ("1.0", "1.1"):
         layouts.add_release(root, PYPI, "unbuildable", version, sdist=True, wheel=False)
