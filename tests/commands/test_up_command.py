@@ -462,6 +462,46 @@ def test_interrupted_mid_lock_changes_nothing(
     assert "unchanged" in err
 
 
+@pytest.mark.parametrize("edited", ["pyproject.toml", "poetry.lock"])
+def test_an_edit_saved_during_the_relock_is_kept_and_nothing_is_written(
+    demo: Path, server: IndexServer, hermetic_env: dict[str, str], edited: str
+) -> None:
+    before = snapshot(demo)
+    held = "numpy-2.2.6"  # the new numpy's files and metadata: the lock needs them
+    seen = len(server.requests_for(held))
+    release = server.hold_paths(held)
+    try:
+        process = subprocess.Popen(
+            [str(POETRY), "platform-up", "--no-install"],
+            cwd=demo,
+            env=hermetic_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(server.requests_for(held)) == seen:  # until the run waits on the index
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        path = demo / edited
+        mine = path.read_bytes() + b"\n# saved by the user while platform-up ran\n"
+        path.write_bytes(mine)
+        release.set()
+        out, err = process.communicate(timeout=120)
+    finally:
+        server.clear_faults()
+    assert process.returncode == 1, out + err
+    assert (demo / edited).read_bytes() == mine
+    other = "poetry.lock" if edited == "pyproject.toml" else "pyproject.toml"
+    assert (demo / other).read_bytes() == before[0 if other == "pyproject.toml" else 1]
+    assert (
+        f"{edited} changed on disk while platform-up was running; your edit was kept and"
+        " nothing was written." in err
+    )
+    assert "Traceback" not in err
+
+
 def test_two_concurrent_runs_do_not_corrupt_the_files(
     demo: Path, hermetic_env: dict[str, str]
 ) -> None:

@@ -263,8 +263,9 @@ class IndexServer:
 
     Knobs, settable while it runs: `latency` (seconds added to every request), `serve_json`
     (answer PEP 691 JSON when asked; False forces HTML), `serve_metadata` (advertise PEP 658
-    metadata), `fail_next(n, status)`, `hang_paths(substring)`. `requests` lists the paths
-    asked for, in order, including failed and unauthorized ones.
+    metadata), `fail_next(n, status)`, `hang_paths(substring)`, `hold_paths(substring)`
+    (answer once released: to act while a client waits). `requests` lists the paths asked
+    for, in order, including failed and unauthorized ones.
     """
 
     def __init__(
@@ -288,6 +289,7 @@ class IndexServer:
         self._lock = threading.Lock()
         self._failures: list[int] = []
         self._hangs: list[str] = []
+        self._holds: list[tuple[str, threading.Event]] = []
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -356,10 +358,20 @@ class IndexServer:
         with self._lock:
             self._hangs.append(substring)
 
+    def hold_paths(self, substring: str) -> threading.Event:
+        """Hold requests whose path contains `substring` until the returned event is set."""
+        release = threading.Event()
+        with self._lock:
+            self._holds.append((substring, release))
+        return release
+
     def clear_faults(self) -> None:
         with self._lock:
             self._failures.clear()
             self._hangs.clear()
+            for _, release in self._holds:
+                release.set()
+            self._holds.clear()
 
     def requests_for(self, substring: str) -> list[str]:
         with self._lock:
@@ -373,6 +385,12 @@ class IndexServer:
     def _take_failure(self) -> int | None:
         with self._lock:
             return self._failures.pop(0) if self._failures else None
+
+    def _hold(self, path: str) -> None:
+        with self._lock:
+            events = [release for substring, release in self._holds if substring in path]
+        for release in events:
+            release.wait(timeout=120)
 
     def _hangs_on(self, path: str) -> bool:
         with self._lock:
@@ -419,6 +437,7 @@ class _Handler(BaseHTTPRequestHandler):
             if status is not None:
                 self._send(status, b"", "text/plain", head)
                 return
+            server._hold(path)
             if server._hangs_on(path):
                 server._stopping.wait()
                 self.close_connection = True

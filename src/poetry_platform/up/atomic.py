@@ -6,13 +6,20 @@ from CI or Docker. `transaction()` gives that guarantee for any set of files:
 
 1. it takes a per-project lock, so two runs on one project take turns instead of
    interleaving their writes (the second sees the first's result);
-2. it snapshots the files' bytes (or their absence);
+2. it snapshots the files' bytes (or their absence) and fingerprints (hash, mtime, size):
+   what the run reads;
 3. while it runs, SIGTERM and SIGHUP raise `Interrupted` in the main thread, like Ctrl-C
    raises `KeyboardInterrupt`, so `finally` blocks run;
-4. on any exception it puts the snapshot back, with signals held off, and re-raises.
+4. `Snapshot.replace()` compares before it replaces: if any file no longer holds what was
+   read (the user saved an edit while the run looked things up or re-locked), it writes
+   nothing and raises `ChangedOnDisk`, so the user's edit is kept, never overwritten;
+5. on any exception it puts back what the run itself wrote, with signals held off, and
+   re-raises; a file someone else changed is never "restored" over their edit.
 
 Writes go through `write_atomic` (temporary file in the same directory, fsync, rename), so a
-reader (or a kill -9) never sees half a file.
+reader (or a kill -9) never sees half a file. The new file keeps the old one's mode, owner
+and group (where the process may set them); a new file gets the mode `poetry lock` would
+give it under the current umask; a symlink is written through, the link kept.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,28 +66,90 @@ class Busy(PlatformError):
     """Another process holds the project lock and did not let go in time."""
 
 
+class ChangedOnDisk(PlatformError):
+    """A file changed on disk after the run read it; nothing was written over it."""
+
+    def __init__(self, paths: list[Path], command: str = "the command") -> None:
+        self.paths = paths
+        names = " and ".join(p.name for p in paths)
+        super().__init__(
+            f"{names} changed on disk while {command} was running; your edit was kept and"
+            " nothing was written.",
+            f"Run {command} again to start from the edited file{'s' * (len(paths) > 1)}.",
+        )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a file held when it was read: a content hash, plus mtime and size."""
+
+    sha256: str | None  # None: the file did not exist
+    mtime_ns: int | None = None
+    size: int | None = None
+
+    @classmethod
+    def of(cls, path: Path, data: bytes | None) -> Fingerprint:
+        if data is None:
+            return cls(None)
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            st = path.stat()
+        except OSError:
+            return cls(digest)
+        return cls(digest, st.st_mtime_ns, st.st_size)
+
+    def matches(self, path: Path) -> bool:
+        """Whether `path` still holds what was read (the content decides; a touch is no edit)."""
+        data = _read(path)
+        if data is None or self.sha256 is None:
+            return data is None and self.sha256 is None
+        return hashlib.sha256(data).hexdigest() == self.sha256
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """The exact bytes of some files (None: the file did not exist)."""
+    """The exact bytes of some files as read (None: absent), and what the run wrote since."""
 
     contents: dict[Path, bytes | None]
+    read: dict[Path, Fingerprint] = field(default_factory=dict)
+    written: dict[Path, bytes] = field(default_factory=dict)
 
     @classmethod
     def take(cls, paths: Iterable[Path]) -> Snapshot:
-        contents: dict[Path, bytes | None] = {}
-        for path in paths:
-            try:
-                contents[Path(path)] = Path(path).read_bytes()
-            except FileNotFoundError:
-                contents[Path(path)] = None
-        return cls(contents)
+        contents = {Path(p): _read(Path(p)) for p in paths}
+        return cls(contents, {p: Fingerprint.of(p, data) for p, data in contents.items()})
+
+    def edited(self) -> list[Path]:
+        """The files that no longer hold what was read."""
+        return [p for p, fp in self.read.items() if not fp.matches(p)]
+
+    def replace(self, files: dict[Path, bytes], *, command: str = "the command") -> None:
+        """Compare, then replace: write `files` only if every snapshotted file is as read.
+
+        Signals are held off for the whole compare-and-write, so an interrupt cannot split
+        the files; `ChangedOnDisk` names the files that changed, and nothing is written.
+        """
+        with held_signals():
+            edited = self.edited()
+            if edited:
+                raise ChangedOnDisk(edited, command)
+            for path, data in files.items():
+                write_atomic(path, data)
+                self.written[Path(path)] = data
 
     def restore(self) -> list[Path]:
-        """Put every changed file back as it was; returns the files that had to be restored."""
+        """Undo the run's own writes; returns the files that had to be restored.
+
+        Only files written through `replace` that still hold what the run wrote are put
+        back. Any other change is someone's edit (saved while the run looked things up or
+        re-locked), and an edit is never thrown away.
+        """
         restored: list[Path] = []
         with held_signals():
             for path, data in self.contents.items():
-                if _read(path) == data:
+                current = _read(path)
+                ours = self.written.get(path)
+                if ours is None or current != ours or current == data:
                     continue
                 if data is None:
                     path.unlink(missing_ok=True)
@@ -96,30 +166,83 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def current_umask() -> int:
+    """The process umask (read by setting it and setting it back: no other way to ask)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one rename, keeping its permission bits."""
+    """Replace `path` with `data` in one rename, the way the user expects the file to stay.
+
+    An existing file keeps its permission bits, and its owner and group where the process
+    may set them (root rewriting a user's project must not hand it to root). A new file gets
+    `0o666 & ~umask`, what `poetry lock` gives it (0644 at umask 022), not `mkstemp`'s 0600.
+    A symlink is written through: the target changes, the link stays a link. An `OSError`
+    (disk full, read-only directory) names the file.
+    """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     try:
-        mode: int | None = path.stat().st_mode & 0o7777
+        st: os.stat_result | None = path.stat()
     except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        st = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise FileWriteError(path, e) from e
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if mode is not None:
-            Path(tmp).chmod(mode)
+        if st is None:
+            Path(tmp).chmod(0o666 & ~current_umask())
+        else:
+            Path(tmp).chmod(st.st_mode & 0o7777)
+            _keep_owner(Path(tmp), st)
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
+        if isinstance(e, OSError):
+            raise FileWriteError(path, e) from e
         raise
 
 
+def _keep_owner(tmp: Path, st: os.stat_result) -> None:
+    """Give the temporary file the old file's owner and group, as far as allowed."""
+    if not hasattr(os, "chown"):  # pragma: no cover - Windows
+        return
+    mine = tmp.stat()
+    if (mine.st_uid, mine.st_gid) == (st.st_uid, st.st_gid):
+        return
+    try:
+        os.chown(tmp, st.st_uid, st.st_gid)
+    except PermissionError:
+        # not root: the group alone may still be allowed (one of our groups)
+        with contextlib.suppress(PermissionError):
+            os.chown(tmp, -1, st.st_gid)
+    # chown clears set-id bits on some systems: put the mode back
+    tmp.chmod(st.st_mode & 0o7777)
+
+
+class FileWriteError(PlatformError):
+    """A project file could not be written (disk full, read-only); names the file."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        reason = error.strerror or type(error).__name__
+        super().__init__(f"Could not write {path}: {reason}.")
+
+
 def write_all_atomic(files: dict[Path, bytes]) -> None:
-    """Write several files with signals held off, so an interrupt cannot split them."""
+    """Write several files with signals held off, so an interrupt cannot split them.
+
+    Inside a `transaction`, use `Snapshot.replace` instead: it compares before it replaces.
+    """
     with held_signals():
         for path, data in files.items():
             write_atomic(path, data)

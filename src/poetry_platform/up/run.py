@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from poetry.poetry import Poetry
 
+    from poetry_platform.up.atomic import Snapshot
     from poetry_platform.up.constraints import Rules
     from poetry_platform.up.declarations import Declarations
     from poetry_platform.up.plan import Candidate
@@ -155,6 +156,7 @@ class UpRun:
     phase: Phase = "planning"
     written: list[Path] = field(default_factory=list)
     poetry: Poetry = field(init=False)
+    snapshot: Snapshot = field(init=False)
 
     @property
     def lock(self) -> Path:
@@ -171,7 +173,8 @@ class UpRun:
                 on_wait=lambda: self.console.status(
                     "Waiting for another run that is editing this project..."
                 ),
-            ):
+            ) as snapshot:
+                self.snapshot = snapshot
                 return self._run()
         except IndexLookupError as e:
             raise SourceError(
@@ -197,8 +200,9 @@ class UpRun:
         settings = self.settings
         # read the project as it is now that this run holds the lock
         self.poetry, groups = self.load()
-        text = self.pyproject.read_bytes().decode("utf-8")
-        lock_bytes = self.lock.read_bytes() if self.lock.exists() else None
+        # what was read is what the snapshot holds: the write compares against it
+        text = (self.snapshot.contents[self.pyproject] or b"").decode("utf-8")
+        lock_bytes = self.snapshot.contents[self.lock]
         decls = declarations.read(declarations.parse(text))
         config = project_config(self.poetry)
         report = Report(
@@ -442,10 +446,8 @@ class UpRun:
         return Result(report)
 
     def _write(self, files: dict[Path, bytes]) -> None:
-        from poetry_platform.up import atomic
-
         self.phase = "writing"
-        atomic.write_all_atomic(files)
+        self.snapshot.replace(files, command="platform-up")
         self.written = list(files)
 
     def _install(self, report: Report) -> None:
