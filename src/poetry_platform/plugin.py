@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "platform-install": ("install", "PlatformInstallCommand"),
     "platform-check": ("check", "PlatformCheckCommand"),
     "platform-up": ("up", "PlatformUpCommand"),
+    "platform-export": ("export", "PlatformExportCommand"),
 }
 
 

@@ -114,6 +114,34 @@ def choose_file(
     return FileChoice(None, problem("no-wheel", f"{needed}; {offer}", have))
 
 
+def usable_files(
+    package: Package,
+    supported: SupportedTags,
+    policy: BinaryPolicy | None = None,
+) -> tuple[str, ...]:
+    """Every lock file an install on the target may take for `package`, best first.
+
+    The wheels the target accepts, ranked as Poetry's chooser ranks them (the first is
+    `choose_file`'s); when none is usable, the sdist `choose_file` would build. An installer
+    handed exactly these files (a pylock.toml, a hashed requirements file) can only make
+    Poetry's choice or one equally valid on that target. Empty for git/directory packages.
+    """
+    if package.source_type in ("git", "directory"):
+        return ()
+    policy = policy or BinaryPolicy()
+    filenames = _lock_files(package)
+    if policy.wheels_allowed(canonicalize_name(package.name)):
+        ranked = sorted(
+            (rank, i, f)
+            for i, f in enumerate(filenames)
+            if f.lower().endswith(".whl") and (rank := supported.rank(_wheel_tags(f))) is not None
+        )
+        if ranked:
+            return tuple(f for _, _, f in ranked)
+    choice = choose_file(package, supported, policy)
+    return (choice.file,) if choice.file is not None else ()
+
+
 def _lock_files(package: Package) -> list[str]:
     if package.source_type in ("url", "file") and package.source_url:
         return [package.source_url.replace("\\", "/").rsplit("/", 1)[-1]]

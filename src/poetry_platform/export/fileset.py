@@ -1,0 +1,188 @@
+"""A checked target's install set, as the packages and files an exported file lists.
+
+`platform-check` has already decided, for each (target, Python) plan, which locked packages
+an install takes (the lock markers, the variant's extras, the groups) and whether a file
+installs there. This module only turns that verdict into data a writer can render:
+
+- a plan that failed the check is refused with one line saying why: an exported file must
+  never promise an install that `platform-install` would refuse;
+- for each selected package, the files the target may use (`usable_files`: the wheels its
+  tags accept, best first, or the sdist Poetry would build), with the lock's hashes, so the
+  consuming installer can only make Poetry's choice or one equally valid there;
+- a target declaring several Pythons is one set: a package every plan selects carries no
+  Python condition, the others name the Pythons that select them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Literal
+
+from packaging.utils import canonicalize_name
+
+from poetry_platform.check.files import usable_files
+from poetry_platform.check.problems import blocking
+from poetry_platform.check.tags import SupportedTags
+from poetry_platform.errors import LockError
+from poetry_platform.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from collections.abc import Sequence
+
+    from poetry.core.packages.package import Package
+
+    from poetry_platform.check.files import BinaryPolicy
+    from poetry_platform.check.lock import LockState
+    from poetry_platform.check.targets import TargetPlan
+    from poetry_platform.check.targets import TargetResult
+
+Kind = Literal["index", "url", "file"]
+
+
+class TargetNotExportable(LockError):
+    """The target fails `platform-check`: exporting it would write a broken install."""
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One archive of a package: its file name and the lock's hashes for it."""
+
+    name: str
+    hashes: tuple[tuple[str, str], ...]  # (algorithm, hex digest), as the lock records them
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.name.lower().endswith(".whl")
+
+
+@dataclass(frozen=True)
+class ExportPackage:
+    """A package the target installs, where it comes from, and the files it may use.
+
+    `source` is the Poetry source name (`None`: Poetry's implicit PyPI); `location` is the
+    URL (kind "url") or the path as written in pyproject (kind "file") of a direct origin.
+    `pythons` holds the plans' Pythons ("3.12") that select it.
+    """
+
+    name: str
+    version: str
+    kind: Kind
+    source: str | None
+    location: str | None
+    files: tuple[ExportFile, ...]
+    pythons: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.name, self.version, self.source)
+
+
+@dataclass(frozen=True)
+class ExportSet:
+    """Everything a writer needs for one target: its plans and the packages they install."""
+
+    name: str
+    plans: tuple[TargetPlan, ...]
+    packages: tuple[ExportPackage, ...]
+
+    @property
+    def pythons(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(plan.python for plan in self.plans))
+
+    def conditional(self, package: ExportPackage) -> tuple[str, ...]:
+        """The Pythons a package is limited to, or `()` when every plan selects it."""
+        return () if set(package.pythons) >= set(self.pythons) else package.pythons
+
+    def describe(self) -> str:
+        return "; ".join(plan.describe() for plan in self.plans)
+
+
+def refuse_unfit_lock(lock: LockState) -> None:
+    """A stale, missing or unreadable lock: nothing can be exported from it (one line)."""
+    if lock.problems or not lock.readable:
+        reasons = "; ".join(p.message for p in lock.problems) or "poetry.lock cannot be read"
+        raise LockError(f"Nothing exported: {reasons}")
+
+
+def export_set(
+    name: str,
+    results: Sequence[TargetResult],
+    lock: LockState,
+    policy: BinaryPolicy | None = None,
+) -> ExportSet:
+    """The install set of a target whose every plan passed the check; else one-line refusal."""
+    for result in results:
+        stopping = blocking(result.check.problems)
+        if stopping:
+            more = f" (and {len(stopping) - 1} more)" if len(stopping) > 1 else ""
+            raise TargetNotExportable(
+                f"Target {name} ({result.plan.describe()}) fails platform-check, nothing "
+                f"exported: {stopping[0].message}{more}.",
+                f"See `poetry platform-check --target {name}`.",
+            )
+    by_key = _index_lock(lock.locked)
+    merged: dict[tuple[str, str, str | None], ExportPackage] = {}
+    for result in results:
+        supported = SupportedTags.for_target(result.plan.tags)
+        for selected in result.check.packages:
+            package = by_key[(selected.name, selected.version, selected.source)]
+            item = _export_package(package, supported, policy, result.plan.python)
+            previous = merged.get(item.key)
+            merged[item.key] = item if previous is None else _merge(previous, item)
+    packages = tuple(sorted(merged.values(), key=lambda p: (p.name, p.version, p.source or "")))
+    return ExportSet(name, tuple(r.plan for r in results), packages)
+
+
+def _index_lock(
+    locked: Mapping[Package, object],
+) -> dict[tuple[str, str, str | None], Package]:
+    return {(p.pretty_name, p.pretty_version, p.source_reference): p for p in locked}
+
+
+def _export_package(
+    package: Package, supported: SupportedTags, policy: BinaryPolicy | None, python: str
+) -> ExportPackage:
+    source_type = package.source_type or ""
+    if source_type in ("git", "directory", "hg", "svn", "bzr"):
+        raise UsageError(
+            f"{package.pretty_name} {package.pretty_version} comes from a {source_type} "
+            f"source ({package.source_url}); platform-export writes packages from indexes, "
+            "URLs and files only.",
+            "Publish it to an index, or install it separately.",
+        )
+    hashes = {f["file"]: f.get("hash", "") for f in package.files if "file" in f}
+    files = tuple(
+        ExportFile(filename, _split_hash(hashes.get(filename, "")))
+        for filename in usable_files(package, supported, policy)
+    )
+    unhashed = [f.name for f in files if not f.hashes]
+    if unhashed:
+        raise LockError(
+            f"{package.pretty_name} {package.pretty_version}: poetry.lock records no hash for "
+            f"{unhashed[0]}; an exported file must pin every archive.",
+            "Run `poetry lock --regenerate`.",
+        )
+    kind: Kind = "url" if source_type == "url" else "file" if source_type == "file" else "index"
+    return ExportPackage(
+        name=canonicalize_name(package.name),
+        version=package.pretty_version,
+        kind=kind,
+        source=None if kind != "index" else package.source_reference,
+        location=package.source_url if kind != "index" else None,
+        files=files,
+        pythons=(python,),
+    )
+
+
+def _split_hash(value: str) -> tuple[tuple[str, str], ...]:
+    algorithm, sep, digest = value.partition(":")
+    return ((algorithm, digest),) if sep and digest else ()
+
+
+def _merge(a: ExportPackage, b: ExportPackage) -> ExportPackage:
+    from dataclasses import replace
+
+    files = tuple({f.name: f for f in (*a.files, *b.files)}.values())
+    return replace(a, files=files, pythons=tuple(dict.fromkeys((*a.pythons, *b.pythons))))
