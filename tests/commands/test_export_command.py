@@ -1,0 +1,202 @@
+"""`poetry platform-export` through the real Poetry: which target, which groups, where the
+files go, and every refusal (one line, exit 1, no file written or changed).
+
+The projects are locked once per session (`jax_locked`); `[tool.poetry-platform]` is not
+part of Poetry's content hash, so tests add targets to their own copy and the lock stays
+fresh. What the files contain is the library's business (tests/export).
+"""
+
+from __future__ import annotations
+
+import platform
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+import tomlkit
+
+from tests.support.project import run_poetry
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = pytest.mark.slow
+
+TARGETS = """
+[[tool.poetry-platform.target]]
+name = "mac"
+sys_platform = "darwin"
+platform_machine = "arm64"
+python = "3.12"
+variant = "cpu"
+groups = ["main", "test"]
+[[tool.poetry-platform.target]]
+name = "gpu"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = ["3.11", "3.12"]
+variant = "cuda13"
+"""
+WIN_ARM = """
+[[tool.poetry-platform.target]]
+name = "win-arm"
+sys_platform = "win32"
+platform_machine = "ARM64"
+python = "3.12"
+"""
+
+
+def toml(text: str) -> dict[str, Any]:
+    data: dict[str, Any] = tomlkit.parse(text).unwrap()
+    return data
+
+
+def add_config(project: Path, text: str) -> None:
+    path = project / "pyproject.toml"
+    path.write_text(path.read_text() + text)
+
+
+def names(lock: dict[str, Any]) -> set[str]:
+    return {p["name"] for p in lock["packages"]}
+
+
+def wheels(lock: dict[str, Any]) -> list[str]:
+    return [w["name"] for p in lock["packages"] for w in p.get("wheels", [])]
+
+
+@pytest.fixture
+def env(hermetic_env: dict[str, str]) -> dict[str, str]:
+    return {**hermetic_env, "POETRY_PLATFORM_CUDA": ""}  # no GPU, even on a GPU machine
+
+
+def export(project: Path, env: dict[str, str], *args: str) -> str:
+    return run_poetry(["platform-export", *args], project, env).stdout
+
+
+def test_default_is_this_hosts_variant_for_the_projects_python(
+    jax_locked: Path, env: dict[str, str]
+) -> None:
+    lock = toml(export(jax_locked, env))
+    assert lock["tool"]["poetry-platform"]["variant"] == "cpu"
+    python = ".".join(platform.python_version_tuple()[:2])  # the project venv's Python
+    assert lock["tool"]["poetry-platform"]["pythons"] == [python]
+    assert names(lock) == {"jax", "jaxlib", "ml-dtypes", "numpy", "opt-einsum", "scipy"}
+
+    gpu = {**env, "POETRY_PLATFORM_CUDA": "13.0", "POETRY_PLATFORM_COMPUTE_CAPABILITY": "9.0"}
+    lock = toml(export(jax_locked, gpu))
+    assert lock["tool"]["poetry-platform"]["variant"] == "cuda13"
+    assert "jax-cuda13-plugin" in names(lock)
+
+
+def test_groups_follow_platform_installs_options(jax_locked: Path, env: dict[str, str]) -> None:
+    with_test = toml(export(jax_locked, env, "--variant", "cpu", "--with", "test"))
+    assert {"jax", "pytest"} <= names(with_test)
+    only_test = toml(export(jax_locked, env, "--variant", "cpu", "--only", "test"))
+    assert "pytest" in names(only_test)
+    assert "jax" not in names(only_test)
+    bad = run_poetry(["platform-export", "--with", "nope"], jax_locked, env, check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == ["Group(s) not found: nope (via --with)"]
+
+
+def test_declared_targets_one_file_each(jax_locked: Path, env: dict[str, str]) -> None:
+    add_config(jax_locked, TARGETS)
+    out = jax_locked / "dist"
+    out.mkdir()
+    run_poetry(["platform-export", "--all-targets", "-o", "dist"], jax_locked, env)
+    assert sorted(p.name for p in out.iterdir()) == ["pylock.gpu.toml", "pylock.mac.toml"]
+    gpu = toml((out / "pylock.gpu.toml").read_text())
+    assert "jax-cuda13-plugin" in names(gpu)
+    assert len(gpu["environments"]) == 2  # Python 3.11 and 3.12
+    assert wheels(gpu)
+    assert not [w for w in wheels(gpu) if "macosx" in w or "win" in w or "aarch64" in w]
+    mac = toml((out / "pylock.mac.toml").read_text())
+    assert "pytest" in names(mac)  # the target's groups
+    assert "jax-cuda13-plugin" not in names(mac)
+    assert not [w for w in wheels(mac) if "linux" in w]
+
+    run_poetry(
+        ["platform-export", "--target", "gpu", "-f", "requirements", "-o", "req.txt"],
+        jax_locked,
+        env,
+    )
+    text = (jax_locked / "req.txt").read_text()
+    assert text.startswith("# Exported by poetry platform-export: gpu (")
+    assert "\njax-cuda13-plugin==" in text
+    assert "--hash=sha256:" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (["--variant", "nope"], "", "--variant names variant 'nope', which is not declared"),
+        (["--target", "nope"], TARGETS, "--target nope: no target of that name"),
+        (["--target", "win-arm"], WIN_ARM, "Target win-arm (win32 ARM64, Python 3.12"),
+        (["--all-targets"], TARGETS + WIN_ARM, "Target win-arm (win32 ARM64, Python 3.12"),
+        (["--format", "pip"], "", "--format pip: unknown format"),
+        (["--target", "gpu", "--variant", "cpu"], TARGETS, "--target and --variant exclude"),
+        (["--with-root"], "", "--with-root: the project is not a package"),
+    ],
+)
+def test_refusals_are_one_line_and_write_nothing(
+    jax_locked: Path, env: dict[str, str], args: list[str], config: str, message: str
+) -> None:
+    add_config(jax_locked, config)
+    out = jax_locked / "out"
+    out.mkdir()
+    (out / "pylock.gpu.toml").write_text("keep me\n")
+    output = ["-o", "out"] if "--all-targets" in args else ["-o", "out/pylock.gpu.toml"]
+    result = run_poetry(["platform-export", *args, *output], jax_locked, env, check=False)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert message in line
+    assert "Traceback" not in result.stdout + result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["pylock.gpu.toml"]
+    assert (out / "pylock.gpu.toml").read_text() == "keep me\n"
+
+
+def test_stale_lock_and_bad_output_name(jax_locked: Path, env: dict[str, str]) -> None:
+    bad_name = run_poetry(["platform-export", "-o", "lock.toml"], jax_locked, env, check=False)
+    assert bad_name.returncode == 1
+    assert "pylock.toml or pylock.<name>.toml" in bad_name.stderr
+    assert not (jax_locked / "lock.toml").exists()
+
+    path = jax_locked / "pyproject.toml"
+    path.write_text(path.read_text().replace('dependencies = ["jax', 'dependencies = ["six", "jax'))
+    stale = run_poetry(["platform-export", "-o", "pylock.toml"], jax_locked, env, check=False)
+    assert stale.returncode == 1
+    (line,) = stale.stderr.strip().splitlines()
+    assert line.startswith("Nothing exported: pyproject.toml changed significantly")
+    assert not (jax_locked / "pylock.toml").exists()
+
+
+def test_credentials_only_when_asked(jax_locked: Path, env: dict[str, str]) -> None:
+    secret = {
+        **env,
+        "POETRY_HTTP_BASIC_LOCAL_USERNAME": "alice",
+        "POETRY_HTTP_BASIC_LOCAL_PASSWORD": "s3cret",
+    }
+    for fmt in ("pylock", "requirements"):
+        plain = export(jax_locked, secret, "--variant", "cpu", "-f", fmt)
+        assert "s3cret" not in plain
+        assert "alice" not in plain
+        kept = export(jax_locked, secret, "--variant", "cpu", "-f", fmt, "--with-credentials")
+        assert "://alice:s3cret@127.0.0.1" in kept
+
+
+def test_with_root_adds_the_project(jax_locked: Path, env: dict[str, str]) -> None:
+    path = jax_locked / "pyproject.toml"
+    path.write_text(path.read_text().replace("package-mode = false", ""))
+    (jax_locked / "jax_demo").mkdir()
+    (jax_locked / "jax_demo" / "__init__.py").write_text("")
+    text = export(jax_locked, env, "--variant", "cpu", "-f", "requirements", "--with-root")
+    assert text.splitlines()[-1] == "-e ."
+    (jax_locked / "sub").mkdir()
+    run_poetry(
+        ["platform-export", "--variant", "cpu", "--with-root", "-o", "sub/pylock.toml"],
+        jax_locked,
+        env,
+    )
+    lock = toml((jax_locked / "sub" / "pylock.toml").read_text())
+    root = next(p for p in lock["packages"] if p["name"] == "jax-demo")
+    assert root["directory"] == {"path": "..", "editable": True}
