@@ -180,8 +180,14 @@ def test_credentials_only_when_asked(jax_locked: Path, env: dict[str, str]) -> N
         plain = export(jax_locked, secret, "--variant", "cpu", "-f", fmt)
         assert "s3cret" not in plain
         assert "alice" not in plain
-        kept = export(jax_locked, secret, "--variant", "cpu", "-f", fmt, "--with-credentials")
-        assert "://alice:s3cret@127.0.0.1" in kept
+        out = "pylock.toml" if fmt == "pylock" else "requirements.txt"
+        args = ["--variant", "cpu", "-f", fmt, "--with-credentials"]
+        printed = run_poetry(["platform-export", *args], jax_locked, secret, check=False)
+        assert printed.returncode == 1
+        assert "needs -o FILE" in printed.stderr
+        assert "s3cret" not in printed.stdout + printed.stderr
+        export(jax_locked, secret, *args, "-o", out)
+        assert "://alice:s3cret@127.0.0.1" in (jax_locked / out).read_text()
 
 
 def test_with_root_adds_the_project(jax_locked: Path, env: dict[str, str]) -> None:

@@ -113,6 +113,12 @@ requirements format is written offline.
         ]
         outputs = self._outputs(exports, fmt)
         texts = self._render(exports, fmt, outputs)
+        if not self.option("with-credentials"):
+            from poetry_platform.redact import redact
+
+            # The URLs already carry no userinfo; this is the plugin's one rule, as a
+            # last guard against a secret that reached a URL some other way.
+            texts = [redact(text) for text in texts]
         self._write(outputs, texts)
         return 0
 
@@ -130,6 +136,10 @@ requirements format is written offline.
             )
         if self.option("all-targets") and (self.option("target") or self.option("variant")):
             raise UsageError("--all-targets exports every target: drop --target/--variant.")
+        if self.option("with-credentials") and not self.option("output"):
+            raise UsageError(
+                "--with-credentials writes passwords: it needs -o FILE (never printed)."
+            )
         return fmt
 
     def _pairs(self, config: PlatformConfig) -> list[tuple[Target, Variant | None]]:
@@ -188,8 +198,8 @@ requirements format is written offline.
         from poetry_platform.commands.check import _host_target
         from poetry_platform.commands.check import host_system
         from poetry_platform.context import decide
-        from poetry_platform.context import explain_no_variant
         from poetry_platform.errors import UsageError
+        from poetry_platform.render import no_variant
 
         python, marker_env = self._project_python()
         host = replace(_host_target(host_system(), self._groups()), pythons=(Version(python),))
@@ -198,7 +208,7 @@ requirements format is written offline.
         decision = decide(self.poetry, marker_env, variant_option=self.option("variant"))
         variant = decision.selection.chosen
         if variant is None:
-            raise UsageError(explain_no_variant(decision).replace("\n", " "))
+            raise UsageError(no_variant(decision.selection))
         return [(replace(host, name=variant.name), variant)]
 
     def _project_python(self) -> tuple[str, dict[str, object]]:

@@ -96,13 +96,17 @@ class ExportSet:
         return () if set(package.pythons) >= set(self.pythons) else package.pythons
 
     def describe(self) -> str:
-        return "; ".join(plan.describe() for plan in self.plans)
+        from poetry_platform import render
+
+        return "; ".join(render.target(plan) for plan in self.plans)
 
 
 def refuse_unfit_lock(lock: LockState) -> None:
     """A stale, missing or unreadable lock: nothing can be exported from it (one line)."""
     if lock.problems or not lock.readable:
-        reasons = "; ".join(p.message for p in lock.problems) or "poetry.lock cannot be read"
+        from poetry_platform import render
+
+        reasons = "; ".join(render.problem(p) for p in lock.problems) or "poetry.lock is unreadable"
         raise LockError(f"Nothing exported: {reasons}")
 
 
@@ -113,13 +117,15 @@ def export_set(
     policy: BinaryPolicy | None = None,
 ) -> ExportSet:
     """The install set of a target whose every plan passed the check; else one-line refusal."""
+    from poetry_platform import render
+
     for result in results:
         stopping = blocking(result.check.problems)
         if stopping:
             more = f" (and {len(stopping) - 1} more)" if len(stopping) > 1 else ""
             raise TargetNotExportable(
-                f"Target {name} ({result.plan.describe()}) fails platform-check, nothing "
-                f"exported: {stopping[0].message}{more}.",
+                f"Target {name} ({render.target(result.plan)}) fails platform-check, nothing "
+                f"exported: {render.problem(stopping[0])}{more}.",
                 f"See `poetry platform-check --target {name}`.",
             )
     by_key = _index_lock(lock.locked)
