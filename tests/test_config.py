@@ -63,6 +63,26 @@ def test_bare_version_means_at_least() -> None:
     ("table", "key", "words"),
     [
         ({"variants": []}, "variants", "unknown key"),
+        (
+            {"variant": [{"name": "a", "provides": "jax-cuda13-plugin"}]},
+            "variant[0] (a).provides",
+            "must be a list of strings",
+        ),
+        (
+            {"variant": [{"name": "a", "forbids": ["nvidia-*", 3]}]},
+            "variant[0] (a).forbids",
+            "must be a list of strings",
+        ),
+        (
+            {"variant": [{"name": "a", "provides": ["torch >= 2"]}]},
+            "variant[0] (a).provides",
+            "not a package pattern",
+        ),
+        (
+            {"variant": [{"name": "a", "forbids": ["torch+"]}]},
+            "variant[0] (a).forbids",
+            "not a package pattern",
+        ),
         ({"variant": [{"name": "a", "extra": ["x"]}]}, "variant[0] (a).extra", "unknown key"),
         (
             {"variant": [{"name": "a", "requires": {"cuda": "=>12"}}]},
@@ -181,3 +201,65 @@ def test_inference_understands_torch_and_rocm_names() -> None:
 def test_inference_without_accelerator_extras_is_a_single_default() -> None:
     variants = infer_variants(["plot", "docs"])
     assert [(v.name, v.extras) for v in variants] == [("cpu", ())]
+
+
+def test_declared_provides_and_forbids_are_normalized_globs() -> None:
+    config = load_config(
+        _pyproject(
+            {
+                "variant": [
+                    {
+                        "name": "gpu",
+                        "extras": ["cuda12"],
+                        "provides": ["CuPy_CUDA12x", "jax-cuda12-*", "Torch+CU12*"],
+                    },
+                    {"name": "cpu", "extras": ["cpu"], "forbids": ["nvidia-*", "cupy-*"]},
+                    {"name": "plain", "provides": []},
+                ]
+            }
+        ),
+        EXTRAS,
+        GROUPS,
+    )
+    gpu, cpu, plain = config.variants
+    assert gpu.promise.provides == ("cupy-cuda12x", "jax-cuda12-*", "torch+cu12*")
+    # Declared provides replace the inferred family rules; forbids keep their default.
+    assert gpu.promise.families == ()
+    assert gpu.promise.forbids == ()
+    assert cpu.promise.forbids == ("nvidia-*", "cupy-*")
+    assert cpu.promise.forbids_declared
+    assert cpu.promise.provides is None
+    # An empty list is a promise of nothing: no inferred rule either.
+    assert plain.promise.provides == ()
+
+
+def test_inferred_promises_per_family() -> None:
+    by_name = {v.name: v for v in infer_variants(["cuda13", "cu126", "rocm6.2"])}
+    cuda13 = by_name["cuda13"].promise
+    assert cuda13.provides is None
+    assert [(f.family, f.present, f.provides) for f in cuda13.families] == [
+        ("JAX", ("jax", "jaxlib"), ("jax-cuda13-plugin", "jaxlib+cuda13*")),
+        ("PyTorch", ("torch",), ("torch+cu13*", "nvidia-*-cu13")),
+    ]
+    cu126 = by_name["cu126"].promise
+    assert cu126.families[1].provides == ("torch+cu126", "nvidia-*-cu12")
+    assert by_name["rocm6.2"].promise.families[1].provides == ("torch+rocm*",)
+    # The default cpu variant (no extras) forbids GPU builds; GPU variants forbid nothing.
+    cpu = by_name["cpu"].promise
+    assert cpu.families == ()
+    assert "nvidia-*" in cpu.forbids
+    assert "torch+cu*" in cpu.forbids
+    assert "jax-cuda*-plugin" in cpu.forbids
+    assert cuda13.forbids == ()
+
+
+def test_declared_variants_get_inferred_promises() -> None:
+    config = load_config(
+        _pyproject({"variant": [{"name": "gpu", "extras": ["cuda13"]}, {"name": "cpu"}]}),
+        EXTRAS,
+        GROUPS,
+    )
+    gpu, cpu = config.variants
+    assert gpu.promise.families[0].provides == ("jax-cuda13-plugin", "jaxlib+cuda13*")
+    assert "nvidia-*" in cpu.promise.forbids
+    assert not cpu.promise.forbids_declared

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
@@ -76,12 +77,52 @@ class Requirements:
 
 
 @dataclass(frozen=True)
+class FamilyRule:
+    """An inferred `provides` that holds only where its family is installed.
+
+    `cuda13` means "JAX's CUDA 13 plugin" only in a project that installs JAX: a project
+    whose `cuda13` extra pulls some other library's CUDA build is not held to it (it gets
+    the generic rule instead).
+    """
+
+    family: str
+    present: tuple[str, ...]
+    provides: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What a variant must deliver (`provides`) and must not bring (`forbids`).
+
+    Patterns are `fnmatch` globs over normalized distribution names, optionally with a
+    glob over the version's local label after `+` (`torch+cu126`, `jaxlib+cuda12*`).
+    `provides` set by the user replaces every inferred rule; otherwise a variant with
+    extras must get, from them, at least one distribution the set without them lacks,
+    or, where one of `families` is installed, one of that family's builds. A CPU variant
+    promises no accelerator, only the absence of GPU builds (`forbids`).
+    """
+
+    provides: tuple[str, ...] | None = None
+    forbids: tuple[str, ...] = ()
+    families: tuple[FamilyRule, ...] = ()
+    forbids_declared: bool = False
+    # The generic "its extras add a package" rule; off for CPU variants, which promise no
+    # accelerator (`cpu = ["jax[cpu]"]` adds nothing to a set that has jaxlib already).
+    generic: bool = True
+
+    @property
+    def provides_declared(self) -> bool:
+        return self.provides is not None
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     requires: Requirements = field(default_factory=Requirements)
     description: str = ""
+    promise: Promise = field(default_factory=Promise)
 
 
 @dataclass(frozen=True)
@@ -118,7 +159,7 @@ class PlatformConfig:
 
 
 _TOP_KEYS = {"variant", "target", "linked", "installer"}
-_VARIANT_KEYS = {"name", "extras", "groups", "requires", "description"}
+_VARIANT_KEYS = {"name", "extras", "groups", "requires", "description", "provides", "forbids"}
 _REQUIRES_KEYS = {"markers", "cuda", "compute-capability", "rocm"}
 _TARGET_KEYS = {
     "name",
@@ -133,6 +174,8 @@ _TARGET_KEYS = {
     "implementation",
 }
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A distribution-name glob, optionally `+` and a glob over the local version label.
+_PATTERN_RE = re.compile(r"^[A-Za-z0-9._*?\[\]!-]+(\+[A-Za-z0-9._*?\[\]!-]+)?$")
 
 
 def load_config(
@@ -271,12 +314,49 @@ def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Varia
         if not isinstance(description, str):
             raise ConfigError(f"{where}.description", "must be a string")
         requires = _parse_requires(item.get("requires", {}), f"{where}.requires")
-        out.append(Variant(name, v_extras, v_groups, requires, description))
+        inferred = infer_promise(name, v_extras)
+        provides = (
+            _patterns(item["provides"], f"{where}.provides")
+            if "provides" in item
+            else inferred.provides
+        )
+        promise = Promise(
+            provides=provides,
+            forbids=(
+                _patterns(item["forbids"], f"{where}.forbids")
+                if "forbids" in item
+                else inferred.forbids
+            ),
+            families=() if "provides" in item else inferred.families,
+            forbids_declared="forbids" in item,
+            generic=inferred.generic,
+        )
+        out.append(Variant(name, v_extras, v_groups, requires, description, promise))
     if not out:
         raise ConfigError(
             "variant", "declares no variant", "add at least one [[tool.poetry-platform.variant]]"
         )
     return tuple(out)
+
+
+def _patterns(value: Any, key: str) -> tuple[str, ...]:
+    """Package globs, normalized as names are: `Jax_Cuda13*` finds `jax-cuda13-plugin`."""
+    patterns = _str_list(value, key)
+    for pattern in patterns:
+        if not _PATTERN_RE.match(pattern):
+            raise ConfigError(
+                key,
+                f"{pattern!r} is not a package pattern",
+                'use a distribution name or glob, optionally +label: e.g. "jax-cuda13-plugin", '
+                '"nvidia-*", "torch+cu126"',
+            )
+    return tuple(normalize_pattern(p) for p in patterns)
+
+
+def normalize_pattern(pattern: str) -> str:
+    """`Jax_CUDA13*+CU126` -> `jax-cuda13*+cu126`: the form matching compares against."""
+    name, plus, label = pattern.partition("+")
+    return re.sub(r"[-_.]+", "-", name).lower() + plus + label.lower()
 
 
 def _parse_requires(raw: Any, where: str) -> Requirements:
@@ -446,7 +526,56 @@ def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
     rocm.sort(key=lambda pair: pair[0], reverse=True)
     variants = [v for _, v in cuda] + [v for _, v in rocm]
     variants.append(cpu if cpu is not None else Variant("cpu"))
-    return tuple(variants)
+    return tuple(replace(v, promise=infer_promise(v.name, v.extras)) for v in variants)
+
+
+# What an accelerator extra must bring, per family (the family applies only when one of
+# its `present` packages is installed). JAX: the CUDA plugin, or jaxlib's `+cuda` label in
+# old locks; PyTorch: a `+cuNNN` build, or on PyPI the `nvidia-*-cuNN` runtime wheels.
+_JAX = ("jax", "jaxlib")
+_TORCH = ("torch",)
+# Never in a CPU install: NVIDIA runtime wheels, JAX's CUDA plugins, CUDA toolkit wheels,
+# PyTorch's CUDA and ROCm builds.
+CPU_FORBIDS = (
+    "nvidia-*",
+    "jax-cuda*-plugin",
+    "jax-cuda*-pjrt",
+    "cuda-*",
+    "torch+cu*",
+    "torch+rocm*",
+)
+
+
+def infer_promise(name: str, extras: Collection[str]) -> Promise:
+    """The default `provides`/`forbids` for a variant, from its name and extras' names.
+
+    Only extras named like an accelerator build get a family rule; every other extra is
+    held to the generic rule alone (see `Promise`). A variant named `cpu`, or with a
+    `cpu` extra, forbids GPU builds.
+    """
+    families: list[FamilyRule] = []
+    for extra in extras:
+        low = extra.lower()
+        if m := _CUDA_MAJOR.match(low):
+            major, torch_label = m.group(1), f"cu{m.group(1)}*"
+        elif m := _CUDA_TORCH.match(low):
+            major, torch_label = m.group(1), f"cu{m.group(1)}{m.group(2)}"
+        elif _ROCM.match(low):
+            families.append(FamilyRule("JAX", _JAX, ("jax-rocm*-plugin", "jaxlib+rocm*")))
+            families.append(FamilyRule("PyTorch", _TORCH, ("torch+rocm*",)))
+            continue
+        else:
+            continue
+        families.append(
+            FamilyRule("JAX", _JAX, (f"jax-cuda{major}-plugin", f"jaxlib+cuda{major}*"))
+        )
+        families.append(
+            FamilyRule("PyTorch", _TORCH, (f"torch+{torch_label}", f"nvidia-*-cu{major}"))
+        )
+    is_cpu = name.lower() == "cpu" or any(e.lower() == "cpu" for e in extras)
+    return Promise(
+        families=tuple(families), forbids=CPU_FORBIDS if is_cpu else (), generic=not is_cpu
+    )
 
 
 def _cuda_variant(extra: str, version: Version, markers: str) -> Variant:
