@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import Any
 
 from poetry_platform.config import load_config
 from poetry_platform.errors import PlatformError
@@ -17,6 +18,7 @@ from poetry_platform.variants import select
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from cleo.io.io import IO
     from poetry.poetry import Poetry
 
     from poetry_platform.config import PlatformConfig
@@ -54,6 +56,69 @@ def probe_host(environ: Mapping[str, str] | None = None) -> HostProfile:
         return detect_host(environ)
     except HostOverrideError as e:
         raise PlatformError(str(e)) from None
+
+
+@dataclass(frozen=True)
+class ProjectPython:
+    """The interpreter the project installs into, and its PEP 508 marker environment."""
+
+    marker_env: Mapping[str, Any]
+    # Where it came from, for messages: "the project's environment /p/.venv".
+    origin: str
+
+    def describe(self) -> str:
+        """`Python 3.11.7 (the project's environment /p/.venv)`."""
+        return f"Python {self.version} ({self.origin})"
+
+    @property
+    def version(self) -> str:
+        return str(self.marker_env.get("python_full_version", "?"))
+
+
+def project_python(poetry: Poetry, io: IO | None = None) -> ProjectPython:
+    """The environment `poetry install` would use, without creating it.
+
+    `platform-show`, `platform-check` (no targets) and `platform-install` must judge markers
+    for the same interpreter, and that is the project's, not the one Poetry runs on (a
+    pipx-installed Poetry on 3.13 installing into a 3.10 venv). In Poetry's own order: the
+    existing or activated virtualenv; the system environment when `virtualenvs.create` is
+    off; else the Python Poetry would create the venv with (the active or Poetry's own,
+    falling back to a compatible one when the project excludes it).
+    """
+    import json
+    import subprocess
+
+    from poetry.utils.env import EnvManager
+    from poetry.utils.env.python import Python
+    from poetry.utils.env.script_strings import GET_ENVIRONMENT_INFO
+
+    env = EnvManager(poetry, io=io).get()
+    if env.is_venv():
+        return ProjectPython(dict(env.marker_env), f"the project's environment {env.path}")
+    if not poetry.config.get("virtualenvs.create", True):
+        return ProjectPython(dict(env.marker_env), f"the system environment {env.path}")
+    try:
+        python = Python.get_preferred_python(config=poetry.config)
+        if not poetry.package.python_constraint.allows(python.patch_version):
+            python = Python.get_compatible_python(poetry=poetry)
+        done = subprocess.run(
+            [str(python.executable), "-c", GET_ENVIRONMENT_INFO],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        marker_env = json.loads(done.stdout)
+    except Exception as e:  # no compatible Python, or it would not run: say so, once
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise PlatformError(
+            f"Cannot tell which Python this project installs into: {first}",
+            "Create the environment first (`poetry env use python3.X`).",
+        ) from None
+    return ProjectPython(
+        marker_env,
+        f"{python.executable}, which `poetry install` would create the environment with",
+    )
 
 
 def decide(

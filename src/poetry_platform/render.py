@@ -19,6 +19,10 @@ from poetry_platform.variants import VARIANT_ENV
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from poetry_platform.check.fidelity import Cause
+    from poetry_platform.check.fidelity import Fidelity
+    from poetry_platform.check.fidelity import ForbiddenPackage
+    from poetry_platform.check.fidelity import MissingAccelerator
     from poetry_platform.check.lock import LockState
     from poetry_platform.check.problems import Problem
     from poetry_platform.check.problems import Selected
@@ -337,16 +341,25 @@ def target(plan: TargetPlan) -> str:
 
 
 def check(
-    lock: LockState, results: Iterable[TargetResult], *, strict: bool, host_mode: bool
+    lock: LockState,
+    results: Iterable[TargetResult],
+    *,
+    strict: bool,
+    host_mode: bool,
+    host_python: str = "Python",
 ) -> list[Line]:
-    """Lock-wide problems, then one header per target with its problems, then a summary."""
+    """Lock-wide problems, then one header per target with its problems, then a summary.
+
+    `host_python` (no targets declared): the project's interpreter the variants are
+    checked for, e.g. `Python 3.11.7 (the project's environment /p/.venv)`.
+    """
     results = list(results)
     out = [Line(f"<error>{problem(p)}</error>", error=True) for p in lock.problems]
     if host_mode and results:
         out.append(
             Line(
                 "No targets declared in [tool.poetry-platform]: checking every variant "
-                "for this machine."
+                f"for this machine and the project's {host_python}."
             )
         )
     for result in results:
@@ -406,11 +419,64 @@ def target_json(plan: TargetPlan) -> dict[str, Any]:
 
 
 def result_json(result: TargetResult, *, strict: bool = False) -> dict[str, Any]:
+    fidelity = result.fidelity
     return {
         **target_json(result.plan),
         "ok": not result.failed(strict=strict),
         "packages": [selected_json(s) for s in result.check.packages],
         "problems": [problem_json(p) for p in result.check.problems],
+        "accelerator": fidelity_json(fidelity) if fidelity else None,
+        "missing_accelerator": (
+            missing_json(fidelity.missing) if fidelity and fidelity.missing else None
+        ),
+        "forbidden_packages": [forbidden_json(f) for f in fidelity.forbidden] if fidelity else [],
+    }
+
+
+def cause_json(c: Cause) -> dict[str, Any]:
+    return {
+        "requirement": c.requirement,
+        "kind": c.kind,
+        "package": c.package,
+        "version": c.version,
+        "extra": c.extra,
+        "detail": c.detail,
+        "first_locked_with_extra": c.first_with_extra,
+        "first_locked_with_extra_python": c.first_with_extra_python,
+    }
+
+
+def missing_json(m: MissingAccelerator) -> dict[str, Any]:
+    return {
+        "variant": m.variant,
+        "python": m.python,
+        "rule": m.rule,
+        "expected": m.expected,
+        "causes": [cause_json(c) for c in m.causes],
+        "remedies": list(m.remedies),
+        "message": m.message,
+    }
+
+
+def forbidden_json(f: ForbiddenPackage) -> dict[str, Any]:
+    return {
+        "variant": f.variant,
+        "package": f.package,
+        "version": f.version,
+        "pattern": f.pattern,
+        "required_by": list(f.required_by),
+        "remedy": f.remedy,
+        "message": f.message,
+    }
+
+
+def fidelity_json(f: Fidelity) -> dict[str, Any]:
+    return {
+        "variant": f.variant,
+        "applies": f.applies,
+        "delivered_by": list(f.delivered_by),
+        "missing_accelerator": missing_json(f.missing) if f.missing else None,
+        "forbidden_packages": [forbidden_json(x) for x in f.forbidden],
     }
 
 

@@ -463,12 +463,25 @@ def test_without_targets_every_variant_on_this_host(
             )
 
     result = check(project, env, "--target", "cpu")
+    python = "{}.{}.{}".format(*sys.version_info)
+    # No venv yet: the Python `poetry install` would create it with (here Poetry's own,
+    # through virtualenvs.use-poetry-python).
     assert result.stdout.splitlines()[0] == (
-        "No targets declared in [tool.poetry-platform]: checking every variant for this machine."
+        "No targets declared in [tool.poetry-platform]: checking every variant for this "
+        f"machine and the project's Python {python} ({sys.executable}, which `poetry install` "
+        "would create the environment with)."
     )
     assert result.stdout.splitlines()[1].startswith("cpu (")
     if sys.version_info[:2] in NATIVE_PYTHONS:
         assert len(result.stdout.splitlines()) == 2
+
+    # With the project's venv in place, that is the interpreter checked.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", project / ".venv"], check=True)
+    result = check(project, env, "--target", "cpu")
+    assert (
+        f"machine and the project's Python {python} (the project's environment "
+        f"{project / '.venv'})." in result.stdout.splitlines()[0]
+    )
 
 
 def test_no_network_namespace(locked: dict[str, Path], tmp_path: Path, env: dict[str, str]) -> None:

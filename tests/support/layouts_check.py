@@ -1,5 +1,8 @@
 """Layouts for `platform-check` tests that `layouts.tagged` does not cover.
 
+`jax_split` and `torch_pypi` are the two real-index cases of a variant that installs but
+does not deliver what it stands for (see `check/fidelity.py`).
+
 `tagged` pins its cp311/cp312-only package to `Requires-Python <3.13`, so Poetry refuses
 any project reaching 3.13. Real packages often lag a new Python without saying so: their
 metadata accepts it, their wheels do not exist yet. `lagging` publishes such a package.
@@ -7,8 +10,11 @@ metadata accepts it, their wheels do not exist yet. `lagging` publishes such a p
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
+from tests.support.layouts import LINUX_X86
+from tests.support.layouts import MAC_ARM
 from tests.support.layouts import PYPI
 from tests.support.layouts import publish
 
@@ -28,3 +34,68 @@ def lagging(root: Path) -> None:
     """On "pypi": `lagging-lib` accepting Python >=3.10 with wheels for cp311/cp312 only."""
     for tag in LAGGING_TAGS:
         publish(root, PYPI, LAGGING, LAGGING_VERSION, tags=(tag,), requires_python=">=3.10")
+
+
+# jax_split: the real-index trap of issue 10, in small. JAX's `cuda13` extra (and its
+# plugin) only exist from a release that needs a newer Python than the project's floor, so
+# `poetry lock` gives older Pythons a jax without the extra, and "cuda13" there is CPU JAX.
+# The newer release needs the Python after the one running the tests, so that this
+# interpreter is always one of the older ones, whatever CI runs on.
+SPLIT_OLD = "0.6.2"
+SPLIT_NEW = "0.7.2"
+NEWER_PYTHON = f"3.{sys.version_info.minor + 1}"
+THIS_PYTHON = f"3.{sys.version_info.minor}"
+
+
+def jax_split(root: Path) -> None:
+    """On "pypi": jax/jaxlib 0.6.2 (Python >=3.10, extra cuda12 only) and 0.7.2 (Python
+    >= NEWER_PYTHON, extras cuda12 and cuda13), with Linux x86_64 CUDA plugins."""
+    for version, requires_python, majors in (
+        (SPLIT_OLD, ">=3.10", (12,)),
+        (SPLIT_NEW, f">={NEWER_PYTHON}", (12, 13)),
+    ):
+        exact = f"=={version}"
+        publish(
+            root,
+            PYPI,
+            "jax",
+            version,
+            requires_dist=(f"jaxlib{exact}",),
+            requires_python=requires_python,
+            extras={
+                f"cuda{major}": [
+                    f"jaxlib{exact}",
+                    f"jax-cuda{major}-plugin{exact} ; sys_platform == 'linux'",
+                ]
+                for major in majors
+            },
+        )
+        publish(root, PYPI, "jaxlib", version, requires_python=requires_python)
+        for major in majors:
+            publish(
+                root,
+                PYPI,
+                f"jax-cuda{major}-plugin",
+                version,
+                tags=(LINUX_X86,),
+                requires_python=requires_python,
+            )
+
+
+# torch_pypi: PyTorch as PyPI serves it. The Linux wheel is the CUDA build and pulls NVIDIA
+# runtime wheels; the macOS wheel is CPU.
+PYPI_TORCH = "2.9.0"
+PYPI_TORCH_NVIDIA = "nvidia-cublas-cu12"
+
+
+def torch_pypi(root: Path) -> None:
+    publish(root, PYPI, PYPI_TORCH_NVIDIA, "12.8.4.1", tags=(LINUX_X86,), requires_python=">=3")
+    for tags in ((LINUX_X86,), (MAC_ARM,)):
+        publish(
+            root,
+            PYPI,
+            "torch",
+            PYPI_TORCH,
+            tags=tags,
+            requires_dist=(f"{PYPI_TORCH_NVIDIA}==12.8.4.1 ; platform_system == 'Linux'",),
+        )

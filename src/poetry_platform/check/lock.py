@@ -6,6 +6,7 @@ answered from the `LockState` this returns, never by reading the lock again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -29,6 +30,20 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Relations:
+    """What the lock records a package needs, by name: its dependencies and, per extra, the
+    packages the extra adds (`[package.dependencies]`, `[package.extras]`).
+
+    `Locker.locked_packages()` leaves both out (installs do not need them); the fidelity
+    check does, to say who requires a forbidden package and whether a locked release has
+    the extra a variant relies on.
+    """
+
+    requires: frozenset[str] = frozenset()
+    extras: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class LockState:
     """What is wrong with the lock as a whole, before any target is looked at."""
 
@@ -37,6 +52,27 @@ class LockState:
     extras: frozenset[str] = frozenset()
     # False when the packages could not be read: checking targets would only add noise.
     readable: bool = True
+    # (normalized name, locked version) -> Relations, from the same parsed lock data.
+    relations: Mapping[tuple[str, str], Relations] = field(default_factory=dict)
+
+    def relations_of(self, package: Package) -> Relations:
+        return self.relations.get((package.name, package.pretty_version), Relations())
+
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def read_relations(data: Mapping[str, Any]) -> dict[tuple[str, str], Relations]:
+    """`Relations` for every `[[package]]` of already-parsed lock data."""
+    out: dict[tuple[str, str], Relations] = {}
+    for info in data.get("package", []):
+        extras: dict[str, frozenset[str]] = {}
+        for extra, requirements in (info.get("extras") or {}).items():
+            names = {canonicalize_name(m.group(1)) for r in requirements if (m := _NAME.match(r))}
+            extras[canonicalize_name(extra)] = frozenset(names)
+        requires = frozenset(canonicalize_name(n) for n in info.get("dependencies") or {})
+        out[(canonicalize_name(info["name"]), str(info["version"]))] = Relations(requires, extras)
+    return out
 
 
 def read_lock(poetry: Poetry) -> LockState:
@@ -74,7 +110,9 @@ def read_lock(poetry: Poetry) -> LockState:
         )
         return LockState(tuple(problems), readable=False)
     extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
-    return LockState(tuple(problems), locker.locked_packages(), extras)
+    return LockState(
+        tuple(problems), locker.locked_packages(), extras, relations=read_relations(data)
+    )
 
 
 def _is_fresh(locker: Locker, data: Mapping[str, Any]) -> bool:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from collections.abc import Iterable
     from collections.abc import Mapping
+    from collections.abc import Sequence
 
     from packaging.tags import Tag
     from poetry.core.packages.dependency import Dependency
@@ -48,14 +49,18 @@ def check_locked(
     extras: Collection[str] = (),
     requirements: Iterable[Dependency] = (),
     policy: BinaryPolicy | None = None,
+    selected: Sequence[Package] | None = None,
 ) -> PlanCheck:
     """Select what an install takes and find a file for each; every problem, not the first.
+
+    `selected`: the set, when the caller already selected it (`select_locked`).
 
     `root_requirements` are the project's own dependencies in the requested groups: one
     that applies to the target but has no selected package means the lock lacks it (a
     variant whose packages were never locked, or a lock edited by hand).
     """
-    selected = select_locked(locked, marker_env, groups, extras)
+    if selected is None:
+        selected = select_locked(locked, marker_env, groups, extras)
     problems: list[Problem] = []
     out: list[Selected] = []
     by_name: dict[str, list[Package]] = defaultdict(list)

@@ -7,10 +7,14 @@ gives its `TargetResult`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_platform.check.fidelity import Fidelity
+from poetry_platform.check.fidelity import judge
 from poetry_platform.check.install_set import marker_environment
+from poetry_platform.check.install_set import select_locked
 from poetry_platform.check.lock import extras_problems
 from poetry_platform.check.plan import check_locked
 from poetry_platform.check.problems import PlanCheck
@@ -46,6 +50,8 @@ class TargetPlan:
     variant: str | None = None
     extras: tuple[str, ...] = ()
     groups: tuple[str, ...] = ("main",)
+    # The variant itself, for its promise (`provides`/`forbids`); not part of the output.
+    spec: Variant | None = field(default=None, compare=False, repr=False)
 
     @property
     def python(self) -> str:
@@ -86,7 +92,7 @@ def plans_for(
             macos=target.macos,
         )
         plan = TargetPlan(
-            target.name, tags, full, variant.name if variant else None, extras, groups
+            target.name, tags, full, variant.name if variant else None, extras, groups, variant
         )
         problem = (
             None
@@ -118,6 +124,8 @@ def _full_python(python: Version, accepts: Callable[[str], bool]) -> tuple[str, 
 class TargetResult:
     plan: TargetPlan
     check: PlanCheck
+    # What the variant delivers there; its problems are part of `check.problems` too.
+    fidelity: Fidelity | None = None
 
     def failed(self, *, strict: bool = False) -> bool:
         return self.check.failed(strict=strict)
@@ -140,13 +148,34 @@ def check_target(
         return TargetResult(plan, PlanCheck((), tuple(problems)))
     who = f"variant {plan.variant}" if plan.variant else "the target"
     problems += extras_problems(plan.extras, lock.extras, who)
+    requirements = list(requirements)
+    env = plan.marker_env
+    selected = select_locked(lock.locked, env, plan.groups, plan.extras)
     result = check_locked(
         lock.locked,
-        marker_env=plan.marker_env,
+        marker_env=env,
         supported_tags=supported,
         groups=plan.groups,
         extras=plan.extras,
         requirements=requirements,
         policy=policy,
+        selected=selected,
     )
-    return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)))
+    fidelity = None
+    if plan.spec is not None:
+        without = set(plan.spec.extras)
+        fidelity = judge(
+            plan.spec,
+            python=plan.python,
+            selected=selected,
+            without_extras=select_locked(
+                lock.locked, env, plan.groups, [e for e in plan.extras if e not in without]
+            ),
+            locked=lock.locked,
+            relations=lock.relations_of,
+            requirements=requirements,
+            marker_env=env,
+            target=plan.name,
+        )
+        problems += fidelity.problems()
+    return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)), fidelity)

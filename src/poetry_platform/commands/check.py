@@ -41,7 +41,11 @@ class PlatformCheckCommand(PlatformCommand, Command):
             multiple=True,
         ),
         option("json", None, "Output every target's packages and problems as JSON."),
-        option("strict", None, "Fail on packages that would build from source, too."),
+        option(
+            "strict",
+            None,
+            "Fail on warnings too: packages that build from source, packages a variant forbids.",
+        ),
     ]
 
     help = """\
@@ -52,16 +56,25 @@ variant's extras and the target's groups), and finds for each a file in the lock
 installs there: a wheel whose tags the target accepts, or else an sdist (a warning: it
 builds from source; <comment>--strict</comment> makes it an error).
 
+It also proves that each variant delivers what it promises: a variant whose
+<comment>provides</comment> (inferred: the accelerator build its extras stand for, e.g.
+jax-cuda13-plugin for <comment>cuda13</comment>) is not in the set fails the target; a package
+matching its <comment>forbids</comment> (inferred for <comment>cpu</comment>: nvidia-*, CUDA
+plugins, torch +cu builds) is a warning, an error with <comment>--strict</comment>.
+
 It also reports a stale lock, a variant extra missing from the lock, a dependency the
 project needs that the lock lacks, and two locked entries selected at once.
 
-Without declared targets, every variant is checked for this machine's platform and Python.
+Without declared targets, every variant is checked for this machine's platform and the
+project's Python (the environment <info>poetry install</info> uses).
 It never touches the network. Exit code 1 when any target fails.
 
 <info>poetry platform-check</info>
 <info>poetry platform-check --target mac --strict</info>
 <info>poetry platform-check --json</info>
 """
+
+    _host_python = "Python"
 
     def run_command(self) -> int:
         from poetry_platform import render
@@ -81,7 +94,15 @@ It never touches the network. Exit code 1 when any target fails.
             report = json.dumps(render.check_json(lock, results, strict=strict), indent=2)
             self.io.write_line(report, type=OutputType.RAW)
         else:
-            self.emit(render.check(lock, results, strict=strict, host_mode=not config.targets))
+            self.emit(
+                render.check(
+                    lock,
+                    results,
+                    strict=strict,
+                    host_mode=not config.targets,
+                    host_python=self._host_python,
+                )
+            )
         return 1 if failed else 0
 
     def _plans(self, config: PlatformConfig) -> list[tuple[TargetPlan, Problem | None]]:
@@ -100,8 +121,12 @@ It never touches the network. Exit code 1 when any target fails.
         if config.targets:
             pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
         else:
+            from poetry_platform.context import project_python
+
             default_groups = tuple(sorted(self.poetry.package.dependency_group_names()))
-            host = _host_target(host_system(), default_groups)
+            project = project_python(self.poetry, self.io)
+            self._host_python = project.describe()
+            host = _host_target(host_system(), default_groups, python=project.version)
             pairs = [(_named(host, v.name), v) for v in config.variants]
 
         wanted = list(self.option("target") or [])
@@ -161,7 +186,8 @@ def host_system() -> SystemFacts:
     return detect_system([], timeout=2.0, environ=os.environ)
 
 
-def _host_target(host: SystemFacts, groups: tuple[str, ...]) -> Target:
+def _host_target(host: SystemFacts, groups: tuple[str, ...], *, python: str) -> Target:
+    """This machine as a target, for the project's Python (`python`, a full version)."""
     from packaging.version import InvalidVersion
     from packaging.version import Version
 
@@ -173,13 +199,13 @@ def _host_target(host: SystemFacts, groups: tuple[str, ...]) -> Target:
         except InvalidVersion:
             return None
 
-    python = version(host.python_version)
-    assert python is not None
+    project_python = version(python) or version(host.python_version)
+    assert project_python is not None
     return Target(
         name="host",
         sys_platform=host.sys_platform,
         platform_machine=host.platform_machine,
-        pythons=(python,),
+        pythons=(project_python,),
         groups=groups,
         macos=version(host.macos_version),
         glibc=version(host.libc_version) if host.libc == "glibc" else None,

@@ -193,8 +193,6 @@ requirements format is written offline.
         (or --variant); every variant with --all-targets, named after the variant."""
         from dataclasses import replace
 
-        from packaging.version import Version
-
         from poetry_platform.commands.check import _host_target
         from poetry_platform.commands.check import host_system
         from poetry_platform.context import decide
@@ -202,7 +200,7 @@ requirements format is written offline.
         from poetry_platform.render import no_variant
 
         python, marker_env = self._project_python()
-        host = replace(_host_target(host_system(), self._groups()), pythons=(Version(python),))
+        host = _host_target(host_system(), self._groups(), python=python)
         if self.option("all-targets"):
             return [(replace(host, name=v.name), v) for v in config.variants]
         decision = decide(self.poetry, marker_env, variant_option=self.option("variant"))

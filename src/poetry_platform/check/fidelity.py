@@ -1,0 +1,433 @@
+"""A variant is a promise: prove from the install set that it delivers its accelerator.
+
+A lock can install cleanly and still be wrong: `jax[cuda13]` resolved, for some Python, to
+a jax release that has no `cuda13` extra gives a "cuda13" install that is CPU-only JAX; the
+inferred `cpu` variant of a project taking PyTorch from PyPI installs the CUDA build and
+~3 GB of `nvidia-*` wheels. Poetry only warns while locking, so the check is made here,
+offline, on the exact set an install takes (`install_set.select_locked`):
+
+1. If the variant does not run on the target (its `requires.markers` are false there),
+   nothing is promised and nothing is checked.
+2. `provides` declared: at least one pattern must match a package of the set.
+3. Otherwise, for a variant with extras: where a known family is installed (`jax`,
+   `torch`), one of that family's builds must be in the set; else (CPU variants excepted)
+   the extras must add at least one distribution the set without them lacks.
+4. `forbids`: every package of the set matching one is reported with who requires it.
+
+When the promise is broken the lock is read for the cause: the project's requirement that
+should have brought the accelerator (`jax[cuda13]`), the locked release it resolved to for
+this target, and whether that release has the extra at all (the lock's `[package.extras]`).
+Everything is data; `problems()` turns it into the check's `Problem`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from poetry_platform.check.problems import Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Collection
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+    from collections.abc import Sequence
+
+    from poetry.core.packages.dependency import Dependency
+    from poetry.core.packages.package import Package
+
+    from poetry_platform.check.lock import Relations
+    from poetry_platform.config import Variant
+
+
+def matches(pattern: str, package: Package) -> bool:
+    """`pattern` (already normalized, see `config.normalize_pattern`) against a package.
+
+    `name+label` also needs the version's local label to match `label`; a package without
+    a local label never matches such a pattern.
+    """
+    name_glob, plus, label_glob = pattern.partition("+")
+    if not fnmatchcase(canonicalize_name(package.name), name_glob):
+        return False
+    if not plus:
+        return True
+    _, has_label, label = package.version.text.partition("+")
+    return bool(has_label) and fnmatchcase(label.lower(), label_glob)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why the requirement that should bring the accelerator did not, read from the lock."""
+
+    requirement: str
+    # "no-extra": the locked release lacks the extra; "extra-excluded": it has the extra but
+    # the lock's markers keep its packages out; "not-applicable": the project's requirement
+    # does not apply to this target; "not-selected": the requirement's package is not in
+    # the set at all.
+    kind: str
+    package: str
+    version: str | None
+    extra: str | None
+    detail: str
+    # The oldest locked release that has the extra, and the Pythons it needs.
+    first_with_extra: str | None = None
+    first_with_extra_python: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingAccelerator:
+    variant: str
+    python: str
+    # What was expected, in words ("jax-cuda13-plugin or jaxlib+cuda13* (JAX)").
+    expected: str
+    rule: str  # "declared", "family" or "adds-a-package"
+    causes: tuple[Cause, ...]
+    remedies: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        text = (
+            f"variant {self.variant} delivers no accelerator on Python {self.python}: "
+            f"{self.expected}"
+        )
+        if self.causes:
+            text += "; " + "; ".join(c.detail for c in self.causes)
+        if self.remedies:
+            text += ". Fix: " + "; or ".join(self.remedies)
+        return text
+
+
+@dataclass(frozen=True)
+class ForbiddenPackage:
+    variant: str
+    package: str
+    version: str
+    pattern: str
+    required_by: tuple[str, ...]
+    remedy: str
+
+    @property
+    def message(self) -> str:
+        who = ", ".join(self.required_by) or "nothing in the set (a root of the lock)"
+        return (
+            f"variant {self.variant} forbids {self.pattern}, but the install takes "
+            f"{self.package} {self.version} (required by {who}). {self.remedy}"
+        )
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """What one variant delivers on one target: the verdict and its evidence."""
+
+    variant: str
+    applies: bool = True
+    missing: MissingAccelerator | None = None
+    forbidden: tuple[ForbiddenPackage, ...] = ()
+    # The packages that kept the promise (empty when nothing was promised or it failed).
+    delivered_by: tuple[str, ...] = ()
+
+    def problems(self) -> list[Problem]:
+        out: list[Problem] = []
+        if self.missing is not None:
+            m = self.missing
+            out.append(
+                Problem(
+                    "missing-accelerator",
+                    m.message,
+                    needed=m.expected,
+                    have="; ".join(c.detail for c in m.causes) or "nothing",
+                )
+            )
+        out += [
+            Problem(
+                "forbidden-package",
+                f.message,
+                f.package,
+                f.version,
+                "warning",
+                needed=f"no {f.pattern}",
+                have=f"{f.package} {f.version}",
+            )
+            for f in self.forbidden
+        ]
+        return out
+
+
+def judge(
+    variant: Variant,
+    *,
+    python: str,
+    selected: Sequence[Package],
+    without_extras: Sequence[Package],
+    locked: Iterable[Package],
+    relations: Callable[[Package], Relations],
+    requirements: Iterable[Dependency],
+    marker_env: Mapping[str, Any],
+    target: str | None = None,
+) -> Fidelity:
+    """The verdict for `variant` on one target (see the module docstring for the rule).
+
+    `selected` is the target's install set with the variant's extras, `without_extras` the
+    same set without them; `locked` every locked package (to find a release with the
+    extra) and `relations` what the lock says each needs; `requirements` the project's own
+    dependencies in the target's groups.
+    """
+    req = variant.requires
+    env = {k: str(v) for k, v in marker_env.items() if k != "extra"}
+    if req.markers is not None and not req.markers.evaluate(env):
+        return Fidelity(variant.name, applies=False)
+
+    promise = variant.promise
+    forbidden = tuple(_forbidden(variant.name, promise.forbids, selected, relations, requirements))
+
+    expected, rule, patterns = _expectation(variant, selected)
+    if rule is None:
+        return Fidelity(variant.name, forbidden=forbidden)
+    if patterns is not None:
+        delivered = [p for p in selected if any(matches(pat, p) for pat in patterns)]
+    else:
+        before = {p.name for p in without_extras}
+        delivered = [p for p in selected if p.name not in before]
+    if delivered:
+        names = tuple(sorted({f"{p.pretty_name} {p.pretty_version}" for p in delivered}))
+        return Fidelity(variant.name, forbidden=forbidden, delivered_by=names)
+
+    locked = list(locked)
+    causes = tuple(_causes(variant, selected, locked, relations, requirements, marker_env, python))
+    missing = MissingAccelerator(
+        variant.name,
+        python,
+        expected,
+        rule,
+        causes,
+        tuple(_remedies(causes, python, target)),
+    )
+    return Fidelity(variant.name, missing=missing, forbidden=forbidden)
+
+
+def _expectation(
+    variant: Variant, selected: Sequence[Package]
+) -> tuple[str, str | None, tuple[str, ...] | None]:
+    """(the promise in words, which rule, the patterns or `None` for "adds a package")."""
+    promise = variant.promise
+    if promise.provides is not None:
+        if not promise.provides:
+            return "", None, None
+        return (
+            f"it provides {' or '.join(promise.provides)} (declared)",
+            "declared",
+            (promise.provides),
+        )
+    if not variant.extras:
+        return "", None, None
+    present = {p.name for p in selected}
+    families = [f for f in promise.families if present & set(f.present)]
+    if families:
+        patterns = tuple(dict.fromkeys(p for f in families for p in f.provides))
+        which = ", ".join(dict.fromkeys(f.family for f in families))
+        text = f"it must install {' or '.join(patterns)} ({which} build for its extras)"
+        return text, "family", patterns
+    if not promise.generic:
+        return "", None, None
+    extras = ", ".join(variant.extras)
+    return (
+        f"its extras ({extras}) must add at least one package, and they add none",
+        "adds-a-package",
+        None,
+    )
+
+
+def _causes(
+    variant: Variant,
+    selected: Sequence[Package],
+    locked: Sequence[Package],
+    relations: Callable[[Package], Relations],
+    requirements: Iterable[Dependency],
+    marker_env: Mapping[str, Any],
+    python: str,
+) -> list[Cause]:
+    wanted = {canonicalize_name(e) for e in variant.extras}
+    env = dict(marker_env)
+    env["extra"] = wanted
+    by_name: dict[str, list[Package]] = {}
+    for package in selected:
+        by_name.setdefault(package.name, []).append(package)
+    present = {p.name for p in selected}
+    out: list[Cause] = []
+    for dep in requirements:
+        if not {canonicalize_name(e) for e in dep.in_extras} & wanted:
+            continue
+        text = dep.to_pep_508()
+        if not dep.marker.validate(env):
+            out.append(
+                Cause(
+                    text,
+                    "not-applicable",
+                    dep.pretty_name,
+                    None,
+                    None,
+                    f"the project's requirement {text} does not apply to Python {python} "
+                    "on this platform",
+                )
+            )
+            continue
+        chosen = by_name.get(dep.name, [])
+        if not chosen:
+            out.append(
+                Cause(
+                    text,
+                    "not-selected",
+                    dep.pretty_name,
+                    None,
+                    None,
+                    f"no locked {dep.pretty_name} is selected for Python {python} "
+                    f"(its lock markers exclude this target)",
+                )
+            )
+            continue
+        for extra in sorted(canonicalize_name(e) for e in dep.extras):
+            for package in chosen:
+                out.extend(_extra_cause(text, package, extra, locked, relations, present, python))
+    return out
+
+
+def _extra_cause(
+    requirement: str,
+    package: Package,
+    extra: str,
+    locked: Sequence[Package],
+    relations: Callable[[Package], Relations],
+    present: Collection[str],
+    python: str,
+) -> list[Cause]:
+    extras = relations(package).extras
+    first, first_python = _first_with_extra(package.name, extra, locked, relations)
+    where = f"locked {package.pretty_name} {package.pretty_version} for Python {python}"
+    if extra not in extras:
+        known = ", ".join(sorted(extras)) or "none"
+        return [
+            Cause(
+                requirement,
+                "no-extra",
+                package.pretty_name,
+                package.pretty_version,
+                extra,
+                f"the {where} has no extra {extra} (poetry.lock's [package.extras] for it: "
+                f"{known})",
+                first,
+                first_python,
+            )
+        ]
+    brings = sorted(extras[extra])
+    if any(name in present for name in brings):
+        return []
+    return [
+        Cause(
+            requirement,
+            "extra-excluded",
+            package.pretty_name,
+            package.pretty_version,
+            extra,
+            f"the {where} has extra {extra} ({', '.join(brings)}), but the lock's markers "
+            "keep those packages out of this target",
+            first,
+            first_python,
+        )
+    ]
+
+
+def _first_with_extra(
+    name: str, extra: str, locked: Sequence[Package], relations: Callable[[Package], Relations]
+) -> tuple[str | None, str | None]:
+    """The oldest locked release of `name` that has `extra`, and its Python range."""
+    having = [p for p in locked if p.name == name and extra in relations(p).extras]
+    if not having:
+        return None, None
+    first = min(having, key=lambda p: p.version)
+    return first.pretty_version, first.python_versions
+
+
+def _remedies(causes: Sequence[Cause], python: str, target: str | None) -> list[str]:
+    out: list[str] = []
+    for cause in causes:
+        if cause.kind in ("no-extra", "extra-excluded") and cause.extra:
+            name = f"{cause.package}[{cause.extra}]"
+            if cause.first_with_extra:
+                needs = (
+                    f", which needs Python {cause.first_with_extra_python}"
+                    if cause.first_with_extra_python not in (None, "*")
+                    else ""
+                )
+                out.append(
+                    f"raise the floor to {name}>={cause.first_with_extra} (the oldest locked "
+                    f"release with the extra{needs}) and re-lock"
+                )
+            else:
+                out.append(
+                    f"raise the floor of {name} to its first release that has the extra "
+                    "(poetry.lock holds none) and re-lock"
+                )
+    out.append(f"narrow requires-python to exclude Python {python}")
+    where = f"target {target}" if target else "the target"
+    out.append(f"drop Python {python} from {where}")
+    return list(dict.fromkeys(out))
+
+
+def _forbidden(
+    variant: str,
+    patterns: Sequence[str],
+    selected: Sequence[Package],
+    relations: Callable[[Package], Relations],
+    requirements: Iterable[Dependency],
+) -> list[ForbiddenPackage]:
+    if not patterns:
+        return []
+    roots = {d.name for d in requirements}
+    out: list[ForbiddenPackage] = []
+    for package in sorted(selected, key=lambda p: p.name):
+        pattern = next((pat for pat in patterns if matches(pat, package)), None)
+        if pattern is None:
+            continue
+        required_by = sorted(
+            {
+                f"{p.pretty_name} {p.pretty_version}"
+                for p in selected
+                if package.name in relations(p).requires
+            }
+        )
+        if package.name in roots:
+            required_by.insert(0, "the project")
+        out.append(
+            ForbiddenPackage(
+                variant,
+                package.pretty_name,
+                package.pretty_version,
+                pattern,
+                tuple(required_by),
+                _forbid_remedy(package, required_by),
+            )
+        )
+    return out
+
+
+def _forbid_remedy(package: Package, required_by: Sequence[str]) -> str:
+    requirers = {r.split(" ", 1)[0].lower() for r in required_by}
+    if "torch" in requirers or package.name == "torch":
+        return (
+            "PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU "
+            "wheel index as an explicit source for this variant (see examples/torch)."
+        )
+    if requirers & {"jax", "jaxlib"}:
+        return (
+            "Move jax[cudaNN] into the CUDA variants' extras so that the CPU install "
+            "does not take it."
+        )
+    return (
+        "Keep it out of this variant (markers or an extra of another variant), or change "
+        "the variant's forbids."
+    )

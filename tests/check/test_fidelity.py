@@ -1,0 +1,289 @@
+"""The fidelity rule on hand-written locks read by Poetry's own `Locker` (the lock shapes
+`poetry lock` cannot be made to write on the local index: a lock split by Python, old
+`+cuda` jaxlib labels, PyTorch's CUDA builds)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pytest
+import tomlkit
+from poetry.core.packages.dependency import Dependency
+from poetry.core.packages.package import Package
+from poetry.packages.locker import Locker
+
+from poetry_platform.check.fidelity import Fidelity
+from poetry_platform.check.fidelity import judge
+from poetry_platform.check.fidelity import matches
+from poetry_platform.check.install_set import marker_environment
+from poetry_platform.check.install_set import select_locked
+from poetry_platform.check.lock import Relations
+from poetry_platform.check.lock import read_relations
+from poetry_platform.config import infer_variants
+from poetry_platform.config import load_config
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from poetry_platform.config import Variant
+
+
+def entry(
+    name: str,
+    version: str,
+    *,
+    markers: str | None = None,
+    python: str = ">=3.10",
+    deps: dict[str, str] | None = None,
+    extras: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": name,
+        "version": version,
+        "description": "",
+        "optional": False,
+        "python-versions": python,
+        "groups": ["main"],
+        "files": [{"file": f"{name}-{version}-py3-none-any.whl", "hash": "sha256:00"}],
+    }
+    if markers:
+        out["markers"] = markers
+    if deps:
+        out["dependencies"] = deps
+    if extras:
+        out["extras"] = extras
+    return out
+
+
+class Lock:
+    def __init__(self, tmp_path: Path, packages: list[dict[str, Any]]) -> None:
+        doc: dict[str, Any] = {"package": packages}
+        doc["metadata"] = {"lock-version": "2.1", "python-versions": ">=3.10", "content-hash": "0"}
+        path = tmp_path / "poetry.lock"
+        path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+        locker = Locker(path, {})
+        self.locked = locker.locked_packages()
+        self.relations = read_relations(locker.lock_data)
+
+    def relations_of(self, package: Package) -> Relations:
+        return self.relations.get((package.name, package.pretty_version), Relations())
+
+    def judge(
+        self,
+        variant: Variant,
+        requirements: list[Dependency],
+        *,
+        python: str = "3.11.4",
+        platform: str = "linux",
+    ) -> Fidelity:
+        env = marker_environment(platform, "x86_64", python)
+        selected = select_locked(self.locked, env, ["main"], variant.extras)
+        without = select_locked(self.locked, env, ["main"], [])
+        return judge(
+            variant,
+            python=python.rsplit(".", 1)[0],
+            selected=selected,
+            without_extras=without,
+            locked=self.locked,
+            relations=self.relations_of,
+            requirements=requirements,
+            marker_env=env,
+            target="gpu",
+        )
+
+
+def requirement(text: str, extra: str | None = None) -> Dependency:
+    """A project requirement as Poetry reads it; `extra`: one of its optional extras."""
+    if extra is not None:
+        joiner = " and " if ";" in text else " ; "
+        text += f"{joiner}extra == '{extra}'"
+    return Dependency.create_from_pep_508(text)
+
+
+def variants(*extras: str) -> dict[str, Variant]:
+    return {v.name: v for v in infer_variants(list(extras))}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "version", "expected"),
+    [
+        ("jax-cuda13-plugin", "jax-cuda13-plugin", "0.7.2", True),
+        ("jax-cuda*-plugin", "jax_cuda12_plugin", "0.7.2", True),
+        ("nvidia-*-cu12", "nvidia-cublas-cu12", "12.8.4.1", True),
+        ("nvidia-*-cu12", "nvidia-cublas", "13.0.0.19", False),
+        ("torch+cu126", "torch", "2.9.0+cu126", True),
+        ("torch+cu126", "torch", "2.9.0", False),
+        ("torch+cu*", "torch", "2.9.0+cpu", False),
+        ("jaxlib+cuda12*", "jaxlib", "0.4.30+cuda12.cudnn89", True),
+        ("torch", "torch", "2.9.0+cpu", True),
+    ],
+)
+def test_patterns_match_names_and_local_labels(
+    pattern: str, name: str, version: str, expected: bool
+) -> None:
+    assert matches(pattern, Package(name, version)) is expected
+
+
+SPLIT = [
+    entry(
+        "jax",
+        "0.6.2",
+        markers='python_version < "3.12"',
+        deps={"jaxlib": "0.6.2"},
+        extras={"cuda12": ['jax-cuda12-plugin (==0.6.2) ; sys_platform == "linux"']},
+    ),
+    entry(
+        "jax",
+        "0.7.2",
+        markers='python_version >= "3.12"',
+        python=">=3.12",
+        deps={"jaxlib": "0.7.2"},
+        extras={
+            "cuda12": ['jax-cuda12-plugin (==0.7.2) ; sys_platform == "linux"'],
+            "cuda13": ['jax-cuda13-plugin (==0.7.2) ; sys_platform == "linux"'],
+        },
+    ),
+    entry("jaxlib", "0.6.2", markers='python_version < "3.12"'),
+    entry("jaxlib", "0.7.2", markers='python_version >= "3.12"', python=">=3.12"),
+    entry(
+        "jax-cuda13-plugin",
+        "0.7.2",
+        python=">=3.12",
+        markers='python_version >= "3.12" and sys_platform == "linux" and extra == "cuda13"',
+    ),
+    entry(
+        "jax-cuda12-plugin",
+        "0.6.2",
+        markers='python_version < "3.12" and sys_platform == "linux" and extra == "cuda12"',
+    ),
+]
+JAX_REQUIREMENTS = [
+    requirement("jax>=0.6.2"),
+    requirement("jax[cuda13]>=0.6.2 ; sys_platform == 'linux'", "cuda13"),
+    requirement("jax[cuda12]>=0.6.2 ; sys_platform == 'linux'", "cuda12"),
+]
+
+
+def test_a_lock_split_by_python_names_the_locked_release_with_the_extra(tmp_path: Path) -> None:
+    lock = Lock(tmp_path, SPLIT)
+    cuda13 = variants("cuda12", "cuda13")["cuda13"]
+
+    broken = lock.judge(cuda13, JAX_REQUIREMENTS, python="3.11.4")
+    assert broken.missing is not None
+    [cause] = broken.missing.causes
+    assert (cause.kind, cause.package, cause.version) == ("no-extra", "jax", "0.6.2")
+    assert (cause.first_with_extra, cause.first_with_extra_python) == ("0.7.2", ">=3.12")
+    assert broken.missing.remedies[0] == (
+        "raise the floor to jax[cuda13]>=0.7.2 (the oldest locked release with the extra, "
+        "which needs Python >=3.12) and re-lock"
+    )
+    assert [p.kind for p in broken.problems()] == ["missing-accelerator"]
+
+    kept = lock.judge(cuda13, JAX_REQUIREMENTS, python="3.12.1")
+    assert kept.missing is None
+    assert kept.delivered_by == ("jax-cuda13-plugin 0.7.2",)
+    # cuda12 on 3.11 is delivered; on 3.12 the lock keeps its plugin out (next test).
+    assert lock.judge(variants("cuda12")["cuda12"], JAX_REQUIREMENTS).missing is None
+
+
+def test_extra_whose_packages_the_lock_keeps_out(tmp_path: Path) -> None:
+    lock = Lock(tmp_path, SPLIT)
+    cuda12 = variants("cuda12")["cuda12"]
+    fidelity = lock.judge(cuda12, JAX_REQUIREMENTS, python="3.12.1")
+    assert fidelity.missing is not None
+    [cause] = fidelity.missing.causes
+    assert cause.kind == "extra-excluded"
+    assert "has extra cuda12 (jax-cuda12-plugin), but the lock's markers keep" in cause.detail
+
+
+def test_a_variant_not_running_on_the_target_promises_nothing(tmp_path: Path) -> None:
+    lock = Lock(tmp_path, SPLIT)
+    cuda13 = variants("cuda13")["cuda13"]  # inferred: sys_platform == 'linux'
+    fidelity = lock.judge(cuda13, JAX_REQUIREMENTS, platform="darwin")
+    assert not fidelity.applies
+    assert fidelity.problems() == []
+
+
+def test_requirement_that_does_not_apply_to_this_python(tmp_path: Path) -> None:
+    lock = Lock(tmp_path, SPLIT)
+    guarded = [
+        requirement("jax>=0.6.2"),
+        requirement("jax[cuda13]>=0.7.2 ; python_version >= '3.12'", "cuda13"),
+    ]
+    fidelity = lock.judge(variants("cuda13")["cuda13"], guarded, python="3.11.4")
+    assert fidelity.missing is not None
+    assert [c.kind for c in fidelity.missing.causes] == ["not-applicable"]
+
+
+def test_unknown_family_gets_the_generic_rule(tmp_path: Path) -> None:
+    """A `cuda12` extra pulling another library's CUDA build keeps working."""
+    lock = Lock(
+        tmp_path,
+        [
+            entry("cupy-cuda12x", "13.4.0", markers='extra == "cuda12"'),
+            entry("numpy", "2.2.6"),
+        ],
+    )
+    reqs = [requirement("numpy"), requirement("cupy-cuda12x", "cuda12")]
+    fidelity = lock.judge(variants("cuda12")["cuda12"], reqs)
+    assert fidelity.missing is None
+    assert fidelity.delivered_by == ("cupy-cuda12x 13.4.0",)
+
+    empty = Lock(tmp_path, [entry("numpy", "2.2.6")])
+    broken = empty.judge(variants("cuda12")["cuda12"], reqs)
+    assert broken.missing is not None
+    assert broken.missing.rule == "adds-a-package"
+    assert [c.kind for c in broken.missing.causes] == ["not-selected"]
+
+
+def test_torch_builds_by_label_and_cpu_forbids(tmp_path: Path) -> None:
+    lock = Lock(
+        tmp_path,
+        [
+            entry("torch", "2.9.0+cu126", markers='extra == "cu126" and extra != "cpu"'),
+            entry(
+                "torch",
+                "2.9.0+cpu",
+                markers='extra == "cpu" and extra != "cu126"',
+                deps={"filelock": "*"},
+            ),
+            entry("filelock", "3.18.0", markers='extra == "cpu" or extra == "cu126"'),
+        ],
+    )
+    reqs = [requirement("torch==2.9.0+cu126", "cu126"), requirement("torch==2.9.0+cpu", "cpu")]
+    by_name = variants("cu126", "cpu")
+    assert lock.judge(by_name["cu126"], reqs).delivered_by == ("torch 2.9.0+cu126",)
+    assert lock.judge(by_name["cpu"], reqs).forbidden == ()
+
+    # The cpu variant taking the CUDA build: a forbidden package, with who requires it.
+    wrong = Lock(
+        tmp_path,
+        [
+            entry("torch", "2.9.0+cu126", deps={"nvidia-cudnn-cu12": "9.10.2.21"}),
+            entry("nvidia-cudnn-cu12", "9.10.2.21"),
+        ],
+    )
+    fidelity = wrong.judge(by_name["cpu"], [requirement("torch")])
+    assert [(f.package, f.pattern, f.required_by) for f in fidelity.forbidden] == [
+        ("nvidia-cudnn-cu12", "nvidia-*", ("torch 2.9.0+cu126",)),
+        ("torch", "torch+cu*", ("the project",)),
+    ]
+    assert {p.severity for p in fidelity.problems()} == {"warning"}
+    assert "CPU wheel index as an explicit source" in fidelity.forbidden[0].message
+
+
+def test_declared_empty_provides_promises_nothing(tmp_path: Path) -> None:
+    config = load_config(
+        {
+            "tool": {
+                "poetry-platform": {
+                    "variant": [{"name": "x", "extras": ["cuda13"], "provides": []}]
+                }
+            }
+        },
+        ["cuda13"],
+        [],
+    )
+    lock = Lock(tmp_path, SPLIT)
+    assert lock.judge(config.variants[0], JAX_REQUIREMENTS).missing is None
