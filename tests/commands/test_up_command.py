@@ -216,7 +216,7 @@ def test_bumps_every_location_and_style_and_nothing_else(
     assert versions["ruff"] == ["0.12.7"]  # a pin, not bumped without --pinned
     out = result.stdout
     assert "Bumped 11 constraints" in out
-    assert "numpy 2.3.2 requires Python >=3.11" in out
+    assert "numpy 2.3.2 and later need Python >=3.11; this entry is used on Python 3.10" in out
     assert "ruff (lint) ==0.12.7: exact pin (use --pinned to bump pins)" in out
     assert "tomli (cloud-dev) ~2.0.1: no newer release (2.0.1 is the newest)" in out
     run_poetry(["check", "--lock"], demo, hermetic_env)
@@ -406,8 +406,72 @@ def test_index_failing_during_lookup_changes_nothing(
         server.clear_faults()
     assert result.returncode == 1
     assert snapshot(demo) == before
-    assert "Version lookup failed" in result.stderr
+    assert "Could not look up" in result.stderr
+    assert "(HTTP 500 at http://127.0.0.1:" in result.stdout  # per package: source and status
+    assert "Nothing to bump" not in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def _point_private_source_at(project: Path, old: str, new: str) -> None:
+    path = project / "pyproject.toml"
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_a_source_refusing_credentials_is_could_not_read_never_up_to_date(
+    demo: Path,
+    server: IndexServer,
+    make_index: Callable[..., IndexServer],
+    hermetic_env: dict[str, str],
+) -> None:
+    guarded = make_index(auth=("alice", "right-password"))
+    for version in ("1.0.0", "1.4.0"):
+        layouts.add_release(guarded.root.root, PRIVATE, "private-lib", version)
+    wrong = guarded.simple_url(PRIVATE).replace("http://", "http://alice:WR0NG-pw@")
+    _point_private_source_at(demo, server.simple_url(PRIVATE), wrong)
+    before = snapshot(demo)
+
+    run = run_up(demo, hermetic_env, "--no-install")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert snapshot(demo) == before
+    assert "private-lib (main) >=1.0: could not read source private (HTTP 401 at" in run.stdout
+    assert "Nothing to bump" not in run.stdout
+    assert "poetry config http-basic.private" in run.stderr
+    assert "POETRY_HTTP_BASIC_PRIVATE_USERNAME" in run.stderr
+
+    check = run_up(demo, hermetic_env, "--check")
+    assert check.returncode == 2, check.stdout + check.stderr
+    assert "Could not check private-lib" in check.stderr
+
+    as_json = run_up(demo, hermetic_env, "--check", "--json")
+    assert as_json.returncode == 2
+    data = json.loads(as_json.stdout)
+    held = {h["name"]: h for h in data["held"]}
+    assert held["private-lib"]["kind"] == "unreadable"
+    assert {k: held["private-lib"]["error"][k] for k in ("source", "status")} == {
+        "source": "private",
+        "status": 401,
+    }
+    assert "numpy" in {c["name"] for c in data["changes"]}  # the other sources were read
+    for result in (run, check, as_json):
+        assert "WR0NG-pw" not in result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_source_fails_at_the_lookup_deadline_naming_it(
+    demo: Path, server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    server.hang_paths("/private/")
+    start = time.monotonic()
+    try:
+        result = run_up(demo, hermetic_env, "--dry-run", "--lookup-timeout", "2")
+    finally:
+        server.clear_faults()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert time.monotonic() - start < 30  # Poetry's retries alone would take ~99 s
+    assert snapshot(demo) == before
+    assert "could not read source private (no answer" in result.stdout
+    assert "source private could not be read" in result.stderr
 
 
 def test_index_timing_out_during_the_lock_changes_nothing(

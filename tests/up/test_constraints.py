@@ -175,7 +175,8 @@ def test_styles(text: str, style: Style) -> None:
 def test_unsupported_constraints_are_skipped_with_a_reason(text: str, reason: str) -> None:
     decision = decide(text, Rules())
     assert isinstance(decision, Skip)
-    assert reason in decision.reason
+    assert decision.rule == "unsupported"
+    assert reason in decision.detail
     with pytest.raises(UnsupportedConstraint):
         parse(text) if reason == "cannot read" else rewrite(text, Version.parse("9"))
 
@@ -204,20 +205,24 @@ def test_widen_always_looks_at_the_newest_release() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "rules", "reason"),
+    ("text", "rules", "rule", "reason"),
     [
-        ("==1.2", Rules(), "--pinned"),
-        ("1.2", Rules(latest=True), "--pinned"),
-        ("*", Rules(preserve_wildcard=True), "--preserve-wildcard"),
-        ("<2", Rules(), "nothing to raise"),
-        (">=1.2", Rules(strategy="widen"), "already allows"),
-        ("*", Rules(strategy="widen"), "already allows"),
+        ("==1.2", Rules(), "pin", "--pinned"),
+        ("1.2", Rules(latest=True), "pin", "--pinned"),
+        ("*", Rules(preserve_wildcard=True), "wildcard-kept", "--preserve-wildcard"),
+        ("<2", Rules(), "upper-only", "nothing to raise"),
+        (">=1.2", Rules(strategy="widen"), "allows-every", "already allows"),
+        ("*", Rules(strategy="widen"), "allows-every", "already allows"),
     ],
 )
-def test_skips(text: str, rules: Rules, reason: str) -> None:
+def test_skips(text: str, rules: Rules, rule: str, reason: str) -> None:
+    from poetry_platform.up.plan import Skipped
+    from poetry_platform.up.report import reason_text
+
     decision = decide(text, rules)
     assert isinstance(decision, Skip)
-    assert reason in decision.reason
+    assert decision.rule == rule  # the decision is data; the words are the report's
+    assert reason in reason_text(Skipped(decision.rule))
 
 
 def test_pinned_moves_pins_to_the_newest_release() -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
+from packaging.utils import canonicalize_name
 from poetry.config.config import Config
 from poetry.core.constraints.version import Version
 from poetry.factory import Factory
@@ -54,6 +55,10 @@ SOURCES = [
     {"name": "private", "url": "SERVER/private/simple/", "priority": "explicit"},
     {"name": "links", "url": "SERVER/pypi/links.html", "priority": "explicit"},
 ]
+
+
+ALPHA = Query(canonicalize_name("alpha"))
+BETA = Query(canonicalize_name("beta"))
 
 
 def versions(releases: list) -> list[str]:  # type: ignore[type-arg]
@@ -131,3 +136,158 @@ def test_run_bounded_raises_the_first_error() -> None:
 
     with pytest.raises(ValueError, match="four"):
         run_bounded(work, list(range(8)), workers=2)
+
+
+@pytest.mark.parametrize("serve_json", [True, False])
+def test_the_page_gives_versions_yanked_and_requires_python_in_one_request(
+    make_index: Callable[..., IndexServer], tmp_path: Path, serve_json: bool
+) -> None:
+    server = make_index(serve_json=serve_json)
+    root = server.root.root
+    for version, python in (("1.0", ">=3.8"), ("1.1", ">=3.10"), ("1.2", ">=3.12")):
+        layouts.add_release(root, "pypi", "alpha", version, requires_python=python)
+    layouts.add_release(root, "pypi", "alpha", "1.3", yanked="oops")
+    sources = [{"name": "main", "url": "SERVER/pypi/simple/", "priority": "primary"}]
+    found = fetch(pool_for(server, tmp_path, sources), [ALPHA])
+    assert not found.unreadable
+    by_version = {r.version.to_string(): r for r in found[ALPHA]}
+    assert sorted(by_version) == ["1.0", "1.1", "1.2"]  # 1.3 is yanked
+    assert by_version["1.2"].requires_python_text == ">=3.12"
+    assert server.requests_for("/alpha/") == ["/pypi/simple/alpha/"]  # one request, no metadata
+
+
+def _one_source(server: IndexServer, tmp_path: Path) -> RepositoryPool:
+    return pool_for(
+        server, tmp_path, [{"name": "private", "url": "SERVER/pypi/simple/", "priority": "primary"}]
+    )
+
+
+def test_a_source_refusing_credentials_is_unreadable_not_empty(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    server = make_index(auth=("alice", "s3cret"))
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.0")
+    found = fetch(_one_source(server, tmp_path), [ALPHA])
+    error = found.unreadable[ALPHA]
+    assert (error.source, error.status, error.needs_credentials) == ("private", 401, True)
+    assert found[ALPHA] == []
+
+
+def test_credentials_from_poetrys_settings_are_used(
+    make_index: Callable[..., IndexServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_index(auth=("alice", "s3cret"))
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.0")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_PRIVATE_USERNAME", "alice")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_PRIVATE_PASSWORD", "s3cret")
+    found = fetch(_one_source(server, tmp_path), [ALPHA])
+    assert not found.unreadable
+    assert versions(found[ALPHA]) == ["1.0"]
+
+
+def test_server_errors_are_retried_then_unreadable(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    server = make_index()
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.0")
+    server.fail_next(1, status=503)  # one failure: a retry answers
+    found = fetch(_one_source(server, tmp_path), [ALPHA])
+    assert versions(found[ALPHA]) == ["1.0"]
+    server.fail_next(10, status=502)
+    pool = _one_source(server, tmp_path / "other")
+    found = fetch(pool, [ALPHA])
+    assert found.unreadable[ALPHA].detail == "HTTP 502"
+
+
+def test_a_page_that_is_no_index_is_unreadable(tmp_path: Path) -> None:
+    """A login page or a proxy's error page answered with 200 is not "no releases"."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"please log in"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/simple/"
+        config = Config()
+        config.merge({"cache-dir": str(tmp_path / "cache")})
+        pool = Factory.create_pool(config, [{"name": "proxy", "url": url, "priority": "primary"}])
+        found = fetch(pool, [ALPHA])
+    finally:
+        httpd.shutdown()
+    error = found.unreadable[ALPHA]
+    assert (error.source, error.status) == ("proxy", 200)
+    assert "not an index page" in error.detail
+
+
+def test_a_source_that_never_answers_fails_at_the_deadline(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    import time
+
+    server = make_index()
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.0")
+    layouts.add_release(server.root.root, "pypi", "beta", "1.0")
+    server.hang_paths("/alpha/")
+    start = time.monotonic()
+    found = fetch(_one_source(server, tmp_path), [ALPHA, BETA], deadline=1.0)
+    assert time.monotonic() - start < 3
+    assert versions(found[BETA]) == ["1.0"]
+    error = found.unreadable[ALPHA]
+    assert error.source == "private" and error.status is None
+    assert "no answer" in error.detail
+
+
+def test_the_credentials_hint_names_both_settings() -> None:
+    from poetry_platform.up.lookup import credentials_hint
+
+    assert credentials_hint("my-repo") == (
+        "set the credentials of source my-repo with `poetry config http-basic.my-repo"
+        " USER PASSWORD` or POETRY_HTTP_BASIC_MY_REPO_USERNAME / _PASSWORD"
+    )
+
+
+def test_a_second_run_within_the_cache_lifetime_asks_nothing(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    server = make_index()
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.0", requires_python=">=3.8")
+    pool = _one_source(server, tmp_path)
+    cache = tmp_path / "repo-cache"
+    first = fetch(pool, [ALPHA], cache_dir=cache)
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.1", requires_python=">=3.8")
+    second = fetch(pool, [ALPHA], cache_dir=cache)
+    assert len(server.requests_for("/alpha/")) == 1
+    assert first[ALPHA] == second[ALPHA]
+    # `poetry --no-cache`: the repository's cache is off, and so is this one
+    config = Config()
+    config.merge({"cache-dir": str(tmp_path / "cache")})
+    source = {"name": "private", "url": server.simple_url(), "priority": "primary"}
+    uncached = Factory.create_pool(config, [source], disable_cache=True)
+    fresh = fetch(uncached, [ALPHA], cache_dir=cache)
+    assert versions(fresh[ALPHA]) == ["1.0", "1.1"]
+
+
+def test_a_failed_page_is_not_remembered(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    server = make_index()
+    layouts.add_release(server.root.root, "pypi", "alpha", "1.0")
+    pool = _one_source(server, tmp_path)
+    server.fail_next(10, status=503)
+    failed = fetch(pool, [ALPHA], cache_dir=tmp_path / "c")
+    assert ALPHA in failed.unreadable
+    server.clear_faults()
+    again = fetch(pool, [ALPHA], cache_dir=tmp_path / "c")
+    assert versions(again[ALPHA]) == ["1.0"]

@@ -11,12 +11,15 @@ from poetry_platform.up import declarations
 from poetry_platform.up.constraints import Rules
 from poetry_platform.up.lookup import Query
 from poetry_platform.up.lookup import Release
+from poetry_platform.up.plan import Candidate
 from poetry_platform.up.plan import Companion
 from poetry_platform.up.plan import Context
+from poetry_platform.up.plan import Fixed
 from poetry_platform.up.plan import Plan
 from poetry_platform.up.plan import Scope
 from poetry_platform.up.plan import classify
 from poetry_platform.up.plan import make_plan
+from poetry_platform.up.report import reason_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -81,7 +84,12 @@ def new_of(plan: Plan, name: str) -> list[str]:
 
 
 def held_of(plan: Plan, name: str) -> list[tuple[str, str]]:
-    return [(h.kind, h.reason) for h in plan.held if h.decl.name == name]
+    return [(h.kind, reason_text(h.reason)) for h in plan.held if h.decl.name == name]
+
+
+def note(plan: Plan, index: int = 0) -> str | None:
+    reason = plan.changes[index].note
+    return None if reason is None else reason_text(reason)
 
 
 def q(name: str, source: str | None = None) -> Query:
@@ -102,8 +110,9 @@ def test_a_release_that_drops_a_supported_python_is_not_eligible() -> None:
     releases = {q("numpy"): [rel("1.26.4"), rel("2.2.6"), rel("2.3.2", python=">=3.11")]}
     plan = plan_for(pyproject, releases)
     assert new_of(plan, "numpy") == [">=2.2.6"]
-    assert plan.changes[0].note == (
-        "held back by Python: numpy 2.3.2 requires Python >=3.11, the project supports >=3.10,<4.0"
+    assert note(plan) == (
+        "held back by Python: numpy 2.3.2 and later need Python >=3.11;"
+        " this entry is used on Python 3.10 and later"
     )
     # a project that only supports 3.11+ takes it
     assert new_of(plan_for(pyproject, releases, python=">=3.11"), "numpy") == [">=2.3.2"]
@@ -147,9 +156,7 @@ torch = [
     plan = plan_for(pyproject, releases, rules=Rules(pinned=True), python=">=3.10")
     assert new_of(plan, "torch") == ["2.9.0+cpu", "2.9.0+cu130"]
     assert len(plan.units()) == 1
-    assert plan.changes[0].note == (
-        "held back by another variant: no torch 2.9.1 in source torch-cu130"
-    )
+    assert note(plan) == ("held back by another variant: no torch 2.9.1 in source torch-cu130")
 
 
 def test_pep621_entry_is_looked_up_in_the_sources_tool_poetry_names() -> None:
@@ -199,9 +206,7 @@ dependencies = ["jax>=0.6.2", "jaxlib>=0.6.2"]
     plan = plan_for(pyproject, releases)
     assert new_of(plan, "jax") == [">=0.7.0"]
     assert new_of(plan, "jaxlib") == [">=0.7.0"]
-    assert (
-        plan.changes[0].note == "held back by a linked package: no jaxlib 0.7.1 in default sources"
-    )
+    assert note(plan) == "held back by a linked package: no jaxlib 0.7.1 in default sources"
 
 
 def test_a_locked_family_member_the_project_does_not_declare_counts_too() -> None:
@@ -242,14 +247,14 @@ legacy = ["numpy==1.26.4"]
     releases = {q("numpy"): [rel("1.26.4"), rel("2.2.6")]}
     plan = plan_for(pyproject, releases)
     assert new_of(plan, "numpy") == [">=1.26.4"]
-    assert plan.changes[0].note == (
+    assert note(plan) == (
         "held back by numpy ==1.26.4 in [dependency-groups] legacy"
         " (an exact pin; --pinned moves it)"
     )
     # another group outside the scope also bounds the package
     scoped = plan_for(pyproject, releases, rules=Rules(pinned=True), groups=["main"])
     assert new_of(scoped, "numpy") == [">=1.26.4"]
-    assert scoped.changes[0].note == (
+    assert note(scoped) == (
         "held back by numpy ==1.26.4 in [dependency-groups] legacy (its group is not selected)"
     )
 
@@ -303,3 +308,132 @@ def test_widen_moves_only_an_upper_bound_that_excludes_the_newest() -> None:
     plan = plan_for(pyproject, releases, rules=Rules(strategy="widen"))
     assert new_of(plan, "a") == [">=1.0,<3"]
     assert new_of(plan, "b") == []
+
+
+MIXED = """
+[project]
+name = "p"
+requires-python = ">=3.10,<3.14"
+dependencies = ["alpha>=1.0", "pinned==1.0"]
+
+[tool.poetry.group.cloud.dependencies]
+beta = [
+    { version = "^1.0", python = "<3.12" },
+    { version = "^1.0", python = ">=3.12" },
+]
+"""
+MIXED_RELEASES = {
+    q("alpha"): [rel("1.0"), rel("1.5"), rel("2.0", python=">=3.13"), rel("2.1", python=">=3.13")],
+    q("beta"): [
+        rel("1.0"),
+        rel("1.1"),
+        rel("2.0", python=">=3.12"),
+        rel("2.1", python=">=3.12"),
+        rel("3.0", python=">=3.13"),
+    ],
+    q("pinned"): [rel("1.0"), rel("1.1", python=">=3.12"), rel("1.2", python=">=3.12")],
+}
+
+
+def test_one_requires_python_rule_for_every_path() -> None:
+    """bump, --latest, widen and --pinned: a release every Python of the entry can use."""
+    python = ">=3.10,<3.14"
+    for rules in (Rules(), Rules(latest=True), Rules(strategy="widen"), Rules(pinned=True)):
+        plan = plan_for(MIXED, MIXED_RELEASES, rules=rules, python=python)
+        chosen = {(c.decl.name, c.decl.key[-9:]): c.version.to_string() for c in plan.changes}
+        for (name, _), version in chosen.items():
+            assert not (name == "alpha" and version.startswith("2")), (rules, chosen)
+            assert not (name == "pinned" and version != "1.0"), (rules, chosen)
+    latest = plan_for(MIXED, MIXED_RELEASES, rules=Rules(latest=True), python=python)
+    # the list entry used on 3.10-3.11 stays on 1.x; the one used on 3.12-3.13 takes 2.1,
+    # not 3.0 (which needs 3.13)
+    assert new_of(latest, "beta") == ["^1.1", "^2.1"]
+    assert new_of(latest, "alpha") == [">=1.5"]
+
+
+def test_the_held_back_note_names_the_first_blocked_release() -> None:
+    plan = plan_for(MIXED, MIXED_RELEASES, rules=Rules(latest=True), python=">=3.10,<3.14")
+    notes = {c.decl.key: c.note for c in plan.changes}
+    texts = sorted(reason_text(n) for n in notes.values() if n is not None)
+    assert texts == [
+        "held back by Python: alpha 2.0 and later need Python >=3.13;"
+        " this entry is used on Python 3.10-3.13",
+        "held back by Python: beta 2.0 and later need Python >=3.12;"
+        " this entry is used on Python 3.10-3.11",
+        "held back by Python: beta 3.0 and later need Python >=3.13;"
+        " this entry is used on Python 3.12-3.13",
+    ]
+    held = held_of(plan_for(MIXED, MIXED_RELEASES, rules=Rules(pinned=True)), "pinned")
+    assert held == [
+        (
+            "python",
+            "held back by Python: pinned 1.1 and later need Python >=3.12;"
+            " this entry is used on Python 3.10 and later",
+        )
+    ]
+
+
+def test_a_blocked_release_with_a_usable_one_after_it_is_not_and_later() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["a>=1.0", "b>=1.0"]\n'
+    releases = {
+        q("a"): [rel("1.0"), rel("1.1", python=">=3.12"), rel("1.2")],
+        q("b"): [rel("1.0"), rel("1.1")],  # no 1.2: linked
+    }
+    plan = plan_for(pyproject, releases, linked=[("a", "b")])
+    assert new_of(plan, "a") == []  # held at 1.0: 1.1 is blocked, 1.2 lacks b
+    assert held_of(plan, "a") == [
+        (
+            "python",
+            "held back by Python: a 1.1 needs Python >=3.12; this entry is used on"
+            " Python 3.10 and later",
+        )
+    ]
+
+
+def test_a_source_that_could_not_be_read_holds_its_whole_unit() -> None:
+    from poetry_platform.up.lookup import Unreadable
+
+    pyproject = '[project]\nname = "p"\ndependencies = ["jax>=0.6", "jaxlib>=0.6", "c>=1"]\n'
+    releases = {
+        q("jax"): [rel("0.6"), rel("0.7")],
+        q("c"): [rel("1.0"), rel("2.0")],
+    }
+    error = Unreadable("private", "http://***@127.0.0.1/simple/jaxlib/", 401, "HTTP 401")
+    plan = make_plan(
+        *_classified(pyproject),
+        [],
+        releases,
+        strategy="bump",
+        project_python=parse_constraint(PYTHON),
+        unreadable={q("jaxlib"): error},
+    )
+    assert new_of(plan, "c") == [">=2"]
+    assert {h.decl.name: h.kind for h in plan.held} == {"jax": "unreadable", "jaxlib": "unreadable"}
+    assert {reason_text(h.reason) for h in plan.held} == {
+        "could not read source private (HTTP 401 at http://***@127.0.0.1/simple/jaxlib/)"
+    }
+
+
+def _classified(pyproject: str) -> tuple[list[Candidate], list[Fixed]]:
+    decls = declarations.read(declarations.parse(pyproject))
+    deps = declarations.lookup_dependencies(decls.items, decls.items)
+    c = classify(
+        decls, deps, Scope(groups=frozenset(decls.groups)), Rules(), parse_constraint(PYTHON)
+    )
+    return c.candidates, c.fixed
+
+
+def test_an_unverified_requires_python_is_not_a_candidate_in_the_final_plan() -> None:
+    pyproject = '[project]\nname = "p"\ndependencies = ["a>=1.0"]\n'
+    releases = {q("a"): [rel("1.0"), rel("1.1", python=None)]}
+    candidates, fixed = _classified(pyproject)
+    final = make_plan(
+        candidates,
+        fixed,
+        [],
+        releases,
+        strategy="bump",
+        project_python=parse_constraint(PYTHON),
+        trust_unknown=False,
+    )
+    assert new_of(final, "a") == []

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from poetry.core.constraints.version import Version
+from poetry.core.constraints.version import parse_constraint
+
 from poetry_platform.up import declarations
+from poetry_platform.up.plan import PythonBlock
+from poetry_platform.up.plan import Skipped
 from poetry_platform.up.report import Report
 from poetry_platform.up.report import change_row
 from poetry_platform.up.report import held_row
@@ -22,6 +27,11 @@ lint = ["ruff==0.12.7"]
 """
 
 
+WHY_NOT = PythonBlock(
+    "numpy", Version.parse("2.3.0"), ">=3.11", parse_constraint(">=3.10,<3.11"), True
+)
+
+
 def _decls() -> dict[str, declarations.Declaration]:
     doc = declarations.parse(PYPROJECT)
     return {f"{d.name}:{d.extra}": d for d in declarations.read(doc).items}
@@ -32,10 +42,10 @@ def _report() -> Report:
     locked = {"numpy": ("1.26.4",), "torch": ("2.8.0+cpu", "2.8.0+cu130")}
     report = Report(strategy="bump")
     report.changes = [
-        change_row(d["numpy:None"], ">=1.26", ">=2.2.6", "2.2.6", locked, None, "why not 2.3"),
+        change_row(d["numpy:None"], ">=1.26", ">=2.2.6", "2.2.6", locked, None, WHY_NOT),
         change_row(d["torch:cpu"], "==2.8.0+cpu", "==2.9.1+cpu", "2.9.1+cpu", locked, None),
     ]
-    report.held = [held_row(d["ruff:None"], "pinned", "exact pin (use --pinned to bump pins)")]
+    report.held = [held_row(d["ruff:None"], Skipped("pin"))]
     return report
 
 

@@ -67,6 +67,13 @@ class PlatformUpCommand(PlatformCommand, GroupCommand):
             None,
             "Fail when any bump breaks the lock, instead of holding that bump back.",
         ),
+        option(
+            "lookup-timeout",
+            None,
+            "Seconds all version lookups may take together (default: twice"
+            " <comment>POETRY_REQUESTS_TIMEOUT</>, 30).",
+            flag=False,
+        ),
         option("json", None, "Output the plan or result as JSON (same as --format json)."),
         option(
             "format",

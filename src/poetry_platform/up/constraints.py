@@ -113,10 +113,19 @@ class Search:
     within: VersionConstraint
 
 
+SkipRule = Literal["unsupported", "pin", "wildcard-kept", "allows-every", "upper-only"]
+
+
 @dataclass(frozen=True)
 class Skip:
+    """Not bumped under the rules: which rule, as data (`up.report` words it).
+
+    `detail` is the parser's reason for an unsupported constraint, empty otherwise.
+    """
+
     style: Style | None
-    reason: str
+    rule: SkipRule
+    detail: str = ""
 
 
 _CLAUSE_RE = re.compile(
@@ -244,24 +253,22 @@ def decide(text: str, rules: Rules) -> Search | Skip:
         spec = parse(text)
         sh = shape(spec)
     except UnsupportedConstraint as e:
-        return Skip(None, str(e))
+        return Skip(None, "unsupported", str(e))
     style = sh.style
     if style is Style.ANY:
         if rules.preserve_wildcard:
-            return Skip(style, "wildcard kept (--preserve-wildcard)")
+            return Skip(style, "wildcard-kept")
         if rules.strategy == "widen":
-            return Skip(style, "already allows every release")
+            return Skip(style, "allows-every")
         return Search(style, VersionRange())
     if style is Style.PIN:
         if not rules.pinned:
-            return Skip(style, "exact pin (use --pinned to bump pins)")
+            return Skip(style, "pin")
         return Search(style, _exclusions(spec, sh))
     if style is Style.LOWER and rules.strategy == "widen" and not sh.exclusions:
-        return Skip(style, "already allows every newer release")
+        return Skip(style, "allows-every")
     if style is Style.UPPER and rules.strategy == "bump" and not rules.latest:
-        return Skip(
-            style, "only an upper bound: nothing to raise (use --latest or --strategy widen)"
-        )
+        return Skip(style, "upper-only")
     if rules.latest or rules.strategy == "widen":
         return Search(style, _exclusions(spec, sh))
     return Search(style, _constraint(text))

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
     from poetry_platform.up.lookup import Release
+    from poetry_platform.up.lookup import Unreadable
 
 HeldKind = Literal[
     "pinned",
@@ -56,8 +57,119 @@ HeldKind = Literal[
     "variant",
     "constraint",
     "resolver",
+    "unreadable",
     "unknown",
 ]
+
+# --- why an entry does not move, as data (`up.report` words it, nothing compares text) ------
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """The bump rules leave this constraint alone (`constraints.decide`)."""
+
+    rule: constraints.SkipRule
+    detail: str = ""  # the parser's reason for an unsupported constraint
+
+    @property
+    def kind(self) -> HeldKind:
+        return {
+            "pin": "pinned",
+            "wildcard-kept": "wildcard",
+            "allows-every": "no-newer",
+            "unsupported": "unsupported",
+            "upper-only": "unsupported",
+        }[self.rule]  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Excluded:
+    option: Literal["exclude", "zero-caret"]
+    kind: HeldKind = "excluded"
+
+
+@dataclass(frozen=True)
+class NotIndex:
+    source_kind: str  # vcs, path, url, ...
+    kind: HeldKind = "not-index"
+
+
+@dataclass(frozen=True)
+class NoNewer:
+    newest: Version | None  # None: no release at all in the search range
+    kind: HeldKind = "no-newer"
+
+
+@dataclass(frozen=True)
+class PythonBlock:
+    """The first release past the chosen one that this entry's Pythons cannot use."""
+
+    package: str
+    version: Version
+    requires_python: str
+    used_on: VersionConstraint  # every Python the entry is used on
+    and_later: bool  # every newer release in range is blocked too
+    kind: HeldKind = "python"
+
+
+@dataclass(frozen=True)
+class MemberBlock:
+    """Another member of the unit (a variant, a linked package) lacks the newer version."""
+
+    kind: Literal["linked", "variant"]
+    packages: tuple[str, ...]
+    version: Version
+    where: str | None  # the source that lacks it, when one member does
+    python: tuple[Version, str] | None = None  # blocked by that member's Requires-Python
+
+
+@dataclass(frozen=True)
+class ConstraintBlock:
+    """An entry that does not move (pin, other group, exclusion) bounds the version."""
+
+    package: str
+    constraint: str
+    section: str
+    why: FixedWhy
+    kind: HeldKind = "constraint"
+
+
+@dataclass(frozen=True)
+class CouldNotRead:
+    """A source failed for this entry or a member of its unit: nothing is decided."""
+
+    package: str
+    error: Unreadable
+    kind: HeldKind = "unreadable"
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The resolver refused the bump (`up.relock`); `message` is the solver's."""
+
+    message: str
+    kind: HeldKind = "resolver"
+
+
+@dataclass(frozen=True)
+class Unexplained:
+    version: Version
+    kind: HeldKind = "unknown"
+
+
+Reason = (
+    Skipped
+    | Excluded
+    | NotIndex
+    | NoNewer
+    | PythonBlock
+    | MemberBlock
+    | ConstraintBlock
+    | CouldNotRead
+    | Rejected
+    | Unexplained
+)
+FixedWhy = Literal["group", "not-selected", "excluded", "zero-caret", "pinned", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +196,7 @@ class Fixed:
     decl: Declaration
     constraint: VersionConstraint
     python: VersionConstraint
-    why: str
+    why: FixedWhy
 
 
 @dataclass(frozen=True)
@@ -102,7 +214,7 @@ class Change:
     new: str
     version: Version  # the version chosen for this entry (with its local label, if any)
     unit: int
-    note: str | None = None  # a newer release exists but is held back: why
+    note: Reason | None = None  # a newer release exists but is held back: why
 
 
 @dataclass(frozen=True)
@@ -110,9 +222,12 @@ class Held:
     """A declaration that is not bumped, and why (one line for the user)."""
 
     decl: Declaration
-    kind: HeldKind
-    reason: str
+    reason: Reason
     unit: int | None = None
+
+    @property
+    def kind(self) -> HeldKind:
+        return self.reason.kind
 
 
 @dataclass
@@ -209,7 +324,7 @@ def classify(
     out = Classified()
     in_scope = {d.key for d in decls.in_groups(scope.groups)}
 
-    def freeze(d: Declaration, why: str) -> None:
+    def freeze(d: Declaration, why: FixedWhy) -> None:
         try:
             constraint = parse_constraint(d.version or "*")
         except ValueError:
@@ -224,33 +339,26 @@ def classify(
             continue  # only adds a source or markers to a [project] entry
         if d.kind != "index":
             if d.key in in_scope:
-                out.held.append(Held(d, "not-index", f"from {d.kind}: not bumped"))
+                out.held.append(Held(d, NotIndex(d.kind)))
             continue
         if d.key not in in_scope:
-            freeze(d, "its group is not selected")
+            freeze(d, "group")
             continue
         if scope.packages and d.name not in scope.packages:
-            freeze(d, "not selected")
+            freeze(d, "not-selected")
             continue
         if d.name in scope.exclude:
-            out.held.append(Held(d, "excluded", "excluded (--exclude)"))
+            out.held.append(Held(d, Excluded("exclude")))
             freeze(d, "excluded")
             continue
         if scope.exclude_zero_caret and d.version.strip().startswith("^0"):
-            out.held.append(Held(d, "excluded", "zero-based caret (--exclude-zero-based-caret)"))
-            freeze(d, "zero-based caret")
+            out.held.append(Held(d, Excluded("zero-caret")))
+            freeze(d, "zero-caret")
             continue
         decision = constraints.decide(d.version, rules)
         if isinstance(decision, constraints.Skip):
-            kind: HeldKind = "unsupported"
-            if decision.style is constraints.Style.PIN:
-                kind = "pinned"
-            elif decision.style is constraints.Style.ANY:
-                kind = "wildcard"
-            if decision.reason.startswith("already allows"):
-                kind = "no-newer"
-            out.held.append(Held(d, kind, decision.reason))
-            freeze(d, "an exact pin; --pinned moves it" if kind == "pinned" else decision.reason)
+            out.held.append(Held(d, Skipped(decision.rule, decision.detail)))
+            freeze(d, "pinned" if decision.rule == "pin" else "skipped")
             continue
         out.candidates.append(
             Candidate(d, decision, contexts_for(d, deps.get(d.key, ()), project_python))
@@ -262,7 +370,7 @@ def classify(
 
 
 def _public(version: Version) -> Version:
-    return version.without_local()
+    return version.without_local() if version.local else version
 
 
 def _local(version: Version) -> str | None:
@@ -272,39 +380,61 @@ def _local(version: Version) -> str | None:
 
 @dataclass
 class _Options:
-    """What one member can take: public version -> full version, and what was filtered."""
+    """What one member can take (public version -> full version), and what was filtered."""
 
+    python: VersionConstraint  # every Python the member is used on
     ok: dict[Version, Version] = field(default_factory=dict)
     newest_in_range: Version | None = None  # ignoring Python
-    python_block: tuple[Version, str] | None = None  # newest dropped by Requires-Python
+    blocked: dict[Version, str] = field(default_factory=dict)  # by Requires-Python: its text
     unknown: list[Release] = field(default_factory=list)
+
+    def first_blocked(self, after: Version | None) -> tuple[Version, str, bool] | None:
+        """The first release past `after` that Requires-Python rules out, its requirement,
+        and whether every newer release in range is ruled out too."""
+        above = [v for v in self.blocked if after is None or v > after]
+        if not above:
+            return None
+        first = min(above)
+        and_later = not any(v > first for v in self.ok)
+        return first, self.blocked[first], and_later
 
 
 def _options(
     releases: Iterable[Release],
     within: VersionConstraint,
     ctx: Context,
+    *,
+    trust_unknown: bool = True,
 ) -> _Options:
-    opts = _Options()
+    """The one Requires-Python rule, for every path (bump, widen, --latest, --pinned,
+    families): a release is a candidate only if its Requires-Python admits every Python
+    the entry is used on. An unknown Requires-Python passes while `trust_unknown` (its
+    metadata is read before the plan is final) and fails after."""
+    opts = _Options(ctx.python)
     for r in releases:
         v = r.version
         if ctx.label is not None and _local(v) != ctx.label:
             continue
-        if not (within.allows(v) or within.allows(_public(v))):
+        public = _public(v)
+        if not (within.allows(v) or within.allows(public)):
             continue
         if v.is_unstable() and not ctx.allow_prereleases:
             continue
-        if opts.newest_in_range is None or _public(v) > opts.newest_in_range:
-            opts.newest_in_range = _public(v)
+        if opts.newest_in_range is None or public > opts.newest_in_range:
+            opts.newest_in_range = public
         if r.requires_python is None:
             opts.unknown.append(r)
+            if not trust_unknown:
+                opts.blocked.setdefault(public, "unknown")
+                continue
         elif not r.requires_python.allows_all(ctx.python):
-            if opts.python_block is None or _public(v) > opts.python_block[0]:
-                opts.python_block = (_public(v), r.requires_python_text or "?")
+            opts.blocked.setdefault(public, r.requires_python_text or str(r.requires_python))
             continue
-        current = opts.ok.get(_public(v))
+        current = opts.ok.get(public)
         if current is None or v > current:
-            opts.ok[_public(v)] = v
+            opts.ok[public] = v
+    for public in opts.ok:
+        opts.blocked.pop(public, None)  # another build of that release is fine
     return opts
 
 
@@ -325,7 +455,14 @@ def make_plan(
     strategy: constraints.Strategy,
     project_python: VersionConstraint,
     linked: Iterable[Iterable[str]] = (),
+    unreadable: Mapping[Query, Unreadable] | None = None,
+    trust_unknown: bool = True,
 ) -> Plan:
+    """One version per unit; every candidate either changes or is held with a reason.
+
+    A unit with a member whose source could not be read is not decided at all: each of
+    its candidates is held with `CouldNotRead`, never reported as up to date.
+    """
     linked = [tuple(f) for f in linked]
     members: list[_Member] = []
     for i, c in enumerate(candidates):
@@ -342,93 +479,126 @@ def make_plan(
     grouped = families.units([families.Member(m.name, m.python) for m in members], linked)
 
     plan = Plan()
+    inputs = _Inputs(
+        candidates, fixed, companions, releases, unreadable or {}, strategy, trust_unknown
+    )
     for unit_id, indices in enumerate(grouped):
         unit = [members[i] for i in indices]
         if not any(m.kind == "candidate" for m in unit):
             continue
-        _plan_unit(
-            unit_id, unit, candidates, fixed, companions, releases, strategy, project_python, plan
-        )
+        _plan_unit(unit_id, unit, inputs, plan)
     return plan
 
 
-def _plan_unit(
-    unit_id: int,
-    unit: list[_Member],
-    candidates: Sequence[Candidate],
-    fixed: Sequence[Fixed],
-    companions: Sequence[Companion],
-    releases: Mapping[Query, Sequence[Release]],
-    strategy: constraints.Strategy,
-    project_python: VersionConstraint,
-    plan: Plan,
-) -> None:
-    from poetry.core.constraints.version import VersionRange
+@dataclass(frozen=True)
+class _Inputs:
+    candidates: Sequence[Candidate]
+    fixed: Sequence[Fixed]
+    companions: Sequence[Companion]
+    releases: Mapping[Query, Sequence[Release]]
+    unreadable: Mapping[Query, Unreadable]
+    strategy: constraints.Strategy
+    trust_unknown: bool
 
-    # Every (member, context) with the public versions it can take.
-    takes: list[tuple[str, str, _Options]] = []  # (who, where, options)
-    own: dict[int, list[_Options]] = {}
+
+@dataclass(frozen=True)
+class _Take:
+    """One (member, place) and the versions it can take there."""
+
+    name: str
+    where: str
+    opts: _Options
+    own_of: int | None  # the candidate index, for a candidate's own contexts
+
+
+def _unreadable_in(unit: list[_Member], inputs: _Inputs) -> CouldNotRead | None:
     for m in unit:
         if m.kind == "candidate":
-            c = candidates[m.index]
+            c = inputs.candidates[m.index]
             for ctx in c.contexts:
-                opts = _options(releases.get(ctx.query, ()), c.search.within, ctx)
-                own.setdefault(m.index, []).append(opts)
-                takes.append((c.decl.pretty_name, _where(ctx), opts))
+                if ctx.query in inputs.unreadable:
+                    return CouldNotRead(c.decl.pretty_name, inputs.unreadable[ctx.query])
         elif m.kind == "companion":
-            comp = companions[m.index]
-            opts = _options(releases.get(comp.context.query, ()), VersionRange(), comp.context)
-            takes.append((comp.name, _where(comp.context), opts))
+            comp = inputs.companions[m.index]
+            if comp.context.query in inputs.unreadable:
+                return CouldNotRead(str(comp.name), inputs.unreadable[comp.context.query])
+    return None
+
+
+def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -> None:
+    from poetry.core.constraints.version import VersionRange
+
+    failed = _unreadable_in(unit, inputs)
+    if failed is not None:
+        for m in unit:
+            if m.kind == "candidate":
+                plan.held.append(Held(inputs.candidates[m.index].decl, failed, unit_id))
+        return
+
+    takes: list[_Take] = []
+    for m in unit:
+        if m.kind == "candidate":
+            c = inputs.candidates[m.index]
+            for ctx in c.contexts:
+                opts = _options(
+                    inputs.releases.get(ctx.query, ()),
+                    c.search.within,
+                    ctx,
+                    trust_unknown=inputs.trust_unknown,
+                )
+                takes.append(_Take(c.decl.pretty_name, _where(ctx), opts, m.index))
+        elif m.kind == "companion":
+            comp = inputs.companions[m.index]
+            opts = _options(
+                inputs.releases.get(comp.context.query, ()),
+                VersionRange(),
+                comp.context,
+                trust_unknown=inputs.trust_unknown,
+            )
+            takes.append(_Take(comp.name, _where(comp.context), opts, None))
 
     common: set[Version] | None = None
-    for _, _, opts in takes:
-        versions = set(opts.ok)
+    for take in takes:
+        versions = set(take.opts.ok)
         common = versions if common is None else common & versions
     common = common or set()
     blockers: list[Fixed] = []
     for m in unit:
         if m.kind == "fixed":
-            f = fixed[m.index]
+            f = inputs.fixed[m.index]
             allowed = {v for v in common if f.constraint.allows(v) or _allows_labelled(f, v)}
             if allowed != common:
                 blockers.append(f)
             common = allowed
     target = max(common) if common else None
 
-    for name, _, opts in takes:
-        for r in opts.unknown:
+    for take in takes:
+        for r in take.opts.unknown:
             if target is None or _public(r.version) >= target:
-                plan.unknown_python.append((str(canonicalize_name(name)), r))
+                plan.unknown_python.append((str(canonicalize_name(take.name)), r))
 
     for m in unit:
         if m.kind != "candidate":
             continue
-        c = candidates[m.index]
-        opts_list = own.get(m.index, [])
+        c = inputs.candidates[m.index]
+        own = [t for t in takes if t.own_of == m.index]
         newest = max(
-            (o.newest_in_range for o in opts_list if o.newest_in_range is not None),
+            (t.opts.newest_in_range for t in own if t.opts.newest_in_range is not None),
             default=None,
         )
         if target is None:
-            if newest is None:
-                plan.held.append(Held(c.decl, "no-newer", "no release found in its range", unit_id))
-            else:
-                kind, why = _why_held(c, newest, opts_list, takes, blockers, project_python)
-                plan.held.append(Held(c.decl, kind, why, unit_id))
+            reason: Reason = (
+                NoNewer(None) if newest is None else _why_held(c, None, own, takes, blockers)
+            )
+            plan.held.append(Held(c.decl, reason, unit_id))
             continue
-        full = next((o.ok[target] for o in opts_list if target in o.ok), target)
-        new_text = constraints.rewrite(c.decl.version, full, strategy, pep440=c.decl.pep440)
+        full = next((t.opts.ok[target] for t in own if target in t.opts.ok), target)
+        new_text = constraints.rewrite(c.decl.version, full, inputs.strategy, pep440=c.decl.pep440)
         note = None
         if newest is not None and newest > target:
-            _, note = _why_held(c, newest, opts_list, takes, blockers, project_python)
+            note = _why_held(c, target, own, takes, blockers)
         if new_text == c.decl.version:
-            if note is not None:
-                kind, _ = _why_held(c, newest or target, opts_list, takes, blockers, project_python)
-                plan.held.append(Held(c.decl, kind, note, unit_id))
-            else:
-                plan.held.append(
-                    Held(c.decl, "no-newer", f"no newer release ({target} is the newest)", unit_id)
-                )
+            plan.held.append(Held(c.decl, note or NoNewer(target), unit_id))
             continue
         plan.changes.append(Change(c.decl, c.decl.version, new_text, full, unit_id, note))
 
@@ -458,45 +628,39 @@ def _where(ctx: Context) -> str:
 
 def _why_held(
     c: Candidate,
-    newest: Version,
-    own: list[_Options],
-    takes: list[tuple[str, str, _Options]],
+    target: Version | None,
+    own: list[_Take],
+    takes: list[_Take],
     blockers: list[Fixed],
-    project_python: VersionConstraint,
-) -> tuple[HeldKind, str]:
-    """Why `c` cannot reach `newest`: its own Python range first, then whoever else."""
-    for o in own:
-        if o.python_block is not None and o.python_block[0] >= newest and newest not in o.ok:
-            version, requires = o.python_block
-            pythons = c.contexts[0].python if c.contexts else project_python
-            return (
-                "python",
-                f"held back by Python: {c.decl.pretty_name} {version} requires Python "
-                f"{requires}, the project supports {pythons}",
-            )
-    lacking = [
-        (name, where, o)
-        for name, where, o in takes
-        if not any(o is mine for mine in own) and newest not in o.ok
-    ]
+) -> Reason:
+    """What stops `c` right past `target`: the first release it cannot take, and why.
+
+    Its own Requires-Python when that comes first (naming the first blocked release), else
+    the first release it could take but another member of the unit cannot (a variant, a
+    linked package, that member's Python), else an entry that does not move.
+    """
+    blocked = [b for t in own if (b := t.opts.first_blocked(target)) is not None]
+    first_python = min(blocked, key=lambda b: b[0]) if blocked else None
+    mine = {v for t in own for v in t.opts.ok if target is None or v > target}
+    first_other = min(mine) if mine else None
+    if first_python is not None and (first_other is None or first_python[0] < first_other):
+        version, requires, and_later = first_python
+        used_on = next(t.opts.python for t in own if version in t.opts.blocked)
+        return PythonBlock(c.decl.pretty_name, version, requires, used_on, and_later)
+    if first_other is None:
+        return Unexplained(target) if target is not None else NoNewer(None)
+    lacking = [t for t in takes if t.own_of != own[0].own_of and first_other not in t.opts.ok]
     if lacking:
-        name, where, o = lacking[0]
-        kind: HeldKind = "variant" if name == c.decl.pretty_name else "linked"
-        what = "another variant" if kind == "variant" else "a linked package"
-        if o.python_block is not None and o.python_block[0] >= newest:
-            detail = f"{name} {o.python_block[0]} requires Python {o.python_block[1]}"
-        elif len(lacking) == 1:
-            detail = f"no {name} {newest} in {where}"
-        else:
-            names = sorted({n for n, _, _ in lacking})
-            what = "other variants" if kind == "variant" else "linked packages"
-            detail = f"no {newest} of {', '.join(names)}"
-        return kind, f"held back by {what}: {detail}"
+        kind: Literal["linked", "variant"] = (
+            "variant" if lacking[0].name == c.decl.pretty_name else "linked"
+        )
+        names = tuple(sorted({t.name for t in lacking}))
+        where = lacking[0].where if len(lacking) == 1 else None
+        python = None
+        if first_other in lacking[0].opts.blocked:
+            python = (first_other, lacking[0].opts.blocked[first_other])
+        return MemberBlock(kind, names, first_other, where, python)
     for f in blockers:
-        if not f.constraint.allows(newest):
-            return (
-                "constraint",
-                f"held back by {f.decl.pretty_name} {f.decl.version or '*'} in {f.decl.where}"
-                f" ({f.why})",
-            )
-    return "unknown", f"held back: {newest} is not available to every linked entry"
+        if not f.constraint.allows(first_other):
+            return ConstraintBlock(f.decl.pretty_name, f.decl.version or "*", f.decl.where, f.why)
+    return Unexplained(first_other)

@@ -13,11 +13,16 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
+from poetry_platform.up import plan as p
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
 
+    from poetry.core.constraints.version import VersionConstraint
+
     from poetry_platform.up.declarations import Declaration
+    from poetry_platform.up.lookup import Unreadable
 
 LockStatus = Literal["written", "unchanged", "not-run", "failed", "would-change"]
 
@@ -50,6 +55,7 @@ class HeldRow:
     constraint: str
     kind: str
     reason: str
+    error: Unreadable | None = None  # kind "unreadable": the source that failed
 
     @property
     def group_label(self) -> str:
@@ -69,6 +75,11 @@ class Report:
     lock_moves: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     installed: bool = False
 
+    @property
+    def unreadable(self) -> list[HeldRow]:
+        """Entries whose source could not be read: never "up to date"."""
+        return [h for h in self.held if h.kind == "unreadable"]
+
 
 def change_row(
     decl: Declaration,
@@ -77,7 +88,7 @@ def change_row(
     version: str,
     locked_before: Mapping[str, tuple[str, ...]],
     locked_after: Mapping[str, tuple[str, ...]] | None,
-    note: str | None = None,
+    note: p.Reason | None = None,
 ) -> ChangeRow:
     label = version.partition("+")[2]
 
@@ -98,20 +109,110 @@ def change_row(
         source=decl.source,
         locked_before=mine(locked_before.get(decl.name, ())),
         locked_after=None if locked_after is None else mine(locked_after.get(decl.name, ())),
-        note=note,
+        note=None if note is None else reason_text(note),
     )
 
 
-def held_row(decl: Declaration, kind: str, reason: str) -> HeldRow:
+def held_row(decl: Declaration, reason: p.Reason) -> HeldRow:
     return HeldRow(
         name=decl.pretty_name,
         group=str(decl.group),
         extra=decl.extra,
         section=decl.where,
         constraint=decl.version or "*",
-        kind=kind,
-        reason=reason,
+        kind=reason.kind,
+        reason=reason_text(reason),
+        error=reason.error if isinstance(reason, p.CouldNotRead) else None,
     )
+
+
+# --- the words for every reason, in one place ----------------------------------------------
+
+_SKIPS = {
+    "pin": "exact pin (use --pinned to bump pins)",
+    "wildcard-kept": "wildcard kept (--preserve-wildcard)",
+    "allows-every": "already allows every newer release",
+    "upper-only": "only an upper bound: nothing to raise (use --latest or --strategy widen)",
+}
+_FIXED = {
+    "group": "its group is not selected",
+    "not-selected": "not selected",
+    "excluded": "excluded",
+    "zero-caret": "zero-based caret",
+    "pinned": "an exact pin; --pinned moves it",
+    "skipped": "not bumped",
+}
+
+
+def python_span(python: VersionConstraint) -> str:
+    """`3.10-3.11` for `>=3.10,<3.12`; `3.10 and later` for `>=3.10` (or `<4`)."""
+    from poetry.core.constraints.version import VersionRange
+
+    if not isinstance(python, VersionRange) or python.min is None or not python.include_min:
+        return str(python)
+    low = f"{python.min.major}.{python.min.minor or 0}"
+    top = python.max
+    if top is None or (top.major >= 4 and not python.include_max):
+        return f"{low} and later"
+    if python.include_max or (top.patch or 0) or top.minor is None:
+        return f"{low}-{top.text}" if python.include_max else str(python)
+    if top.minor == 0:
+        return str(python)
+    high = f"{top.major}.{top.minor - 1}"
+    return low if high == low else f"{low}-{high}"
+
+
+def error_text(error: Unreadable) -> str:
+    """`could not read source private (HTTP 401 at http://***@host/simple/pkg/)`."""
+    where = f" at {error.url}" if error.url else ""
+    return f"could not read source {error.source} ({error.detail}{where})"
+
+
+def reason_text(reason: p.Reason) -> str:
+    """One line for the user: why an entry is not bumped, or stopped short."""
+    if isinstance(reason, p.Skipped):
+        return reason.detail if reason.rule == "unsupported" else _SKIPS[reason.rule]
+    if isinstance(reason, p.Excluded):
+        if reason.option == "exclude":
+            return "excluded (--exclude)"
+        return "zero-based caret (--exclude-zero-based-caret)"
+    if isinstance(reason, p.NotIndex):
+        return f"from {reason.source_kind}: not bumped"
+    if isinstance(reason, p.NoNewer):
+        if reason.newest is None:
+            return "no release found in its range"
+        return f"no newer release ({reason.newest} is the newest)"
+    if isinstance(reason, p.PythonBlock):
+        verb = "and later need" if reason.and_later else "needs"
+        return (
+            f"held back by Python: {reason.package} {reason.version} {verb} Python"
+            f" {reason.requires_python}; this entry is used on Python"
+            f" {python_span(reason.used_on)}"
+        )
+    if isinstance(reason, p.MemberBlock):
+        one = len(reason.packages) == 1
+        if reason.kind == "variant":
+            what = "another variant" if one else "other variants"
+        else:
+            what = "a linked package" if one else "linked packages"
+        if reason.python is not None:
+            version, requires = reason.python
+            detail = f"{reason.packages[0]} {version} needs Python {requires}"
+        elif one:
+            detail = f"no {reason.packages[0]} {reason.version} in {reason.where}"
+        else:
+            detail = f"no {reason.version} of {', '.join(reason.packages)}"
+        return f"held back by {what}: {detail}"
+    if isinstance(reason, p.ConstraintBlock):
+        return (
+            f"held back by {reason.package} {reason.constraint} in {reason.section}"
+            f" ({_FIXED[reason.why]})"
+        )
+    if isinstance(reason, p.CouldNotRead):
+        return error_text(reason.error)
+    if isinstance(reason, p.Rejected):
+        return f"held back by the resolver: {reason.message}"
+    return f"held back: {reason.version} is not available to every linked entry"
 
 
 def _versions(versions: Sequence[str] | None) -> str:
@@ -162,7 +263,7 @@ def to_text(report: Report, *, writes: bool) -> list[str | Table]:
     out: list[str | Table] = []
     rows = table_rows(report)
     if rows:
-        verb = "Would bump" if not writes else "Bumped"
+        verb = "Would bump" if not writes or report.unreadable else "Bumped"
         if report.lock == "failed":
             verb = "Could not bump"
         out.append("")
@@ -175,6 +276,8 @@ def to_text(report: Report, *, writes: bool) -> list[str | Table]:
         out.append((["Package", "Before", "After"], moves))
     elif report.strategy == "lock-only":
         out.append("The lock is already up to date.")
+    elif report.unreadable:
+        out.append(f"Could not check {len(report.unreadable)} entries: a source failed.")
     else:
         out.append("Nothing to bump: every constraint is up to date.")
     for row in report.changes:
@@ -221,6 +324,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "constraint": h.constraint,
                 "kind": h.kind,
                 "reason": h.reason,
+                **({"error": _error_json(h.error)} if h.error is not None else {}),
             }
             for h in report.held
         ],
@@ -234,6 +338,15 @@ def to_json(report: Report) -> dict[str, Any]:
             ],
         },
         "installed": report.installed,
+    }
+
+
+def _error_json(error: Unreadable) -> dict[str, Any]:
+    return {
+        "source": error.source,
+        "status": error.status,
+        "detail": error.detail,
+        "url": error.url or None,
     }
 
 
@@ -256,6 +369,8 @@ def to_markdown(report: Report) -> str:
         lines.append("| --- | --- |")
         for name, before, after in report.lock_moves:
             lines.append(f"| {_md(name)} | {_versions(before)} -> {_versions(after)} |")
+    elif report.unreadable:
+        lines.append(f"Could not check {len(report.unreadable)} entries: a source failed.")
     else:
         lines.append("Nothing to bump: every constraint is up to date.")
     notable = [h for h in report.held if h.kind not in ("no-newer",)]

@@ -15,6 +15,7 @@ whether the files had been written when one arrived.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from poetry_platform.up.atomic import Snapshot
     from poetry_platform.up.constraints import Rules
     from poetry_platform.up.declarations import Declarations
+    from poetry_platform.up.lookup import Query
+    from poetry_platform.up.lookup import Release
     from poetry_platform.up.plan import Candidate
     from poetry_platform.up.plan import Companion
     from poetry_platform.up.plan import Fixed
@@ -73,6 +76,7 @@ class Settings:
     no_install: bool
     all_or_nothing: bool
     output: str
+    lookup_timeout: float | None = None  # seconds for all lookups; None: lookup's default
 
     @property
     def writes(self) -> bool:
@@ -121,7 +125,20 @@ def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Setti
         no_install=bool(options.get("no-install")),
         all_or_nothing=bool(options.get("all-or-nothing")),
         output=chosen,
+        lookup_timeout=_seconds(options.get("lookup-timeout")),
     )
+
+
+def _seconds(value: object) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise UsageError(f"--lookup-timeout {value!r} is not a number of seconds above 0.")
+    return seconds
 
 
 class Console(Protocol):
@@ -223,6 +240,9 @@ class UpRun:
         companions = self._companions(candidates, decls, locked, lock_bytes, config.linked)
         plan = self._plan(candidates, fixed, companions, config.linked)
         fill_report(report, plan, held, locked, None)
+        if report.unreadable:  # never "up to date", never a partial bump
+            report.lock = "not-run"
+            return Result(report, 1, unreadable_error(report, check=settings.check))
 
         if not plan.changes or not settings.writes:
             report.lock = "not-run"
@@ -253,7 +273,7 @@ class UpRun:
             settings.rules,
             self.poetry.package.python_constraint,
         )
-        held = [held_row(h.decl, h.kind, h.reason) for h in result.held]
+        held = [held_row(h.decl, h.reason) for h in result.held]
         return result.candidates, result.fixed, held
 
     def _companions(
@@ -310,10 +330,17 @@ class UpRun:
                 f"{'s' * (len(pool.all_repositories) != 1)}"
             )
         progress = self.console.progress("Looking up")
-        releases = lookup.fetch(pool, unique, on_done=progress)
+        lookups = lookup.fetch(
+            pool,
+            unique,
+            on_done=progress,
+            deadline=self.settings.lookup_timeout,
+            cache_dir=self.poetry.config.repository_cache_directory,
+        )
         self.console.end_progress()
+        releases: Mapping[Query, Sequence[Release]] = lookups.releases
 
-        def plan_now() -> Plan:
+        def plan_now(trust_unknown: bool = True) -> Plan:
             return make_plan(
                 candidates,
                 fixed,
@@ -322,6 +349,8 @@ class UpRun:
                 strategy=self.settings.rules.strategy,
                 project_python=self.poetry.package.python_constraint,
                 linked=linked,
+                unreadable=lookups.unreadable,
+                trust_unknown=trust_unknown,
             )
 
         plan = plan_now()
@@ -337,6 +366,8 @@ class UpRun:
                 for q, rs in releases.items()
             }
             plan = plan_now()
+        if plan.unknown_python:  # still unverified: such releases are not candidates
+            plan = plan_now(trust_unknown=False)
         return plan
 
     def _relock_and_write(
@@ -461,6 +492,31 @@ class UpRun:
         self.phase = "done"
 
 
+def unreadable_error(report: Report, *, check: bool) -> SourceError:
+    """One error for the entries whose source failed: which sources, what to do; exit 1,
+    or 2 for --check ("could not check", apart from "a bump is available")."""
+    from poetry_platform.up.lookup import credentials_hint
+
+    rows = report.unreadable
+    sources = sorted({h.error.source for h in rows if h.error is not None})
+    names = ", ".join(sorted({h.name for h in rows}))
+    verb = "Could not check" if check else "Could not look up"
+    remedies = [
+        credentials_hint(source)
+        for source in sources
+        if any(
+            h.error is not None and h.error.needs_credentials and h.error.source == source
+            for h in rows
+        )
+    ]
+    remedy = "; ".join(remedies) if remedies else "check the source's URL, or retry"
+    return SourceError(
+        f"{verb} {names}: source {', '.join(sources)} could not be read; nothing was changed.",
+        remedy[0].upper() + remedy[1:] + ".",
+        exit_code=2 if check else 1,
+    )
+
+
 def fill_report(
     report: Report,
     plan: Plan,
@@ -470,17 +526,16 @@ def fill_report(
     rejected: dict[int, str] | None = None,
 ) -> None:
     """The report's rows: changes that stay, and every entry held back with its reason."""
+    from poetry_platform.up.plan import Rejected
     from poetry_platform.up.report import change_row
     from poetry_platform.up.report import held_row
 
     rejected = rejected or {}
     report.changes = []
-    report.held = list(held) + [held_row(h.decl, h.kind, h.reason) for h in plan.held]
+    report.held = list(held) + [held_row(h.decl, h.reason) for h in plan.held]
     for c in plan.changes:
         if c.unit in rejected:
-            report.held.append(
-                held_row(c.decl, "resolver", f"held back by the resolver: {rejected[c.unit]}")
-            )
+            report.held.append(held_row(c.decl, Rejected(rejected[c.unit])))
             continue
         report.changes.append(
             change_row(
@@ -495,6 +550,7 @@ def fill_report(
         )
 
 
+@functools.lru_cache(maxsize=2)  # read by locked_versions and locked_sources: parse once
 def _lock_packages(lock_bytes: bytes | None) -> list[dict[str, object]]:
     if not lock_bytes:
         return []
