@@ -1,0 +1,142 @@
+"""`platform-up --dry-run` against `poetry up --dry-run` on the real index, research layout.
+
+    .venv/bin/python bench/up_real_index.py [--runs 5] [--profile out.prof]
+
+The project is examples/research-team (main plus the optional groups test, cloud, dev and
+cloud_dev; 13 constraints, one of them a list split by Python). Both commands see every
+group (`poetry up` needs `--with=test,cloud,dev,cloud_dev`) and run alternately, `--runs`
+times each, in two states:
+
+- cold: a fresh Poetry cache for every run (nothing read before);
+- warm: one cache shared by the runs of each tool, filled by one untimed run first.
+
+Both reach PyPI through one temporary primary legacy source at PyPI's simple index (its URL
+is taken from pip at run time and only ever written into the temporary copy): some networks
+serve the simple index but not the per-version JSON that Poetry's built-in PyPI repository
+reads, and the two tools then read the same pages. Wall time is the median; CPU time is the
+child's user + system time. `--profile` writes a cProfile of one cold platform-up run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.project import POETRY  # noqa: E402
+from tests.support.project import poetry_env  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "research-team"
+GROUPS = "test,cloud,dev,cloud_dev"
+SOURCE = "bench-simple-index"
+COLD_GOAL = 2.0
+WARM_GOAL = 10.0
+
+
+def simple_index_url() -> str:
+    from pip._internal.models.index import PyPI
+
+    url: str = PyPI.simple_url
+    return url
+
+
+def make_project(dest: Path) -> Path:
+    import tomlkit
+
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("__pycache__", "poetry.lock"))
+    path = dest / "pyproject.toml"
+    doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+    source = tomlkit.table()
+    source.update({"name": SOURCE, "url": simple_index_url(), "priority": "primary"})
+    sources = tomlkit.aot()
+    sources.append(source)
+    doc["tool"]["poetry"]["source"] = sources  # type: ignore[index]
+    path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return dest
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one command; CPU is the child's user + system time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", type=Path, help="write a cProfile of a cold platform-up")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-up-real-"))
+    try:
+        project = make_project(work / "project")
+        commands = {
+            "platform-up": [str(POETRY), "platform-up", "--dry-run"],
+            "poetry up": [str(POETRY), "up", "--dry-run", f"--with={GROUPS}"],
+        }
+        results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        warm_env = {
+            key: poetry_env(work / f"warm-{i}", offline=False) for i, key in enumerate(commands)
+        }
+        for key, command in commands.items():
+            timed(command, project, warm_env[key])  # fills that tool's warm cache
+        for run in range(args.runs):
+            for state in ("cold", "warm"):
+                for key, command in commands.items():
+                    env = warm_env[key]
+                    if state == "cold":
+                        env = poetry_env(
+                            work / f"cold-{run}-{key.replace(' ', '-')}", offline=False
+                        )
+                    results.setdefault((state, key), []).append(timed(command, project, env))
+        if args.profile:
+            env = poetry_env(work / "profile", offline=False)
+            profiled = [sys.executable, "-m", "cProfile", "-o", str(args.profile.resolve())]
+            timed([*profiled, *commands["platform-up"]], project, env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    load = os.getloadavg()
+    print(
+        f"research-team layout (13 constraints, 4 optional groups), real index through a legacy"
+        f" source, median of {args.runs} alternating runs; load average"
+        f" {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
+    )
+    ok = True
+    for state, goal in (("cold", COLD_GOAL), ("warm", WARM_GOAL)):
+        ours = results[(state, "platform-up")]
+        theirs = results[(state, "poetry up")]
+        wall_ours = statistics.median(w for w, _ in ours)
+        wall_theirs = statistics.median(w for w, _ in theirs)
+        cpu_ours = statistics.median(c for _, c in ours)
+        cpu_theirs = statistics.median(c for _, c in theirs)
+        ratio = wall_theirs / wall_ours
+        ok = ok and ratio >= goal
+        print(
+            f"  {state}: platform-up {wall_ours:5.2f} s (CPU {cpu_ours:4.2f} s)"
+            f"   poetry up {wall_theirs:5.2f} s (CPU {cpu_theirs:4.2f} s)"
+            f"   {ratio:4.1f}x faster (goal >= {goal:g}x)"
+        )
+    print("goals met" if ok else "goals NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
