@@ -239,6 +239,16 @@ def _str_list(value: Any, key: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _declared(value: Any, key: str, declared: set[str], what: str, fix: str) -> tuple[str, ...]:
+    """A list of names the project declares (its extras or its groups), else the error."""
+    names = _str_list(value, key)
+    for name in names:
+        if canonicalize_name(name) not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise ConfigError(key, f"the project has no {what} {name!r} (it has: {known})", fix)
+    return names
+
+
 def _name(value: Any, key: str) -> str:
     if not isinstance(value, str) or not _NAME_RE.match(value):
         raise ConfigError(
@@ -292,24 +302,20 @@ def _named_tables(
 def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Variant, ...]:
     out: list[Variant] = []
     for name, where, item in _named_tables(raw, "variant", _VARIANT_KEYS, "cpu"):
-        v_extras = _str_list(item.get("extras", []), f"{where}.extras")
-        for extra in v_extras:
-            if canonicalize_name(extra) not in extras:
-                known = ", ".join(sorted(extras)) or "none"
-                raise ConfigError(
-                    f"{where}.extras",
-                    f"the project has no extra {extra!r} (it has: {known})",
-                    "declare it under [project.optional-dependencies] or fix the name",
-                )
-        v_groups = _str_list(item.get("groups", []), f"{where}.groups")
-        for group in v_groups:
-            if canonicalize_name(group) not in groups:
-                known = ", ".join(sorted(groups)) or "none"
-                raise ConfigError(
-                    f"{where}.groups",
-                    f"the project has no group {group!r} (it has: {known})",
-                    "declare it under [tool.poetry.group.<name>] or fix the name",
-                )
+        v_extras = _declared(
+            item.get("extras", []),
+            f"{where}.extras",
+            extras,
+            "extra",
+            "declare it under [project.optional-dependencies] or fix the name",
+        )
+        v_groups = _declared(
+            item.get("groups", []),
+            f"{where}.groups",
+            groups,
+            "group",
+            "declare it under [tool.poetry.group.<name>] or fix the name",
+        )
         description = item.get("description", "")
         if not isinstance(description, str):
             raise ConfigError(f"{where}.description", "must be a string")
