@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -16,14 +17,19 @@ from poetry_platform.variants import VARIANT_ENV
 from poetry_platform.variants import select
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from collections.abc import Mapping
 
     from cleo.io.io import IO
+    from poetry.core.packages.package import Package
     from poetry.poetry import Poetry
 
+    from poetry_platform.check.fidelity import Fidelity
+    from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.variants import Selection
+    from poetry_platform.variants import Unmet
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class Decision:
     config: PlatformConfig
     host: HostProfile
     selection: Selection
+    # What each variant delivers from the lock on this interpreter (empty: not judged).
+    fidelity: Mapping[str, Fidelity] = field(default_factory=dict)
 
 
 def project_config(poetry: Poetry) -> PlatformConfig:
@@ -128,8 +136,16 @@ def decide(
     variant_option: str | None,
     environ: Mapping[str, str] | None = None,
     host: HostProfile | None = None,
+    lock: LockState | None = None,
+    groups: Collection[str] = (),
 ) -> Decision:
-    """Config, host and the chosen variant. `--variant` beats the environment variable."""
+    """Config, host and the chosen variant. `--variant` beats the environment variable.
+
+    With `lock` (read once by the caller), each variant is also judged on what the lock
+    delivers for `marker_env` with `groups` plus its own: one whose accelerator the lock
+    cannot deliver on this interpreter is unmet, so auto-selection falls through to the
+    next (a forced one is the caller's to refuse, see `undeliverable`).
+    """
     from poetry_platform.variants import UnknownVariantError
 
     environ = os.environ if environ is None else environ
@@ -141,8 +157,68 @@ def decide(
         forced, forced_by = variant_option, "--variant"
     elif environ.get(VARIANT_ENV):
         forced, forced_by = environ[VARIANT_ENV], VARIANT_ENV
+    fidelity = (
+        judge_variants(poetry, config, marker_env, lock, groups)
+        if lock is not None and lock.readable
+        else {}
+    )
     try:
-        selection = select(config.variants, host, marker_env, forced=forced, forced_by=forced_by)
+        selection = select(
+            config.variants,
+            host,
+            marker_env,
+            forced=forced,
+            forced_by=forced_by,
+            undeliverable=undeliverable(fidelity),
+        )
     except UnknownVariantError as e:
         raise PlatformError(str(e)) from None
-    return Decision(config, host, selection)
+    return Decision(config, host, selection, fidelity)
+
+
+def judge_variants(
+    poetry: Poetry,
+    config: PlatformConfig,
+    marker_env: Mapping[str, object],
+    lock: LockState,
+    groups: Collection[str],
+) -> dict[str, Fidelity]:
+    """`check.fidelity.judge` for every variant, on this interpreter's install set."""
+    from poetry_platform.check.fidelity import judge
+    from poetry_platform.check.install_set import select_locked
+    from poetry_platform.check.lock import root_requirements
+
+    env = dict(marker_env)
+    python = str(env.get("python_version", "?"))
+    out: dict[str, Fidelity] = {}
+    without: dict[tuple[str, ...], list[Package]] = {}
+    for variant in config.variants:
+        wanted = tuple(sorted({*groups, *variant.groups}))
+        if wanted not in without:
+            without[wanted] = select_locked(lock.locked, env, wanted, ())
+        out[variant.name] = judge(
+            variant,
+            python=python,
+            selected=select_locked(lock.locked, env, wanted, variant.extras),
+            without_extras=without[wanted],
+            locked=lock.locked,
+            relations=lock.relations_of,
+            requirements=root_requirements(poetry, wanted),
+            marker_env=env,
+        )
+    return out
+
+
+def undeliverable(fidelity: Mapping[str, Fidelity]) -> dict[str, Unmet]:
+    """The lock's verdicts as unmet requirements of the variants it cannot deliver."""
+    from poetry_platform.variants import Unmet
+
+    return {
+        name: Unmet(
+            "accelerator",
+            f.missing.wanted,
+            (f"Python {f.missing.python}", *(c.detail for c in f.missing.causes)),
+        )
+        for name, f in fidelity.items()
+        if f.missing is not None
+    }

@@ -59,7 +59,13 @@ def requirements(req: Requirements) -> list[str]:
 
 
 def unmet(u: Unmet) -> str:
-    """`<requirement>: host has <fact>`, e.g. `cuda >=13.0: host has CUDA 12.4`."""
+    """`<requirement>: host has <fact>`, e.g. `cuda >=13.0: host has CUDA 12.4`; for the
+    lock's verdict `provides jax-cuda13-plugin: poetry.lock does not deliver it on Python
+    3.11 (<why>)`."""
+    if u.kind == "accelerator":
+        python, *why = u.found
+        because = f" ({'; '.join(why)})" if why else ""
+        return f"provides {u.wanted}: poetry.lock does not deliver it on {python}{because}"
     return f"{requirement(u.kind, u.wanted)}: host has {_host_fact(u)}"
 
 
@@ -239,6 +245,11 @@ def show(decision: Decision, *, verbose: bool = False) -> list[Line]:
         out += [Line(f"      requires {r}") for r in requirements(v.requires)]
         out += [Line(f"      <fg=red>not met:</> {unmet(u)}") for u in verdict.unmet]
         out += [Line(f"      <comment>assumed:</comment> {assumed(a)}") for a in verdict.assumed]
+        fidelity = decision.fidelity.get(v.name)
+        if fidelity is not None:
+            out += [
+                Line(f"      <warning>warning:</warning> {f.message}") for f in fidelity.forbidden
+            ]
     out.append(Line(""))
     if chosen is None:
         out.append(Line(f"<warning>{no_variant(decision.selection)}</warning>", error=True))
@@ -263,7 +274,15 @@ def show_json(decision: Decision) -> dict[str, Any]:
     return {
         "host": host_json(decision.host),
         "variants_inferred": decision.config.variants_inferred,
-        "variants": [verdict_json(v) for v in selection.verdicts],
+        "variants": [
+            {
+                **verdict_json(v),
+                "accelerator": (
+                    fidelity_json(f) if (f := decision.fidelity.get(v.variant.name)) else None
+                ),
+            }
+            for v in selection.verdicts
+        ],
         "chosen": selection.chosen.name if selection.chosen else None,
         "forced_by": selection.forced_by,
         "reason": selection_reason(selection, decision.host),
@@ -290,6 +309,19 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
                 error=True,
             )
         )
+    fidelity = decision.fidelity.get(variant.name)
+    if fidelity is not None:
+        if fidelity.missing is not None:
+            out.append(
+                Line(
+                    f"<warning>Installing variant {variant.name} without its accelerator "
+                    f"(--allow-missing-accelerator): {fidelity.missing.message}.</warning>",
+                    error=True,
+                )
+            )
+        out += [
+            Line(f"<warning>Warning: {f.message}</warning>", error=True) for f in fidelity.forbidden
+        ]
     if verbose:
         out += [Line(f"<debug>probe: {entry}</debug>") for entry in decision.host.log]
     out.append(Line(""))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import Literal
 
 from packaging.version import InvalidVersion
 from packaging.version import Version
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from poetry_platform.host.profile import HostProfile
 
 VARIANT_ENV = "POETRY_PLATFORM_VARIANT"
+# A requirement of the host, or "accelerator": the lock cannot deliver the variant's
+# `provides` on this interpreter (see `check/fidelity.py`).
+UnmetKind = Literal["markers", "cuda", "compute-capability", "rocm", "accelerator"]
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,10 @@ class Unmet:
     """One requirement the host does not meet: its kind, what the variant wants, what the
     host has. `found` is empty when the host has none of it (no CUDA driver, no GPU); for
     markers it holds the host's value of each variable the marker reads, named in
-    `variables`. `render.unmet` words it; nothing else does."""
+    `variables`; for "accelerator" the Python and why the lock cannot deliver it there.
+    `render.unmet` words it; nothing else does."""
 
-    kind: RequirementKind
+    kind: UnmetKind
     wanted: str
     found: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
@@ -89,8 +94,14 @@ class UnknownVariantError(UsageError, ValueError):
     """A forced variant name the configuration does not declare."""
 
 
-def evaluate(variant: Variant, host: HostProfile, marker_env: Mapping[str, object]) -> Verdict:
-    """Every unmet requirement of `variant`, each with the host fact that fails it."""
+def evaluate(
+    variant: Variant,
+    host: HostProfile,
+    marker_env: Mapping[str, object],
+    undeliverable: Unmet | None = None,
+) -> Verdict:
+    """Every unmet requirement of `variant`, each with the host fact that fails it;
+    `undeliverable`: the lock cannot deliver its accelerator on this interpreter."""
     unmet: list[Unmet] = []
     assumed: list[Assumed] = []
     req = variant.requires
@@ -117,6 +128,8 @@ def evaluate(variant: Variant, host: HostProfile, marker_env: Mapping[str, objec
                 unmet.append(Unmet("compute-capability", wanted, bad))
     if req.rocm is not None:
         unmet.extend(_check_version("rocm", req.rocm, host.rocm_version))
+    if undeliverable is not None:
+        unmet.append(undeliverable)
     return Verdict(variant, tuple(unmet), tuple(assumed))
 
 
@@ -127,9 +140,15 @@ def select(
     *,
     forced: str | None = None,
     forced_by: str | None = None,
+    undeliverable: Mapping[str, Unmet] | None = None,
 ) -> Selection:
-    """The first satisfied variant, or the forced one (which must exist; it need not fit)."""
-    verdicts = tuple(evaluate(v, host, marker_env) for v in variants)
+    """The first satisfied variant, or the forced one (which must exist; it need not fit).
+
+    `undeliverable` (variant name -> why): variants the lock cannot deliver here; they are
+    skipped like any unmet requirement, so the next one wins.
+    """
+    undeliverable = undeliverable or {}
+    verdicts = tuple(evaluate(v, host, marker_env, undeliverable.get(v.name)) for v in variants)
     if forced is not None:
         chosen = next((v for v in variants if v.name == forced), None)
         if chosen is None:

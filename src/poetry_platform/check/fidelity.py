@@ -83,9 +83,11 @@ class Cause:
 class MissingAccelerator:
     variant: str
     python: str
-    # What was expected, in words ("jax-cuda13-plugin or jaxlib+cuda13* (JAX)").
+    # What was expected, in words ("it must install jax-cuda13-plugin or ... (JAX ...)").
     expected: str
     rule: str  # "declared", "family" or "adds-a-package"
+    # The same, short: "jax-cuda13-plugin or jaxlib+cuda13*", "a package from extras gpu".
+    wanted: str
     causes: tuple[Cause, ...]
     remedies: tuple[str, ...]
 
@@ -199,11 +201,17 @@ def judge(
 
     locked = list(locked)
     causes = tuple(_causes(variant, selected, locked, relations, requirements, marker_env, python))
+    wanted = (
+        " or ".join(patterns)
+        if patterns is not None
+        else f"a package from extras {', '.join(variant.extras)}"
+    )
     missing = MissingAccelerator(
         variant.name,
         python,
         expected,
         rule,
+        wanted,
         causes,
         tuple(_remedies(causes, python, target)),
     )
@@ -373,8 +381,12 @@ def _remedies(causes: Sequence[Cause], python: str, target: str | None) -> list[
                     "(poetry.lock holds none) and re-lock"
                 )
     out.append(f"narrow requires-python to exclude Python {python}")
-    where = f"target {target}" if target else "the target"
-    out.append(f"drop Python {python} from {where}")
+    if target:
+        out.append(f"drop Python {python} from target {target}")
+    else:
+        out.append(
+            "install into an environment with a Python the release supports (`poetry env use`)"
+        )
     return list(dict.fromkeys(out))
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from packaging.utils import NormalizedName
 
+    from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Variant
     from poetry_platform.context import Decision
@@ -41,6 +42,12 @@ class PlatformInstallCommand(PlatformCommand, InstallCommand):
             "Install this variant whatever the host has (e.g. in a Docker build without a GPU).",
             flag=False,
             value_required=True,
+        ),
+        option(
+            "allow-missing-accelerator",
+            None,
+            "Install a forced variant even when poetry.lock cannot deliver its accelerator"
+            " on this Python (e.g. jax[cuda13] locked to a jax without the extra).",
         ),
         option(
             "installer",
@@ -85,16 +92,26 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         return bool(self.option("sync"))
 
     def run_command(self) -> int:
+        from poetry_platform.check.lock import read_lock
         from poetry_platform.context import decide
 
-        decision = decide(self.poetry, self.env.marker_env, variant_option=self.option("variant"))
+        lock = read_lock(self.poetry) if self.poetry.locker.is_locked() else None
+        decision = decide(
+            self.poetry,
+            self.env.marker_env,
+            variant_option=self.option("variant"),
+            lock=lock,
+            groups=self.activated_groups,
+        )
         extras = self._extras_for(decision)
         variant = decision.selection.chosen
         assert variant is not None
+        self._refuse_undeliverable(decision, variant)
         if self._installer_choice(decision.config) == "uv":
             self._use_uv()
         self._variant_groups = frozenset(variant.groups)
-        self._check_plan(extras)
+        if lock is not None:
+            self._check_plan(extras, lock)
         self._announce(decision)
         self.io.input.set_option("extras", sorted(extras))
         self.io.input.set_option("all-extras", False)
@@ -172,7 +189,23 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
                 )
         return requested | set(variant.extras)
 
-    def _check_plan(self, extras: set[str]) -> None:
+    def _refuse_undeliverable(self, decision: Decision, variant: Variant) -> None:
+        """A variant forced by the user whose accelerator the lock cannot deliver on this
+        interpreter: installing it would give a CPU build under a GPU name. (An auto-selected
+        one never gets here: `decide` skipped it like any unmet requirement.)"""
+        from poetry_platform.errors import LockError
+
+        fidelity = decision.fidelity.get(variant.name)
+        if fidelity is None or fidelity.missing is None:
+            return
+        if self.option("allow-missing-accelerator"):
+            return
+        raise LockError(
+            f"{fidelity.missing.message}.",
+            "Nothing was installed; --allow-missing-accelerator installs it anyway.",
+        )
+
+    def _check_plan(self, extras: set[str], lock: LockState) -> None:
         """The platform-check for this host, before the venv is touched: a stale lock, one
         missing the variant's extra, one that would install two builds of one package or has
         no file for this machine fails here, in one message, instead of after downloads."""
@@ -180,14 +213,13 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         from poetry_platform.check.plan import check_install_plan
         from poetry_platform.errors import PlatformError
 
-        if not self.poetry.locker.is_locked():
-            return
         problems = check_install_plan(
             self.poetry,
             marker_env=self.env.marker_env,
             supported_tags=self.env.supported_tags,
             extras=extras,
             groups=self.activated_groups,
+            lock=lock,
         )
         message = render.unfit_lock(problems)
         if message is not None:

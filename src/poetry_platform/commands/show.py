@@ -39,15 +39,26 @@ The first variant whose requirements the host meets is the one
 """
 
     def run_command(self) -> int:
-        from packaging.markers import default_environment
+        from dataclasses import replace
 
         from poetry_platform import render
+        from poetry_platform.check.lock import read_lock
         from poetry_platform.context import decide
+        from poetry_platform.context import probe_host
+        from poetry_platform.context import project_python
 
+        # The interpreter platform-install would install into, not Poetry's own: both
+        # commands must evaluate markers and the lock for the same Python.
+        project = project_python(self.poetry, self.io)
+        host = replace(probe_host(), python_version=project.version)
+        lock = read_lock(self.poetry) if self.poetry.locker.is_locked() else None
         decision = decide(
             self.poetry,
-            {k: str(v) for k, v in default_environment().items()},
+            project.marker_env,
             variant_option=self.option("variant"),
+            host=host,
+            lock=lock,
+            groups=self.poetry.package.dependency_group_names(),
         )
         if self.option("json"):
             self.line(json.dumps(render.show_json(decision), indent=2))
