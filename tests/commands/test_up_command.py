@@ -7,6 +7,7 @@ lock per distinct pyproject (session cache), a private copy of the locked projec
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -588,6 +589,119 @@ def test_two_concurrent_runs_do_not_corrupt_the_files(
     outputs = sorted(r[1] for r in results)
     assert sum("Bumped 11 constraints" in o for o in outputs) == 1
     assert sum("Nothing to bump" in o for o in outputs) == 1
+
+
+def test_dry_run_fails_like_the_real_run_on_an_unreadable_lock(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    (demo / "poetry.lock").write_text("this is [[[ no lock\n")
+    before = snapshot(demo)
+    dry = run_up(demo, hermetic_env, "--dry-run")
+    real = run_up(demo, hermetic_env, "--no-install")
+    assert (dry.returncode, real.returncode) == (1, 1)
+    assert snapshot(demo) == before
+    line = f"{demo / 'poetry.lock'} is not a readable lock file ("
+    assert dry.stderr.strip().startswith(line), dry.stderr
+    assert dry.stderr == real.stderr
+    assert "Would bump" not in dry.stdout
+
+
+def test_options_that_cannot_both_apply_are_refused_before_any_work(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    before = snapshot(demo)
+    result = run_up(demo, hermetic_env, "--strategy", "lock-only", "--latest")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "--strategy lock-only leaves every constraint as it is, so --latest cannot apply;"
+        " drop it or use --strategy bump."
+    ]
+    assert snapshot(demo) == before
+
+
+def _small(server: IndexServer) -> str:
+    return f"""[project]
+name = "small"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["attrs>=24.2"]
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_during_the_install_keeps_the_written_files_and_says_how_to_finish(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(_small(server), "small")
+    wheel = "attrs-25.1.0-py3-none-any.whl"  # the install downloads it (the lock reads metadata)
+    seen = len([p for p in server.requests_for(wheel) if p.endswith(wheel)])
+    release = server.hold_paths(wheel, suffix=True)
+    try:
+        process = subprocess.Popen(
+            [str(POETRY), "platform-up"],
+            cwd=project,
+            env=hermetic_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while len([p for p in server.requests_for(wheel) if p.endswith(wheel)]) == seen:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        release.set()
+        out, err = process.communicate(timeout=60)
+    finally:
+        server.clear_faults()
+    assert process.returncode == 130, out + err
+    assert '"attrs>=25.1"' in (project / "pyproject.toml").read_text()
+    assert locked(project)["attrs"] == ["25.1.0"]
+    assert (
+        "Interrupted during the install: pyproject.toml and poetry.lock were written, the"
+        " install was not finished. Run `poetry platform-install` to finish it." in err
+    )
+    assert "Fix the problem above" not in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes, owners and symlinks")
+def test_files_keep_mode_owner_and_link_and_a_new_lock_gets_the_umask_mode(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(_small(server), "small")
+    shared = project.parent / "shared"
+    shared.mkdir()
+    real = shared / "pyproject.toml"
+    (project / "pyproject.toml").rename(real)
+    (project / "pyproject.toml").symlink_to(real)
+    real.chmod(0o640)
+    root = os.geteuid() == 0
+    if root:
+        os.chown(real, 4242, 4343)
+    (project / "poetry.lock").unlink()  # the run makes a new one
+
+    result = subprocess.run(
+        ["sh", "-c", f'umask 022 && exec "{POETRY}" platform-up --no-install'],
+        cwd=project,
+        env=hermetic_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project / "pyproject.toml").is_symlink()
+    assert '"attrs>=25.1"' in real.read_text()
+    assert real.stat().st_mode & 0o777 == 0o640
+    if root:
+        assert (real.stat().st_uid, real.stat().st_gid) == (4242, 4343)
+    assert (project / "poetry.lock").stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in shared.iterdir()) == ["pyproject.toml"]
 
 
 def test_bump_then_install_through_platform_install(

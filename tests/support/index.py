@@ -289,7 +289,7 @@ class IndexServer:
         self._lock = threading.Lock()
         self._failures: list[int] = []
         self._hangs: list[str] = []
-        self._holds: list[tuple[str, threading.Event]] = []
+        self._holds: list[tuple[str, bool, threading.Event]] = []
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -358,18 +358,19 @@ class IndexServer:
         with self._lock:
             self._hangs.append(substring)
 
-    def hold_paths(self, substring: str) -> threading.Event:
-        """Hold requests whose path contains `substring` until the returned event is set."""
+    def hold_paths(self, substring: str, *, suffix: bool = False) -> threading.Event:
+        """Hold requests whose path contains (`suffix`: ends with) `substring` until the
+        returned event is set."""
         release = threading.Event()
         with self._lock:
-            self._holds.append((substring, release))
+            self._holds.append((substring, suffix, release))
         return release
 
     def clear_faults(self) -> None:
         with self._lock:
             self._failures.clear()
             self._hangs.clear()
-            for _, release in self._holds:
+            for _, _, release in self._holds:
                 release.set()
             self._holds.clear()
 
@@ -388,7 +389,11 @@ class IndexServer:
 
     def _hold(self, path: str) -> None:
         with self._lock:
-            events = [release for substring, release in self._holds if substring in path]
+            events = [
+                release
+                for substring, suffix, release in self._holds
+                if (path.endswith(substring) if suffix else substring in path)
+            ]
         for release in events:
             release.wait(timeout=120)
 

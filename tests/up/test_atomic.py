@@ -120,6 +120,22 @@ def test_an_edit_after_our_write_is_not_undone_by_a_later_failure(tmp_path: Path
     assert target.read_text() == "edited after our write"
 
 
+@posix_only
+def test_an_interrupt_after_commit_keeps_the_writes(tmp_path: Path) -> None:
+    target = tmp_path / "pyproject.toml"
+    target.write_text("before")
+    with pytest.raises(KeyboardInterrupt), transaction([target]) as snap:
+        snap.replace({target: b"written"})
+        snap.commit()
+        raise KeyboardInterrupt
+    assert target.read_text() == "written"
+    with pytest.raises(RuntimeError), transaction([target]) as snap:
+        snap.replace({target: b"again"})
+        snap.commit()
+        raise RuntimeError("an error still undoes a committed write")
+    assert target.read_text() == "written"
+
+
 def test_a_touch_without_a_change_is_no_edit(tmp_path: Path) -> None:
     target = tmp_path / "pyproject.toml"
     target.write_text("same")

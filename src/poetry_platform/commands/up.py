@@ -110,8 +110,8 @@ solver's reason; if anything fails or is interrupted, both files are restored.
 
         from poetry_platform.commands.console import CommandConsole
         from poetry_platform.up import atomic
-        from poetry_platform.up.run import RESTORED
         from poetry_platform.up.run import UpRun
+        from poetry_platform.up.run import interrupted_message
         from poetry_platform.up.run import parse_settings
 
         self.settings = parse_settings(self.io.input.options, self.argument("packages") or [])
@@ -122,10 +122,10 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         try:
             result = run.run()
         except KeyboardInterrupt:
-            self.line_error(f"\n<error>Interrupted: {RESTORED}.</error>")
+            self.line_error(f"\n<error>{interrupted_message(run, None)}</error>")
             return 130
         except atomic.Interrupted as e:
-            self.line_error(f"\n<error>Interrupted ({e}): {RESTORED}.</error>")
+            self.line_error(f"\n<error>{interrupted_message(run, str(e))}</error>")
             return e.exit_code
         self._render(result.report)
         if result.error is not None:

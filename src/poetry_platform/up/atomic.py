@@ -13,8 +13,9 @@ from CI or Docker. `transaction()` gives that guarantee for any set of files:
 4. `Snapshot.replace()` compares before it replaces: if any file no longer holds what was
    read (the user saved an edit while the run looked things up or re-locked), it writes
    nothing and raises `ChangedOnDisk`, so the user's edit is kept, never overwritten;
-5. on any exception it puts back what the run itself wrote, with signals held off, and
-   re-raises; a file someone else changed is never "restored" over their edit.
+5. on any exception or interrupt it puts back what the run itself wrote, with signals held
+   off, and re-raises; a file someone else changed is never "restored" over their edit.
+   After `Snapshot.commit()`, an interrupt keeps the writes (the caller reports them).
 
 Writes go through `write_atomic` (temporary file in the same directory, fsync, rename), so a
 reader (or a kill -9) never sees half a file. The new file keeps the old one's mode, owner
@@ -106,13 +107,22 @@ class Fingerprint:
         return hashlib.sha256(data).hexdigest() == self.sha256
 
 
-@dataclass(frozen=True)
+@dataclass
 class Snapshot:
     """The exact bytes of some files as read (None: absent), and what the run wrote since."""
 
     contents: dict[Path, bytes | None]
     read: dict[Path, Fingerprint] = field(default_factory=dict)
     written: dict[Path, bytes] = field(default_factory=dict)
+    committed: bool = False  # see `commit()`
+
+    def commit(self) -> None:
+        """The writes stand even if an interrupt follows (an exception still undoes them).
+
+        For a caller that, once both files are written, would rather say what was written
+        and what is left (an install to finish) than undo a consistent result.
+        """
+        self.committed = True
 
     @classmethod
     def take(cls, paths: Iterable[Path]) -> Snapshot:
@@ -164,6 +174,17 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as e:
+        raise FileReadError(path, e) from e
+
+
+class FileReadError(PlatformError):
+    """A project file exists but cannot be read (permissions, a directory); names the file."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        reason = error.strerror or type(error).__name__
+        super().__init__(f"Could not read {path}: {reason}.")
 
 
 def current_umask() -> int:
@@ -375,13 +396,44 @@ def transaction(
     timeout: float | None = None,
     on_wait: Callable[[], None] | None = None,
 ) -> Iterator[Snapshot]:
-    """Lock, snapshot, run the block; on any exception or interrupt, restore and re-raise."""
+    """Lock, snapshot, run the block; on an exception, undo the block's writes and re-raise.
+
+    An interrupt (Ctrl-C, SIGTERM) undoes the writes too, unless the block called
+    `snapshot.commit()`: then the caller says what was written and what is left to do.
+    """
     files = [Path(p) for p in paths]
     directory = lock_dir if lock_dir is not None else files[0].parent
     with project_lock(directory, timeout=timeout, on_wait=on_wait), interrupts_as_exceptions():
         snapshot = Snapshot.take(files)
         try:
             yield snapshot
+        except (KeyboardInterrupt, Interrupted):
+            if not snapshot.committed:
+                snapshot.restore()
+            raise
         except BaseException:
             snapshot.restore()
             raise
+
+
+@contextlib.contextmanager
+def noting_interrupts() -> Iterator[list[int]]:
+    """Ctrl-C still raises `KeyboardInterrupt` in the block, and is noted in the list.
+
+    For code that swallows it: Poetry's installer catches `KeyboardInterrupt` and returns
+    1, which would read as a failed install instead of an interrupted one.
+    """
+    seen: list[int] = []
+    if not _main_thread():
+        yield seen
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -74,6 +74,7 @@ class Report:
     lock_error: str | None = None
     lock_moves: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     installed: bool = False
+    written: list[str] = field(default_factory=list)  # file names, once written
 
     @property
     def unreadable(self) -> list[HeldRow]:
@@ -288,9 +289,10 @@ def to_text(report: Report, *, writes: bool) -> list[str | Table]:
         out.append("<comment>Not bumped:</comment>")
         for h in sorted(report.held, key=lambda h: (h.name.lower(), h.group_label)):
             out.append(f"  - <c1>{h.name}</c1> ({h.group_label}) <b>{h.constraint}</b>: {h.reason}")
-    if report.lock == "written":
+    if report.written:
         out.append("")
-        out.append("Wrote <comment>pyproject.toml</comment> and <comment>poetry.lock</comment>.")
+        names = " and ".join(f"<comment>{name}</comment>" for name in report.written)
+        out.append(f"Wrote {names}.")
     return out
 
 

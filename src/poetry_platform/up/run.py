@@ -104,6 +104,7 @@ def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Setti
         raise UsageError(f"Unknown --format {chosen!r}; use one of {', '.join(FORMATS)}.")
     if json and output not in ("table", "json"):
         raise UsageError("--json and --format markdown are exclusive; pick one.")
+    refuse_conflicts(options, packages, strategy)
     rules = Rules(
         strategy=strategy,
         latest=bool(options.get("latest")),
@@ -139,6 +140,42 @@ def _seconds(value: object) -> float | None:
     if seconds <= 0:
         raise UsageError(f"--lookup-timeout {value!r} is not a number of seconds above 0.")
     return seconds
+
+
+# options that choose which constraints move and how: `lock-only` moves none
+_BUMP_OPTIONS = (
+    "latest",
+    "pinned",
+    "preserve-wildcard",
+    "exclude-zero-based-caret",
+    "all-or-nothing",
+    "exclude",
+)
+
+
+def refuse_conflicts(options: Mapping[str, Any], packages: Sequence[str], strategy: str) -> None:
+    """Options that cannot both apply are refused in one line, never silently ignored."""
+    from packaging.utils import canonicalize_name
+
+    if strategy == "lock-only":
+        given = [f"--{name}" for name in _BUMP_OPTIONS if options.get(name)]
+        given += ["package names"] if packages else []
+        if given:
+            listed = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
+            raise UsageError(
+                f"--strategy lock-only leaves every constraint as it is, so {listed}"
+                f" cannot apply; drop {'them' if len(given) > 1 else 'it'} or use"
+                " --strategy bump."
+            )
+    named = {canonicalize_name(p) for p in packages}
+    excluded = {
+        canonicalize_name(n) for value in options.get("exclude") or [] for n in value.split(",")
+    }
+    both = sorted(named & excluded)
+    if both:
+        raise UsageError(
+            f"{', '.join(both)} is both named and excluded (--exclude); keep one of the two."
+        )
 
 
 class Console(Protocol):
@@ -220,6 +257,7 @@ class UpRun:
         # what was read is what the snapshot holds: the write compares against it
         text = (self.snapshot.contents[self.pyproject] or b"").decode("utf-8")
         lock_bytes = self.snapshot.contents[self.lock]
+        check_lock(self.lock, lock_bytes)  # dry runs too: fail the way the real run would
         decls = declarations.read(declarations.parse(text))
         config = project_config(self.poetry)
         report = Report(
@@ -433,7 +471,8 @@ class UpRun:
         assert attempt.lock is not None
         locked_after = locked_versions(attempt.lock)
         fill_report(report, plan, held, locked, locked_after, outcome.rejected)
-        self._write({self.pyproject: attempt.pyproject.encode("utf-8"), self.lock: attempt.lock})
+        new = {self.pyproject: attempt.pyproject.encode("utf-8"), self.lock: attempt.lock}
+        self._write(new, report)
         report.lock = "written"
         self._install(report)
         return Result(report)
@@ -471,21 +510,29 @@ class UpRun:
         if not settings.writes or not report.lock_moves:
             report.lock = "would-change" if report.lock_moves else "unchanged"
             return Result(report, 1 if settings.check and report.lock_moves else 0)
-        self._write({self.lock: attempt.lock})
+        self._write({self.lock: attempt.lock}, report)
         report.lock = "written"
         self._install(report)
         return Result(report)
 
-    def _write(self, files: dict[Path, bytes]) -> None:
+    def _write(self, files: dict[Path, bytes], report: Report) -> None:
         self.phase = "writing"
         self.snapshot.replace(files, command="platform-up")
+        # both files agree: an interrupt from here on keeps them (and says what is left)
+        self.snapshot.commit()
         self.written = list(files)
+        report.written = [p.name for p in files]
 
     def _install(self, report: Report) -> None:
         """Install the new lock with the variant this host needs, through platform-install."""
+        from poetry_platform.up import atomic
+
         if not self.settings.no_install:
             self.phase = "installing"
-            code = self.install()
+            with atomic.noting_interrupts() as seen:
+                code = self.install()
+            if seen:  # Poetry's installer swallowed the Ctrl-C and returned 1
+                raise KeyboardInterrupt
             if code:
                 raise InstallFailed(code)
             report.installed = True
@@ -515,6 +562,48 @@ def unreadable_error(report: Report, *, check: bool) -> SourceError:
         remedy[0].upper() + remedy[1:] + ".",
         exit_code=2 if check else 1,
     )
+
+
+def check_lock(path: Path, data: bytes | None) -> None:
+    """A lock that exists must read as a lock: else one `LockError` naming it, for every mode.
+
+    Without this a dry run would show a plan with nothing locked ("Locked: -") and exit 0
+    while the real run fails on the same file.
+    """
+    if data is None:
+        return
+    from poetry.core.utils._compat import tomllib
+
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        reason = "it is not UTF-8 text"
+    except ValueError as e:
+        reason = str(e)
+    else:
+        packages = parsed.get("package", [])
+        if isinstance(packages, list) and all(isinstance(p, dict) for p in packages):
+            return
+        reason = "its [[package]] entries are not tables"
+    raise LockError(
+        f"{path} is not a readable lock file ({reason}); {RESTORED}.",
+        "Restore it from version control, or rebuild it with `poetry lock`.",
+    )
+
+
+def interrupted_message(run: UpRun, how: str | None) -> str:
+    """What an interrupt left: nothing changed, or what was written and what is left to do."""
+    signal = f" ({how})" if how else ""
+    if not run.written:
+        return f"Interrupted{signal}: {RESTORED}."
+    names = " and ".join(p.name for p in run.written)
+    were = "were" if len(run.written) > 1 else "was"
+    if run.phase == "installing":
+        return (
+            f"Interrupted{signal} during the install: {names} {were} written, the install"
+            " was not finished. Run `poetry platform-install` to finish it."
+        )
+    return f"Interrupted{signal}: {names} {were} written; the update is complete."
 
 
 def fill_report(

@@ -1,0 +1,116 @@
+"""The run's pure parts: options checked once, the lock read the same way in every mode,
+and what an interrupt message says at each phase."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
+
+import pytest
+
+from poetry_platform.errors import LockError
+from poetry_platform.errors import UsageError
+from poetry_platform.up.run import Phase
+from poetry_platform.up.run import UpRun
+from poetry_platform.up.run import check_lock
+from poetry_platform.up.run import interrupted_message
+from poetry_platform.up.run import parse_settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from poetry_platform.up.run import Console
+
+DEFAULTS: dict[str, Any] = {"strategy": "bump", "format": "table", "exclude": []}
+
+
+def settings(packages: tuple[str, ...] = (), **options: Any) -> Any:
+    return parse_settings({**DEFAULTS, **options}, list(packages))
+
+
+@pytest.mark.parametrize(
+    ("options", "packages", "message"),
+    [
+        (
+            {"strategy": "lock-only", "latest": True},
+            (),
+            "--strategy lock-only leaves every constraint as it is, so --latest cannot apply;"
+            " drop it or use --strategy bump.",
+        ),
+        (
+            {"strategy": "lock-only", "pinned": True, "latest": True},
+            (),
+            "--strategy lock-only leaves every constraint as it is, so --latest and --pinned"
+            " cannot apply; drop them or use --strategy bump.",
+        ),
+        (
+            {"strategy": "lock-only", "exclude": ["numpy"]},
+            ("jax",),
+            "--strategy lock-only leaves every constraint as it is, so --exclude and package"
+            " names cannot apply; drop them or use --strategy bump.",
+        ),
+        (
+            {"exclude": ["Numpy,rich"]},
+            ("numpy",),
+            "numpy is both named and excluded (--exclude); keep one of the two.",
+        ),
+        (
+            {"strategy": "sideways"},
+            (),
+            "Unknown --strategy 'sideways'; use one of bump, widen, lock-only.",
+        ),
+    ],
+)
+def test_options_that_cannot_apply_are_refused_in_one_line(
+    options: dict[str, Any], packages: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(UsageError) as info:
+        settings(packages, **options)
+    assert str(info.value) == message
+    assert "\n" not in str(info.value)
+
+
+def test_options_that_combine_are_accepted() -> None:
+    s = parse_settings(
+        {**DEFAULTS, "latest": True, "pinned": True, "dry-run": True, "check": True}, ["numpy"]
+    )
+    assert s.rules.latest and s.rules.pinned and not s.writes
+    lock_only = parse_settings({**DEFAULTS, "strategy": "lock-only", "no-install": True}, [])
+    assert lock_only.no_install
+
+
+def test_a_lock_that_is_not_a_lock_is_refused_naming_it(tmp_path: Path) -> None:
+    lock = tmp_path / "poetry.lock"
+    check_lock(lock, None)  # no lock yet: the run makes one
+    check_lock(lock, b'[[package]]\nname = "a"\nversion = "1"\n')
+    for data in (b"garbage [[[", b"\xff\xfe", b"package = 3\n"):
+        with pytest.raises(LockError) as info:
+            check_lock(lock, data)
+        assert str(info.value).startswith(f"{lock} is not a readable lock file (")
+        assert "pyproject.toml and poetry.lock are unchanged" in str(info.value)
+
+
+def _unused() -> Any:
+    raise AssertionError("not called")
+
+
+def _run(tmp_path: Path, phase: Phase, written: list[str]) -> UpRun:
+    run = UpRun(settings(), cast("Console", None), tmp_path / "pyproject.toml", _unused, _unused)
+    run.phase = phase
+    run.written = [tmp_path / name for name in written]
+    return run
+
+
+def test_interrupt_messages_say_what_was_written_and_what_is_left(tmp_path: Path) -> None:
+    both = ["pyproject.toml", "poetry.lock"]
+    assert interrupted_message(_run(tmp_path, "planning", []), None) == (
+        "Interrupted: pyproject.toml and poetry.lock are unchanged."
+    )
+    assert interrupted_message(_run(tmp_path, "installing", both), None) == (
+        "Interrupted during the install: pyproject.toml and poetry.lock were written, the"
+        " install was not finished. Run `poetry platform-install` to finish it."
+    )
+    assert interrupted_message(
+        _run(tmp_path, "done", ["poetry.lock"]), "interrupted by SIGTERM"
+    ) == ("Interrupted (interrupted by SIGTERM): poetry.lock was written; the update is complete.")
