@@ -84,4 +84,4 @@ def test_unreachable_source_with_credentials_is_named_without_them(
         result = run_poetry(args, project, hermetic_env, check=False)
         assert result.returncode == 1
         _assert_no_secret(result.stdout + result.stderr)
-        assert "All attempts to connect to ***@127.0.0.1:9 failed" in result.stdout + result.stderr
+        assert "***@127.0.0.1:9" in result.stdout + result.stderr  # named, masked
