@@ -14,8 +14,11 @@ the test needs no network.
 from __future__ import annotations
 
 import configparser
+import contextlib
 import email.parser
+import functools
 import hashlib
+import http.server
 import json
 import os
 import shutil
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +41,7 @@ from tests.support.project import poetry_env
 from tests.support.wheels import normalize_name
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from collections.abc import Mapping
     from collections.abc import Sequence
 
@@ -280,34 +285,45 @@ priority = "primary"
     return directory
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
-def test_self_add_then_remove(dists: dict[str, Path], tmp_path: Path) -> None:
+def _pipx_poetry(tmp_path: Path) -> tuple[Path, Path]:
+    """A released Poetry (the pinned one) in a fresh venv, pipx's way; and its wheelhouse."""
     version = _locked_poetry_version()
     wheelhouse = poetry_wheelhouse(version)
-
     # pipx's way: a venv without pip of its own, filled from outside.
     venv = tmp_path / "pipx-poetry"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     install = ["--python", str(venv / "bin" / "python"), "install", "--quiet", "--no-index"]
     result = _pip([*install, "--find-links", str(wheelhouse), f"poetry=={version}"])
     assert result.returncode == 0, result.stderr
+    return venv, wheelhouse
 
-    root = index_from_wheels(wheelhouse, tmp_path / "index")
-    with IndexServer(root) as server:
-        env = poetry_env(tmp_path / "state")
-        config = Path(env["POETRY_CONFIG_DIR"])
-        config.mkdir(parents=True)
-        (config / "pyproject.toml").write_text(
-            f"""\
+
+def _self_project(env: Mapping[str, str], server: IndexServer) -> None:
+    """Point Poetry's self project at the local index holding Poetry's own wheels."""
+    config = Path(env["POETRY_CONFIG_DIR"])
+    config.mkdir(parents=True)
+    (config / "pyproject.toml").write_text(
+        f"""\
 [[tool.poetry.source]]
 name = "local"
 url = "{server.simple_url("pypi")}"
 priority = "primary"
 """,
-            encoding="utf-8",
-        )
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
+def test_self_add_then_remove(dists: dict[str, Path], tmp_path: Path) -> None:
+    venv, wheelhouse = _pipx_poetry(tmp_path)
+
+    root = index_from_wheels(wheelhouse, tmp_path / "index")
+    with IndexServer(root) as server:
+        env = poetry_env(tmp_path / "state")
+        _self_project(env, server)
         poetry = SelfPoetry(venv, env)
+        version = _locked_poetry_version()
         assert poetry("--version", cwd=tmp_path).stdout.split()[-1].rstrip(")") == version
 
         poetry("self", "add", str(dists["wheel"]), cwd=tmp_path)
@@ -337,3 +353,71 @@ priority = "primary"
     gone = poetry("platform-show", cwd=example, check=False)
     assert gone.returncode != 0
     assert "platform-show" in gone.stderr + gone.stdout
+
+
+def _checkout_copy(directory: Path) -> Path:
+    """The tracked files of this checkout (as a fresh clone has them), in `directory`."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = directory / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return directory
+
+
+@contextlib.contextmanager
+def _git_over_http(repository: Path, directory: Path) -> Iterator[str]:
+    """`repository` as a bare clone served over git's dumb HTTP protocol; yields its URL."""
+    bare = directory / "poetry-platform.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repository), str(bare)], check=True)
+    subprocess.run(["git", "update-server-info"], cwd=bare, check=True)
+    handler = functools.partial(_QuietFiles, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{bare.name}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_self_add_from_a_checkout_and_from_git(tmp_path: Path) -> None:
+    """The README's way until a release: `poetry self add "$PWD/poetry-platform"` from a
+    clone, and `poetry self add "git+<URL>#main"` (here the same files as a git repository
+    served on 127.0.0.1)."""
+    venv, wheelhouse = _pipx_poetry(tmp_path)
+    checkout = _checkout_copy(tmp_path / "poetry-platform")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
+        subprocess.run([*git, *args], cwd=checkout, check=True, capture_output=True)
+    served = tmp_path / "served"
+    served.mkdir()
+
+    root = index_from_wheels(wheelhouse, tmp_path / "index")
+    # Poetry's wheels (poetry-core among them, for the build) and the git repository.
+    with IndexServer(root) as server, _git_over_http(checkout, served) as git_url:
+        env = poetry_env(tmp_path / "state")
+        _self_project(env, server)
+        poetry = SelfPoetry(venv, env)
+        example = shutil.copytree(ROOT / "examples" / "jax", tmp_path / "jax")
+        for source in (str(checkout), f"git+{git_url}#main"):
+            poetry("self", "add", source, cwd=tmp_path)
+            listed = poetry("list", cwd=tmp_path).stdout
+            assert all(name in listed for name in COMMANDS), source
+            shown = poetry("platform-show", "--json", cwd=example).stdout
+            assert {v["name"] for v in json.loads(shown)["variants"]} >= {"cpu"}
+            poetry("self", "remove", "poetry-platform", cwd=tmp_path)
+            assert "platform-show" not in poetry("list", cwd=tmp_path).stdout

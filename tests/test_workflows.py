@@ -27,7 +27,12 @@ WORKFLOWS = sorted(
     for p in ROOT.glob(pattern)
 )
 # The files this project promises; the glob above also catches any added later.
-EXPECTED = {".github/workflows/ci.yml", "examples/github/ci.yml", "examples/github/platform-up.yml"}
+EXPECTED = {
+    ".github/workflows/ci.yml",
+    ".github/workflows/release.yml",
+    "examples/github/ci.yml",
+    "examples/github/platform-up.yml",
+}
 
 # A workflow both tools must reject: a bad key, a tag-pinned action, an injectable expression.
 BAD_WORKFLOW = """\
