@@ -13,6 +13,7 @@ from poetry_platform.errors import PlatformError
 from poetry_platform.uv.choices import ChoiceMemo
 from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.executor import _uv_environment
+from poetry_platform.uv.executor import plain_url
 from poetry_platform.uv.locate import UvNotFoundError
 from poetry_platform.uv.locate import bundled_uv
 from poetry_platform.uv.locate import find_uv
@@ -150,6 +151,21 @@ def test_uv_gets_none_of_poetrys_variables() -> None:
     assert _uv_environment({"UV_PREVIEW_FEATURES": "a,pylock"})["UV_PREVIEW_FEATURES"] == (
         "a,pylock"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "plain"),
+    [
+        ("https://files.example/p/x-1-py3-none-any.whl", True),
+        ("http://127.0.0.1:8080/pypi/files/x/x-1-py3-none-any.whl", True),
+        ("https://alice:pw@files.example/x-1-py3-none-any.whl", False),
+        ("https://token@files.example/x-1-py3-none-any.whl", False),
+        ("https://files.example/x-1-py3-none-any.whl?X-Amz-Signature=abc", False),
+        ("file:///wheels/x-1-py3-none-any.whl", False),
+    ],
+)
+def test_only_urls_without_secrets_go_to_uv(url: str, plain: bool) -> None:
+    assert plain_url(url) is plain
 
 
 def test_uv_beside_poetry_comes_first() -> None:

@@ -229,12 +229,9 @@ class UvExecutor(Executor):
     def _needs_credentials(self, url: str) -> bool:
         """Whether Poetry would send anything but a plain request for `url`: then Poetry
         downloads it, so that no credential, certificate or CA setting ever reaches uv."""
-        from urllib.parse import urlsplit
-
         from requests.utils import get_netrc_auth
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.username or parts.password:
+        if not plain_url(url):
             return True
         credential = self._authenticator.get_credentials_for_url(url)
         if credential.username or credential.password:
@@ -359,6 +356,20 @@ class UvExecutor(Executor):
                 wheel.path.unlink(missing_ok=True)
         self._prepared = []
         self._removals = []
+
+
+def plain_url(url: str) -> bool:
+    """An http(s) URL with nothing that may be a secret in it: no user or password, no query
+    (signed URLs and `?token=` schemes put credentials there). Only such URLs go to uv."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return (
+        parts.scheme in ("http", "https")
+        and parts.username is None
+        and parts.password is None
+        and not parts.query
+    )
 
 
 def _locked_hashes(package: Package, filename: str) -> list[str]:
