@@ -15,7 +15,9 @@ from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
 from poetry_platform.check.install_set import marker_environment
 from poetry_platform.check.install_set import select_locked
+from poetry_platform.check.lock import binary_policy
 from poetry_platform.check.lock import extras_problems
+from poetry_platform.check.lock import root_requirements
 from poetry_platform.check.plan import check_locked
 from poetry_platform.check.problems import PlanCheck
 from poetry_platform.check.problems import Problem
@@ -29,12 +31,14 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
     from poetry.core.packages.dependency import Dependency
+    from poetry.poetry import Poetry
 
     from poetry_platform.check.files import BinaryPolicy
     from poetry_platform.check.lock import LockState
     from poetry_platform.check.tags import TagTarget
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
+    from poetry_platform.host.system import SystemFacts
 
 
 @dataclass(frozen=True)
@@ -179,3 +183,78 @@ def check_target(
         )
         problems += fidelity.problems()
     return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)), fidelity)
+
+
+# --- adapters over a Poetry object (shared by platform-check and platform-export) ----------
+
+
+def project_plans(
+    poetry: Poetry, target: Target, variant: Variant | None
+) -> list[tuple[TargetPlan, Problem | None]]:
+    """`plans_for` with the project's Requires-Python deciding which Pythons it supports."""
+    from poetry.core.constraints.version import Version as PoetryVersion
+
+    python_range = poetry.package.python_constraint
+
+    def accepts(version: str) -> bool:
+        return python_range.allows(PoetryVersion.parse(version))
+
+    return plans_for(target, variant, accepts, str(poetry.package.python_versions))
+
+
+def check_plans(
+    poetry: Poetry, work: Iterable[tuple[TargetPlan, Problem | None]], lock: LockState
+) -> list[TargetResult]:
+    """Each plan against the lock read once, with the project's requirements and Poetry's
+    binary policy."""
+    policy = binary_policy(poetry)
+    return [
+        check_target(
+            plan,
+            lock,
+            requirements=root_requirements(poetry, plan.groups),
+            policy=policy,
+            python_problem=python_problem,
+        )
+        for plan, python_problem in work
+    ]
+
+
+def host_system() -> SystemFacts:
+    """This machine's OS, CPU, Python and libc (or macOS) version.
+
+    Only the platform half of host detection: a lock check looks at wheel tags and markers,
+    never at GPUs, so no accelerator probe runs and no GPU override can get in the way.
+    """
+    import os
+
+    from poetry_platform.host.system import detect_system
+
+    return detect_system([], timeout=2.0, environ=os.environ)
+
+
+def host_target(host: SystemFacts, groups: tuple[str, ...], *, python: str) -> Target:
+    """This machine as a target, for the project's Python (`python`, a full version)."""
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
+    from poetry_platform.config import Target
+
+    def version(text: str | None) -> Version | None:
+        try:
+            return Version(text) if text else None
+        except InvalidVersion:
+            return None
+
+    project_python = version(python) or version(host.python_version)
+    assert project_python is not None
+    return Target(
+        name="host",
+        sys_platform=host.sys_platform,
+        platform_machine=host.platform_machine,
+        pythons=(project_python,),
+        groups=groups,
+        macos=version(host.macos_version),
+        glibc=version(host.libc_version) if host.libc == "glibc" else None,
+        musl=version(host.libc_version) if host.libc == "musl" else None,
+    )

@@ -19,13 +19,10 @@ from poetry_platform.commands.base import PlatformCommand
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
-    from poetry_platform.check.lock import LockState
     from poetry_platform.check.problems import Problem
     from poetry_platform.check.targets import TargetPlan
-    from poetry_platform.check.targets import TargetResult
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
-    from poetry_platform.host.system import SystemFacts
 
 
 class PlatformCheckCommand(PlatformCommand, Command):
@@ -79,13 +76,14 @@ It never touches the network. Exit code 1 when any target fails.
     def run_command(self) -> int:
         from poetry_platform import render
         from poetry_platform.check.lock import read_lock
+        from poetry_platform.check.targets import check_plans
         from poetry_platform.context import project_config
 
         config = project_config(self.poetry)
         work = self._plans(config)
 
         lock = read_lock(self.poetry)
-        results = self._run(work, lock) if lock.readable else []
+        results = check_plans(self.poetry, work, lock) if lock.readable else []
         strict = bool(self.option("strict"))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         if self.option("json"):
@@ -107,16 +105,10 @@ It never touches the network. Exit code 1 when any target fails.
 
     def _plans(self, config: PlatformConfig) -> list[tuple[TargetPlan, Problem | None]]:
         """Declared targets, or every variant on this host; filtered by --target."""
-        from poetry.core.constraints.version import Version as PoetryVersion
-
-        from poetry_platform.check.targets import plans_for
+        from poetry_platform.check.targets import host_system
+        from poetry_platform.check.targets import host_target
+        from poetry_platform.check.targets import project_plans
         from poetry_platform.errors import UsageError
-
-        python_range = self.poetry.package.python_constraint
-        requires_python = str(self.poetry.package.python_versions)
-
-        def accepts(version: str) -> bool:
-            return python_range.allows(PoetryVersion.parse(version))
 
         if config.targets:
             pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
@@ -126,7 +118,7 @@ It never touches the network. Exit code 1 when any target fails.
             default_groups = tuple(sorted(self.poetry.package.dependency_group_names()))
             project = project_python(self.poetry, self.io)
             self._host_python = project.describe()
-            host = _host_target(host_system(), default_groups, python=project.version)
+            host = host_target(host_system(), default_groups, python=project.version)
             pairs = [(_named(host, v.name), v) for v in config.variants]
 
         wanted = list(self.option("target") or [])
@@ -150,67 +142,8 @@ It never touches the network. Exit code 1 when any target fails.
             work
             for target, variant in pairs
             if not wanted or target.name in wanted
-            for work in plans_for(target, variant, accepts, requires_python)
+            for work in project_plans(self.poetry, target, variant)
         ]
-
-    def _run(
-        self, work: list[tuple[TargetPlan, Problem | None]], lock: LockState
-    ) -> list[TargetResult]:
-        from poetry_platform.check.lock import binary_policy
-        from poetry_platform.check.lock import root_requirements
-        from poetry_platform.check.targets import check_target
-
-        policy = binary_policy(self.poetry)
-        return [
-            check_target(
-                plan,
-                lock,
-                requirements=root_requirements(self.poetry, plan.groups),
-                policy=policy,
-                python_problem=python_problem,
-            )
-            for plan, python_problem in work
-        ]
-
-
-def host_system() -> SystemFacts:
-    """This machine's OS, CPU, Python and libc (or macOS) version.
-
-    Only the platform half of host detection: a lock check looks at wheel tags and markers,
-    never at GPUs, so no accelerator probe runs and no GPU override can get in the way.
-    """
-    import os
-
-    from poetry_platform.host.system import detect_system
-
-    return detect_system([], timeout=2.0, environ=os.environ)
-
-
-def _host_target(host: SystemFacts, groups: tuple[str, ...], *, python: str) -> Target:
-    """This machine as a target, for the project's Python (`python`, a full version)."""
-    from packaging.version import InvalidVersion
-    from packaging.version import Version
-
-    from poetry_platform.config import Target
-
-    def version(text: str | None) -> Version | None:
-        try:
-            return Version(text) if text else None
-        except InvalidVersion:
-            return None
-
-    project_python = version(python) or version(host.python_version)
-    assert project_python is not None
-    return Target(
-        name="host",
-        sys_platform=host.sys_platform,
-        platform_machine=host.platform_machine,
-        pythons=(project_python,),
-        groups=groups,
-        macos=version(host.macos_version),
-        glibc=version(host.libc_version) if host.libc == "glibc" else None,
-        musl=version(host.libc_version) if host.libc == "musl" else None,
-    )
 
 
 def _named(target: Target, name: str) -> Target:

@@ -193,14 +193,14 @@ requirements format is written offline.
         (or --variant); every variant with --all-targets, named after the variant."""
         from dataclasses import replace
 
-        from poetry_platform.commands.check import _host_target
-        from poetry_platform.commands.check import host_system
+        from poetry_platform.check.targets import host_system
+        from poetry_platform.check.targets import host_target
         from poetry_platform.context import decide
         from poetry_platform.errors import UsageError
         from poetry_platform.render import no_variant
 
         python, marker_env = self._project_python()
-        host = _host_target(host_system(), self._groups(), python=python)
+        host = host_target(host_system(), self._groups(), python=python)
         if self.option("all-targets"):
             return [(replace(host, name=v.name), v) for v in config.variants]
         decision = decide(self.poetry, marker_env, variant_option=self.option("variant"))
@@ -230,30 +230,10 @@ requirements format is written offline.
         self, target: Target, variant: Variant | None, lock: LockState
     ) -> list[TargetResult]:
         """platform-check's own check of each of the target's Pythons."""
-        from poetry.core.constraints.version import Version as PoetryVersion
+        from poetry_platform.check.targets import check_plans
+        from poetry_platform.check.targets import project_plans
 
-        from poetry_platform.check.lock import binary_policy
-        from poetry_platform.check.lock import root_requirements
-        from poetry_platform.check.targets import check_target
-        from poetry_platform.check.targets import plans_for
-
-        python_range = self.poetry.package.python_constraint
-
-        def accepts(version: str) -> bool:
-            return python_range.allows(PoetryVersion.parse(version))
-
-        requires_python = str(self.poetry.package.python_versions)
-        policy = binary_policy(self.poetry)
-        return [
-            check_target(
-                plan,
-                lock,
-                requirements=root_requirements(self.poetry, plan.groups),
-                policy=policy,
-                python_problem=problem,
-            )
-            for plan, problem in plans_for(target, variant, accepts, requires_python)
-        ]
+        return check_plans(self.poetry, project_plans(self.poetry, target, variant), lock)
 
     # --- files ---------------------------------------------------------------------------
 
