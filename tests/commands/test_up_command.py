@@ -100,7 +100,22 @@ def build_index(root: Path) -> Path:
         root, layouts.TORCH_CPU_INDEX, "torch", "2.10.0+cpu", deps=layouts.TORCH_DEPS
     )
     layouts.add_release(root, PYPI, "jax", "0.8.0", deps=("jaxlib<=0.8.0,>=0.8.0",))
+    # torchvision as PyTorch publishes it: one release per torch release, same local label,
+    # requiring exactly that torch; 0.25.0 (for torch 2.10.0) only on the CPU index so far
+    for vision, torch in TORCHVISION.items():
+        for label, index in (
+            ("cpu", layouts.TORCH_CPU_INDEX),
+            ("cu130", layouts.TORCH_CU130_INDEX),
+        ):
+            if vision == "0.25.0" and label != "cpu":
+                continue
+            layouts.add_release(
+                root, index, "torchvision", f"{vision}+{label}", deps=(f"torch=={torch}",)
+            )
     return root
+
+
+TORCHVISION = {"0.23.0": "2.8.0", "0.24.0": "2.9.0", "0.24.1": "2.9.1", "0.25.0": "2.10.0"}
 
 
 @pytest.fixture(scope="module")
@@ -296,6 +311,38 @@ def test_variants_from_two_explicit_sources_move_in_lockstep(
     assert 'cu130 = ["torch==2.9.1+cu130"]' in text
     assert sorted(locked(project)["torch"]) == ["2.9.1+cpu", "2.9.1+cu130"]
     assert "held back by another variant: no torch 2.10.0 in source torch-cu130" in result.stdout
+
+
+def test_torch_companions_move_with_torch_keeping_their_labels(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    text = torch_project(server, version="2.8.0")
+    text = text.replace(
+        'cpu = ["torch==2.8.0+cpu"]', 'cpu = ["torch==2.8.0+cpu", "torchvision==0.23.0+cpu"]'
+    ).replace(
+        'cu130 = ["torch==2.8.0+cu130"]',
+        'cu130 = ["torch==2.8.0+cu130", "torchvision==0.23.0+cu130"]',
+    )
+    sources = """[tool.poetry.dependencies]
+torch = [
+    { markers = "extra == 'cpu' and extra != 'cu130'", source = "torch-cpu" },
+    { markers = "extra == 'cu130' and extra != 'cpu'", source = "torch-cu130" },
+]
+"""
+    vision = sources.partition("\n")[2].replace("torch = [", "torchvision = [")
+    assert sources in text
+    text = text.replace(sources, sources + vision)
+    project = locked_project(text, "torch-companions")
+    assert sorted(locked(project)["torchvision"]) == ["0.23.0+cpu", "0.23.0+cu130"]
+
+    result = run_up(project, hermetic_env, "--pinned", "--no-install", check=True)
+    after = (project / "pyproject.toml").read_text()
+    assert 'cpu = ["torch==2.9.1+cpu", "torchvision==0.24.1+cpu"]' in after
+    assert '"torch==2.9.1+cu130", "torchvision==0.24.1+cu130"' in after
+    assert sorted(locked(project)["torchvision"]) == ["0.24.1+cpu", "0.24.1+cu130"]
+    assert sorted(locked(project)["torch"]) == ["2.9.1+cpu", "2.9.1+cu130"]
+    out = result.stdout
+    assert "torchvision 0.25.0 needs torch ==2.10.0; torch is at 2.9.1" in out
 
 
 def test_jax_family_moves_together(

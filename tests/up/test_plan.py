@@ -414,11 +414,15 @@ def test_a_source_that_could_not_be_read_holds_its_whole_unit() -> None:
     }
 
 
-def _classified(pyproject: str) -> tuple[list[Candidate], list[Fixed]]:
+def _classified(pyproject: str, rules: Rules | None = None) -> tuple[list[Candidate], list[Fixed]]:
     decls = declarations.read(declarations.parse(pyproject))
     deps = declarations.lookup_dependencies(decls.items, decls.items)
     c = classify(
-        decls, deps, Scope(groups=frozenset(decls.groups)), Rules(), parse_constraint(PYTHON)
+        decls,
+        deps,
+        Scope(groups=frozenset(decls.groups)),
+        rules or Rules(),
+        parse_constraint(PYTHON),
     )
     return c.candidates, c.fixed
 
@@ -437,3 +441,122 @@ def test_an_unverified_requires_python_is_not_a_candidate_in_the_final_plan() ->
         trust_unknown=False,
     )
     assert new_of(final, "a") == []
+
+
+TORCH_PROJECT = """
+[tool.poetry.dependencies]
+python = ">=3.10"
+torch = [
+    { version = "2.8.0+cpu", source = "torch-cpu", markers = "extra == 'cpu'" },
+    { version = "2.8.0+cu130", source = "torch-cu130", markers = "extra == 'cu130'" },
+]
+torchvision = [
+    { version = "0.23.0+cpu", source = "torch-cpu", markers = "extra == 'cpu'" },
+    { version = "0.23.0+cu130", source = "torch-cu130", markers = "extra == 'cu130'" },
+]
+torchaudio = { version = ">=2.8", source = "torch-cpu" }
+"""
+# torchvision/torchaudio release -> the torch it is built for (PyTorch's metadata pins it)
+BUILT_FOR = {
+    "torchvision": {"0.23.0": "2.8.0", "0.24.0": "2.9.0", "0.24.1": "2.9.1", "0.25.0": "2.10.0"},
+    "torchaudio": {"2.8.0": "2.8.0", "2.9.0": "2.9.0", "2.9.1": "2.9.1", "2.10.0": "2.10.0"},
+}
+
+
+def torch_releases(
+    torch: dict[str, tuple[str, ...]], companions: dict[str, tuple[str, ...]]
+) -> dict[Query, list[Release]]:
+    out: dict[Query, list[Release]] = {}
+    for label, versions in torch.items():
+        source = f"torch-{label}"
+        out[q("torch", source)] = [rel(f"{v}+{label}", source) for v in versions]
+        for name, built in BUILT_FOR.items():
+            mine = [v for v in built if built[v] in versions or v in companions.get(label, ())]
+            out[q(name, source)] = [rel(f"{v}+{label}", source) for v in mine]
+    return out
+
+
+def requirements_for(releases: Mapping[Query, list[Release]]) -> dict[tuple[str, str, str], str]:
+    out = {}
+    for query, found in releases.items():
+        if query.name in BUILT_FOR:
+            for r in found:
+                public = r.version.without_local().to_string()
+                out[(str(query.name), r.version.to_string(), r.repository)] = (
+                    f"=={BUILT_FOR[query.name][public]}"
+                )
+    return out
+
+
+def torch_plan(
+    releases: Mapping[Query, list[Release]],
+    requirements: Mapping[tuple[str, str, str], str] | None,
+    *,
+    trust_unknown: bool = True,
+) -> Plan:
+    candidates, fixed = _classified(TORCH_PROJECT, Rules(pinned=True))
+    return make_plan(
+        candidates,
+        fixed,
+        [],
+        releases,
+        strategy="bump",
+        project_python=parse_constraint(">=3.10"),
+        requirements=requirements,
+        trust_unknown=trust_unknown,
+    )
+
+
+def test_torch_companions_move_to_the_release_built_for_the_new_torch() -> None:
+    releases = torch_releases(
+        {"cpu": ("2.8.0", "2.9.0", "2.9.1"), "cu130": ("2.8.0", "2.9.0", "2.9.1")}, {}
+    )
+    plan = torch_plan(releases, requirements_for(releases))
+    assert changes(plan) == {
+        "torch@tool/poetry/dependencies/torch/0/version": "2.9.1+cpu",
+        "torch@tool/poetry/dependencies/torch/1/version": "2.9.1+cu130",
+        # each keeps its local label; pins stay pins
+        "torchvision@tool/poetry/dependencies/torchvision/0/version": "0.24.1+cpu",
+        "torchvision@tool/poetry/dependencies/torchvision/1/version": "0.24.1+cu130",
+        # a range never gets a local label (PEP 440)
+        "torchaudio@tool/poetry/dependencies/torchaudio/version": ">=2.9.1",
+    }
+    assert len(plan.units()) == 1  # torch and its companions are one unit
+    assert not plan.unknown_requirements
+
+
+def test_torch_waits_for_its_companions_and_says_which() -> None:
+    # torch 2.10.0 is out on both indexes, torchvision 0.25.0 only on the CPU one
+    releases = torch_releases(
+        {"cpu": ("2.8.0", "2.9.0", "2.10.0"), "cu130": ("2.8.0", "2.9.0", "2.10.0")},
+        {"cpu": ("0.25.0",)},
+    )
+    releases[q("torchvision", "torch-cu130")] = [
+        r
+        for r in releases[q("torchvision", "torch-cu130")]
+        if not r.version.text.startswith("0.25")
+    ]
+    plan = torch_plan(releases, requirements_for(releases))
+    assert new_of(plan, "torch") == ["2.9.0+cpu", "2.9.0+cu130"]
+    assert new_of(plan, "torchvision") == ["0.24.0+cpu", "0.24.0+cu130"]
+    notes = {c.decl.key: reason_text(c.note) for c in plan.changes if c.note is not None}
+    assert notes["tool/poetry/dependencies/torch/0/version"] == (
+        "held back by torchvision: none of its releases in source torch-cu130 is built for"
+        " torch 2.10.0"
+    )
+    assert notes["tool/poetry/dependencies/torchvision/0/version"] == (
+        "held back by torch: torchvision 0.25.0 needs torch ==2.10.0; torch is at 2.9.0"
+    )
+
+
+def test_companion_requirements_are_read_only_where_needed_and_trusted_only_while_unknown() -> None:
+    releases = torch_releases(
+        {"cpu": ("2.8.0", "2.9.0", "2.9.1"), "cu130": ("2.8.0", "2.9.0", "2.9.1")}, {}
+    )
+    first = torch_plan(releases, None)
+    wanted = {(name, r.version.to_string()) for name, r in first.unknown_requirements}
+    assert ("torchvision", "0.24.1+cpu") in wanted
+    assert all(name in BUILT_FOR for name, _ in wanted)
+    # not known and no longer trusted: nothing is proposed for the companions
+    final = torch_plan(releases, None, trust_unknown=False)
+    assert new_of(final, "torchvision") == []

@@ -9,6 +9,12 @@ so they move independently.
 Some packages only work at equal versions: JAX's (`jax`, `jaxlib`, `jax-cudaNN-plugin`,
 `jax-cudaNN-pjrt`, and the ROCm counterparts) is built in; users declare others in
 `[tool.poetry-platform] linked = [["pkg-a", "pkg-b"]]`. A family is treated like one package.
+
+PyTorch's family is built against one package instead: each `torchvision` / `torchaudio`
+release is built for one `torch` release and says so (`Requires-Dist: torch==2.9.0`), with
+unrelated version numbers. They are companions of their anchor, torch: they move with it,
+each to its release whose requirement on torch admits torch's new version. A `linked` group
+that names torch (`[["torch", "xformers"]]`) makes the others companions of torch too.
 """
 
 from __future__ import annotations
@@ -26,17 +32,39 @@ if TYPE_CHECKING:
     from poetry.core.constraints.version import VersionConstraint
 
 JAX_FAMILY = re.compile(r"^(jax|jaxlib|jax-(cuda|rocm)\d+-(plugin|pjrt))$")
+TORCH = "torch"
+TORCH_COMPANIONS = frozenset({"torchvision", "torchaudio"})
+PYTORCH_FAMILY = "PyTorch family"
 
 
 def family_key(name: str, linked: Iterable[Iterable[str]] = ()) -> str:
-    """The name of the lockstep family `name` belongs to (the package itself if none)."""
+    """The name of the family `name` belongs to (the package itself if none)."""
     normalized = canonicalize_name(name)
     for i, family in enumerate(linked):
-        if normalized in {canonicalize_name(n) for n in family}:
-            return f"linked #{i + 1} ({', '.join(sorted(canonicalize_name(n) for n in family))})"
+        names = {canonicalize_name(n) for n in family}
+        if normalized in names:
+            if TORCH in names:
+                return PYTORCH_FAMILY
+            return f"linked #{i + 1} ({', '.join(sorted(names))})"
     if JAX_FAMILY.match(normalized):
         return "JAX family"
+    if normalized == TORCH or normalized in TORCH_COMPANIONS:
+        return PYTORCH_FAMILY
     return normalized
+
+
+def anchor_of(name: str, linked: Iterable[Iterable[str]] = ()) -> str | None:
+    """The package `name` is built against (torch for its companions), or None."""
+    normalized = canonicalize_name(name)
+    if normalized == TORCH:
+        return None
+    if normalized in TORCH_COMPANIONS:
+        return TORCH
+    for family in linked:
+        names = {canonicalize_name(n) for n in family}
+        if normalized in names and TORCH in names:
+            return TORCH
+    return None
 
 
 def is_family(key: str, name: str) -> bool:

@@ -756,6 +756,31 @@ def read_requires_python(
     return run_bounded(one, wanted, workers=workers)
 
 
+def read_requirements(
+    pool: RepositoryPool,
+    wanted: Sequence[tuple[str, Release]],
+    linked: Iterable[Iterable[str]] = (),
+    *,
+    workers: int = DEFAULT_WORKERS,
+) -> dict[tuple[str, str, str], str]:
+    """What each companion release (torchvision) requires of its anchor (torch), from its
+    metadata: (name, version, repository) -> `==2.9.0` (empty: no requirement on it)."""
+    from poetry_platform.up.families import anchor_of
+
+    def one(item: tuple[str, Release]) -> tuple[tuple[str, str, str], str]:
+        name, release = item
+        key = (name, release.version.to_string(), release.repository)
+        try:
+            package = pool.package(name, release.version, repository_name=release.repository)
+        except Exception as e:
+            raise IndexLookupError(Query(name), release.repository, e) from e  # type: ignore[arg-type]
+        anchor = anchor_of(name, linked)
+        texts = sorted({d.pretty_constraint for d in package.requires if d.name == anchor})
+        return key, " || ".join(texts)
+
+    return dict(run_bounded(one, list(dict.fromkeys(wanted)), workers=workers))
+
+
 def prefetch_metadata(
     pool: RepositoryPool,
     wanted: Sequence[tuple[str, Version, str]],

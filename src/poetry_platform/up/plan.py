@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Literal
 
@@ -32,6 +33,7 @@ from poetry_platform.up import families
 from poetry_platform.up.lookup import Query
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Mapping
     from collections.abc import Sequence
@@ -124,6 +126,30 @@ class MemberBlock:
 
 
 @dataclass(frozen=True)
+class NoCompanion:
+    """The anchor (torch) cannot move to `version`: a companion (torchvision) has no
+    release built for it."""
+
+    package: str  # the companion
+    anchor: str
+    version: Version  # the anchor's version it lacks a build for
+    where: str
+    kind: HeldKind = "linked"
+
+
+@dataclass(frozen=True)
+class BuiltFor:
+    """A companion's newer release is built for another anchor version than the chosen one."""
+
+    package: str
+    version: Version  # the companion's first newer release
+    anchor: str
+    requirement: str | None  # its requirement on the anchor; None: unknown
+    anchor_version: Version  # the anchor's version in the plan
+    kind: HeldKind = "linked"
+
+
+@dataclass(frozen=True)
 class ConstraintBlock:
     """An entry that does not move (pin, other group, exclusion) bounds the version."""
 
@@ -164,6 +190,8 @@ Reason = (
     | NoNewer
     | PythonBlock
     | MemberBlock
+    | NoCompanion
+    | BuiltFor
     | ConstraintBlock
     | CouldNotRead
     | Rejected
@@ -236,6 +264,8 @@ class Plan:
     held: list[Held] = field(default_factory=list)
     # releases whose Requires-Python is unknown and that could be chosen: read their metadata
     unknown_python: list[tuple[str, Release]] = field(default_factory=list)
+    # companion releases (torchvision) whose requirement on their anchor (torch) is unknown
+    unknown_requirements: list[tuple[str, Release]] = field(default_factory=list)
 
     def units(self) -> dict[int, list[Change]]:
         out: dict[int, list[Change]] = {}
@@ -384,6 +414,7 @@ class _Options:
 
     python: VersionConstraint  # every Python the member is used on
     ok: dict[Version, Version] = field(default_factory=dict)
+    release: dict[Version, Release] = field(default_factory=dict)  # public -> the ok release
     newest_in_range: Version | None = None  # ignoring Python
     blocked: dict[Version, str] = field(default_factory=dict)  # by Requires-Python: its text
     unknown: list[Release] = field(default_factory=list)
@@ -433,6 +464,7 @@ def _options(
         current = opts.ok.get(public)
         if current is None or v > current:
             opts.ok[public] = v
+            opts.release[public] = r
     for public in opts.ok:
         opts.blocked.pop(public, None)  # another build of that release is fine
     return opts
@@ -457,11 +489,15 @@ def make_plan(
     linked: Iterable[Iterable[str]] = (),
     unreadable: Mapping[Query, Unreadable] | None = None,
     trust_unknown: bool = True,
+    requirements: Mapping[tuple[str, str, str], str] | None = None,
 ) -> Plan:
     """One version per unit; every candidate either changes or is held with a reason.
 
     A unit with a member whose source could not be read is not decided at all: each of
     its candidates is held with `CouldNotRead`, never reported as up to date.
+    `requirements` gives, per companion release (name, version, repository), its
+    requirement on its anchor (`==2.9.0`; empty: none); what is missing is listed in
+    `Plan.unknown_requirements` and trusted while `trust_unknown`.
     """
     linked = [tuple(f) for f in linked]
     members: list[_Member] = []
@@ -477,10 +513,19 @@ def make_plan(
     for i, comp in enumerate(companions):
         members.append(_Member("companion", i, comp.name, comp.context.python))
     grouped = families.units([families.Member(m.name, m.python) for m in members], linked)
+    grouped = _split_anchorless(grouped, members, linked)
 
     plan = Plan()
     inputs = _Inputs(
-        candidates, fixed, companions, releases, unreadable or {}, strategy, trust_unknown
+        candidates,
+        fixed,
+        companions,
+        releases,
+        unreadable or {},
+        strategy,
+        trust_unknown,
+        requirements or {},
+        tuple(tuple(f) for f in linked),
     )
     for unit_id, indices in enumerate(grouped):
         unit = [members[i] for i in indices]
@@ -499,6 +544,8 @@ class _Inputs:
     unreadable: Mapping[Query, Unreadable]
     strategy: constraints.Strategy
     trust_unknown: bool
+    requirements: Mapping[tuple[str, str, str], str]
+    linked: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -509,6 +556,60 @@ class _Take:
     where: str
     opts: _Options
     own_of: int | None  # the candidate index, for a candidate's own contexts
+    anchor: str | None = None  # a companion: the package it is built against
+
+
+def _split_anchorless(
+    grouped: list[list[int]], members: Sequence[_Member], linked: Iterable[Iterable[str]]
+) -> list[list[int]]:
+    """A PyTorch unit without torch moving or locked: each package on its own (the
+    companions' requirement on torch is then the resolver's to meet)."""
+    out: list[list[int]] = []
+    for indices in grouped:
+        anchored = [i for i in indices if families.anchor_of(members[i].name, linked)]
+        anchors = {families.anchor_of(members[i].name, linked) for i in anchored}
+        present = any(
+            members[i].kind != "fixed" and canonicalize_name(members[i].name) in anchors
+            for i in indices
+        )
+        if not anchored or present:
+            out.append(indices)
+            continue
+        by_name: dict[str, list[int]] = {}
+        for i in indices:
+            by_name.setdefault(canonicalize_name(members[i].name), []).append(i)
+        out.extend(by_name.values())
+    return sorted(out, key=lambda g: g[0])
+
+
+@lru_cache(maxsize=1024)
+def _requirement(text: str) -> VersionConstraint | None:
+    from poetry.core.constraints.version import parse_constraint
+
+    try:
+        return parse_constraint(text or "*")
+    except ValueError:
+        return None
+
+
+def _builds_for(
+    take: _Take, anchor: Sequence[Version], inputs: _Inputs, unknown: list[tuple[str, Release]]
+) -> Iterable[tuple[Version, str | None]]:
+    """The companion's releases (public version, requirement on its anchor), newest first,
+    that admit one of the `anchor` versions (a public version and its labelled builds).
+    Unknown requirements are listed in `unknown` and admitted while trusted."""
+    for public in sorted(take.opts.release, reverse=True):
+        r = take.opts.release[public]
+        key = (str(canonicalize_name(take.name)), r.version.to_string(), r.repository)
+        text = inputs.requirements.get(key)
+        if text is None:
+            unknown.append((key[0], r))
+            if inputs.trust_unknown:
+                yield public, None
+            continue
+        constraint = _requirement(text)
+        if constraint is not None and any(constraint.allows(v) for v in anchor):
+            yield public, text
 
 
 def _unreadable_in(unit: list[_Member], inputs: _Inputs) -> CouldNotRead | None:
@@ -546,7 +647,8 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
                     ctx,
                     trust_unknown=inputs.trust_unknown,
                 )
-                takes.append(_Take(c.decl.pretty_name, _where(ctx), opts, m.index))
+                anchor = families.anchor_of(c.decl.name, inputs.linked)
+                takes.append(_Take(c.decl.pretty_name, _where(ctx), opts, m.index, anchor))
         elif m.kind == "companion":
             comp = inputs.companions[m.index]
             opts = _options(
@@ -555,21 +657,39 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
                 comp.context,
                 trust_unknown=inputs.trust_unknown,
             )
-            takes.append(_Take(comp.name, _where(comp.context), opts, None))
+            anchor = families.anchor_of(comp.name, inputs.linked)
+            takes.append(_Take(comp.name, _where(comp.context), opts, None, anchor))
 
+    # Lockstep members share one version; companions follow it through their requirement.
+    lockstep = [t for t in takes if t.anchor is None]
+    anchored = [t for t in takes if t.anchor is not None]
+    if not lockstep:
+        lockstep, anchored = takes, []
     common: set[Version] | None = None
-    for take in takes:
+    for take in lockstep:
         versions = set(take.opts.ok)
         common = versions if common is None else common & versions
     common = common or set()
     blockers: list[Fixed] = []
     for m in unit:
-        if m.kind == "fixed":
+        if m.kind == "fixed" and not families.anchor_of(m.name, inputs.linked):
             f = inputs.fixed[m.index]
             allowed = {v for v in common if f.constraint.allows(v) or _allows_labelled(f, v)}
             if allowed != common:
                 blockers.append(f)
             common = allowed
+    unknown: list[tuple[str, Release]] = []
+
+    def builds(take: _Take, version: Version) -> list[tuple[Version, str | None]]:
+        fulls = [version, *(t.opts.ok[version] for t in lockstep if version in t.opts.ok)]
+        return list(_builds_for(take, fulls, inputs, unknown))
+
+    companion_blocks: list[_Take] = []
+    for take in anchored:
+        admitted = {v for v in common if builds(take, v)}
+        if admitted != common:
+            companion_blocks.append(take)
+        common = admitted
     target = max(common) if common else None
 
     for take in takes:
@@ -582,13 +702,18 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
             continue
         c = inputs.candidates[m.index]
         own = [t for t in takes if t.own_of == m.index]
+        if own and own[0] in anchored:
+            _follow(c, own, target, builds, inputs, unit_id, plan)
+            continue
         newest = max(
             (t.opts.newest_in_range for t in own if t.opts.newest_in_range is not None),
             default=None,
         )
         if target is None:
             reason: Reason = (
-                NoNewer(None) if newest is None else _why_held(c, None, own, takes, blockers)
+                NoNewer(None)
+                if newest is None
+                else _why_held(c, None, own, lockstep, blockers, companion_blocks, builds)
             )
             plan.held.append(Held(c.decl, reason, unit_id))
             continue
@@ -596,11 +721,52 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
         new_text = constraints.rewrite(c.decl.version, full, inputs.strategy, pep440=c.decl.pep440)
         note = None
         if newest is not None and newest > target:
-            note = _why_held(c, target, own, takes, blockers)
+            note = _why_held(c, target, own, lockstep, blockers, companion_blocks, builds)
         if new_text == c.decl.version:
             plan.held.append(Held(c.decl, note or NoNewer(target), unit_id))
             continue
         plan.changes.append(Change(c.decl, c.decl.version, new_text, full, unit_id, note))
+    known = set(plan.unknown_requirements)
+    plan.unknown_requirements.extend(u for u in dict.fromkeys(unknown) if u not in known)
+
+
+def _follow(
+    c: Candidate,
+    own: list[_Take],
+    target: Version | None,
+    builds: Callable[[_Take, Version], list[tuple[Version, str | None]]],
+    inputs: _Inputs,
+    unit_id: int,
+    plan: Plan,
+) -> None:
+    """A companion (torchvision) moves to its newest release built for the anchor's target."""
+    anchor = own[0].anchor or ""
+    if target is None:
+        plan.held.append(Held(c.decl, NoNewer(None), unit_id))
+        return
+    best: Version | None = None
+    for take in own:
+        found = builds(take, target)
+        if not found:
+            plan.held.append(
+                Held(c.decl, NoCompanion(c.decl.pretty_name, anchor, target, take.where), unit_id)
+            )
+            return
+        best = found[0][0] if best is None else min(best, found[0][0])
+    assert best is not None
+    full = next((t.opts.ok[best] for t in own if best in t.opts.ok), best)
+    note: Reason | None = None
+    newer = sorted(v for t in own for v in t.opts.ok if v > best)
+    if newer:
+        first = newer[0]
+        r = next(t.opts.release[first] for t in own if first in t.opts.release)
+        key = (str(canonicalize_name(c.decl.name)), r.version.to_string(), r.repository)
+        note = BuiltFor(c.decl.pretty_name, first, anchor, inputs.requirements.get(key), target)
+    new_text = constraints.rewrite(c.decl.version, full, inputs.strategy, pep440=c.decl.pep440)
+    if new_text == c.decl.version:
+        plan.held.append(Held(c.decl, note or NoNewer(best), unit_id))
+        return
+    plan.changes.append(Change(c.decl, c.decl.version, new_text, full, unit_id, note))
 
 
 def _allows_labelled(f: Fixed, public: Version) -> bool:
@@ -632,6 +798,8 @@ def _why_held(
     own: list[_Take],
     takes: list[_Take],
     blockers: list[Fixed],
+    companion_blocks: Sequence[_Take] = (),
+    builds: Callable[[_Take, Version], list[tuple[Version, str | None]]] | None = None,
 ) -> Reason:
     """What stops `c` right past `target`: the first release it cannot take, and why.
 
@@ -660,6 +828,9 @@ def _why_held(
         if first_other in lacking[0].opts.blocked:
             python = (first_other, lacking[0].opts.blocked[first_other])
         return MemberBlock(kind, names, first_other, where, python)
+    for t in companion_blocks:
+        if builds is not None and not builds(t, first_other):
+            return NoCompanion(t.name, c.decl.pretty_name, first_other, t.where)
     for f in blockers:
         if not f.constraint.allows(first_other):
             return ConstraintBlock(f.decl.pretty_name, f.decl.version or "*", f.decl.where, f.why)

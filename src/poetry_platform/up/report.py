@@ -204,6 +204,24 @@ def reason_text(reason: p.Reason) -> str:
         else:
             detail = f"no {reason.version} of {', '.join(reason.packages)}"
         return f"held back by {what}: {detail}"
+    if isinstance(reason, p.NoCompanion):
+        return (
+            f"held back by {reason.package}: none of its releases in {reason.where} is built"
+            f" for {reason.anchor} {reason.version}"
+        )
+    if isinstance(reason, p.BuiltFor):
+        requirement = reason.requirement or ""
+        if requirement[:1].isdigit():  # Poetry writes an exact requirement as a bare version
+            requirement = f"=={requirement}"
+        needs = (
+            f"needs {reason.anchor} {requirement}"
+            if requirement
+            else f"is not known to be built for {reason.anchor} {reason.anchor_version}"
+        )
+        return (
+            f"held back by {reason.anchor}: {reason.package} {reason.version} {needs};"
+            f" {reason.anchor} is at {reason.anchor_version}"
+        )
     if isinstance(reason, p.ConstraintBlock):
         return (
             f"held back by {reason.package} {reason.constraint} in {reason.section}"

@@ -378,6 +378,8 @@ class UpRun:
         self.console.end_progress()
         releases: Mapping[Query, Sequence[Release]] = lookups.releases
 
+        requirements: dict[tuple[str, str, str], str] = {}
+
         def plan_now(trust_unknown: bool = True) -> Plan:
             return make_plan(
                 candidates,
@@ -389,22 +391,31 @@ class UpRun:
                 linked=linked,
                 unreadable=lookups.unreadable,
                 trust_unknown=trust_unknown,
+                requirements=requirements,
             )
 
         plan = plan_now()
-        for _ in range(3):  # indexes that do not publish Requires-Python: read the metadata
-            if not plan.unknown_python:
+        # What the index pages do not say, read from the metadata of the few releases that
+        # could be chosen: Requires-Python where a page omits it, and what a companion
+        # (torchvision) requires of its anchor (torch).
+        for _ in range(4):
+            if not plan.unknown_python and not plan.unknown_requirements:
                 break
-            known = lookup.read_requires_python(pool, plan.unknown_python)
-            update = {(r.repository, r.version): r for r in known}
-            releases = {
-                q: [update.get((r.repository, r.version), r) for r in rs]
-                if any(n == q.name for n, _ in plan.unknown_python)
-                else rs
-                for q, rs in releases.items()
-            }
+            if plan.unknown_python:
+                known = lookup.read_requires_python(pool, plan.unknown_python)
+                update = {(r.repository, r.version): r for r in known}
+                releases = {
+                    q: [update.get((r.repository, r.version), r) for r in rs]
+                    if any(n == q.name for n, _ in plan.unknown_python)
+                    else rs
+                    for q, rs in releases.items()
+                }
+            if plan.unknown_requirements:
+                requirements.update(
+                    lookup.read_requirements(pool, plan.unknown_requirements, linked)
+                )
             plan = plan_now()
-        if plan.unknown_python:  # still unverified: such releases are not candidates
+        if plan.unknown_python or plan.unknown_requirements:  # unverified: not candidates
             plan = plan_now(trust_unknown=False)
         return plan
 
