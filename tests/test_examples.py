@@ -430,25 +430,27 @@ def run_instructions(dockerfile: str) -> list[str]:
     return runs
 
 
-def platform_install_calls(dockerfile: str) -> list[list[str]]:
-    """The arguments after `poetry platform-install` in every RUN line, one list per call."""
+def platform_install_calls(dockerfile: str, command: str = "platform-install") -> list[list[str]]:
+    """The arguments after `poetry <command>` in every RUN line, one list per call."""
     calls = []
     for run in run_instructions(dockerfile):
-        for command in re.split(r"&&|;|\|\|", run):
-            words = shlex.split(command)
+        for line in re.split(r"&&|;|\|\|", run):
+            words = shlex.split(line)
             for i, word in enumerate(words[:-1]):
-                if word.endswith("poetry") and words[i + 1] == "platform-install":
+                if word.endswith("poetry") and words[i + 1] == command:
                     calls.append(words[i + 2 :])
     return calls
 
 
-def unknown_options(arguments: list[str]) -> list[str]:
-    """Options `platform-install` (or Poetry's application) would refuse; values skipped."""
+def unknown_options(arguments: list[str], command: type[Any] | None = None) -> list[str]:
+    """Options `platform-install` (or `command`, or Poetry's application) would refuse;
+    values skipped."""
     from poetry.console.application import Application
 
     from poetry_platform.commands.install import PlatformInstallCommand
 
-    options = [*PlatformInstallCommand.options, *Application().definition.options]
+    own = (command or PlatformInstallCommand).options
+    options = [*own, *Application().definition.options]
     longs = {o.name: o for o in options}
     shorts = {s: o for o in options if o.shortcut for s in o.shortcut.split("|")}
     unknown = []
@@ -505,3 +507,65 @@ def test_option_parsing_catches_an_unknown_option() -> None:
     text = "RUN poetry platform-install --variant cuda13 --gpu yes -E cuda13 --only=main -Z\n"
     (arguments,) = platform_install_calls(text)
     assert unknown_options(arguments) == ["--gpu", "-Z"]
+
+
+# --- docker: export in the builder, uv alone in the image ------------------------------------
+
+EXPORT_DOCKERFILE = EXAMPLES / "docker" / "export.Dockerfile"
+
+
+def stages(dockerfile: str) -> dict[str, str]:
+    """Stage name -> its text (from its FROM line to the next one)."""
+    parts = re.split(r"^FROM \S+ AS (\S+)\n", dockerfile, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_export_dockerfile_exports_a_declared_target_and_installs_it_without_poetry(
+    poetries: dict[str, Poetry],
+) -> None:
+    from poetry_platform.commands.export import PlatformExportCommand
+    from poetry_platform.commands.export import is_pylock_name
+    from poetry_platform.context import project_config
+
+    dockerfile = EXPORT_DOCKERFILE.read_text()
+    build, image = stages(dockerfile).values()
+    (arguments,) = platform_install_calls(build, "platform-export")
+    assert unknown_options(arguments, PlatformExportCommand) == []
+    assert arguments[arguments.index("--target") + 1] == "${TARGET}"
+    (default,) = re.findall(r"^ARG TARGET=(\S+)$", dockerfile, flags=re.MULTILINE)
+    targets = {t.name: t for t in project_config(poetries["research-team"]).targets}
+    assert default in targets
+    # The image's Python is the target's: uv refuses a pylock made for another one.
+    (python,) = re.findall(r"^ARG PYTHON=(\S+)$", dockerfile, flags=re.MULTILINE)
+    assert [str(p) for p in targets[default].pythons] == [python]
+    output = arguments[arguments.index("-o") + 1]
+    assert is_pylock_name(output)
+    assert f"COPY --from=export /src/{output} /app/{output}" in image
+    assert f"uv pip install --python /app/.venv/bin/python -r /app/{output}" in " ".join(
+        run_instructions(image)
+    )
+    assert "poetry" not in " ".join(run_instructions(image))
+    assert "COPY --from=export /opt/poetry/bin/uv /usr/local/bin/uv" in image
+    assert '"poetry-platform[uv]"' in build
+
+
+@pytest.mark.slow
+def test_export_dockerfile_target_exports_from_the_example_lock(research_team: Path) -> None:
+    """What the builder stage runs, on the example's lock: the GPU set, Linux files only."""
+    dockerfile = EXPORT_DOCKERFILE.read_text()
+    (default,) = re.findall(r"^ARG TARGET=(\S+)$", dockerfile, flags=re.MULTILINE)
+    env = poetry_env(research_team.parent / "state")
+    args = ["platform-export", "--target", default, "-o", "pylock.toml"]
+    run_poetry(args, research_team, env)
+    lock = tomlkit.parse((research_team / "pylock.toml").read_text()).unwrap()
+    names = {p["name"] for p in lock["packages"]}
+    assert names >= JAX_CUDA13
+    assert {"boto3", "dask", "pynvml"} <= names
+    files = [w["name"] for p in lock["packages"] for w in p.get("wheels", [])]
+    assert files
+    assert not [f for f in files if "macosx" in f or "win" in f]
+    assert all(
+        w["url"].startswith("http://127.0.0.1:")
+        for p in lock["packages"]
+        for w in p.get("wheels", [])
+    )
