@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from packaging import tags as ptags
@@ -140,7 +141,9 @@ class SupportedTags:
 
     @classmethod
     def for_target(cls, target: TagTarget) -> SupportedTags:
-        return cls(target.tags(), target.describe())
+        """Built once per target description: a check and an export of the same target
+        (or two Pythons' worth of commands in one process) share the table."""
+        return _for_target(target)
 
     def rank(self, tags: Iterable[Tag]) -> int | None:
         """Best (lowest) rank among `tags`, `None` when the target accepts none of them."""
@@ -157,6 +160,11 @@ class SupportedTags:
     @cached_property
     def platforms(self) -> frozenset[str]:
         return frozenset(t.platform for t in self._ranks)
+
+
+@lru_cache(maxsize=64)
+def _for_target(target: TagTarget) -> SupportedTags:
+    return SupportedTags(target.tags(), target.describe())
 
 
 def tag_target(

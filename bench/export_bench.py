@@ -1,0 +1,224 @@
+"""Benchmark `poetry platform-export`: the generated lock of check_bench.py, 6 targets.
+
+    .venv/bin/python bench/export_bench.py [--packages 320] [--runs 7]
+
+The lock (~320 packages, 20 wheels per binary package, markers, four groups, a CUDA extra) is
+the one `bench/check_bench.py` writes. Its sources point at a small page server started here,
+which answers each package's simple-index page with links to the lock's files (what a real
+index would serve), so pylock.toml's URL lookups go through Poetry's own repository code.
+
+Measures, median of --runs:
+  1. in process, after Poetry has loaded the project (the goal: well under a second):
+     every target checked, its set built and rendered, in both formats; for pylock also the
+     URL lookups (one page per package, a few at a time) from a fresh repository pool;
+  2. end to end: `poetry platform-export --all-targets` in both formats against
+     `poetry version` (start-up and project loading only), wall time and the difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from check_bench import generate
+
+GOAL_S = 1.0
+
+
+class Pages:
+    """Simple-index pages for the lock's files, served on 127.0.0.1; counts requests."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[tuple[str, str]]] = {}
+        self.requests = 0
+        pages = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                pages.requests += 1
+                parts = [p for p in self.path.split("/") if p]
+                if len(parts) != 2 or parts[0] != "simple" or parts[1] not in pages.files:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                anchors = "".join(
+                    f'<a href="/files/{f}#{h.replace(":", "=")}">{f}</a><br>\n'
+                    for f, h in pages.files[parts[1]]
+                )
+                body = f"<!DOCTYPE html><html><body>\n{anchors}</body></html>".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/simple"
+
+    def load(self, lock: Path) -> None:
+        import tomlkit
+
+        data = tomlkit.parse(lock.read_text()).unwrap()
+        for package in data["package"]:
+            self.files[package["name"]] = [(f["file"], f["hash"]) for f in package["files"]]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def export_all(poetry: Any, fmt: str, *, urls: bool) -> tuple[int, float]:
+    """What `platform-export --all-targets` does after loading; (bytes rendered, lookup s)."""
+    from poetry_platform.check.lock import binary_policy
+    from poetry_platform.check.lock import read_lock
+    from poetry_platform.check.lock import root_requirements
+    from poetry_platform.check.targets import check_target
+    from poetry_platform.check.targets import plans_for
+    from poetry_platform.context import project_config
+    from poetry_platform.export import pylock
+    from poetry_platform.export import requirements
+    from poetry_platform.export.fileset import export_set
+    from poetry_platform.export.fileset import refuse_unfit_lock
+    from poetry_platform.export.urls import file_urls
+    from poetry_platform.export.urls import sources
+
+    config = project_config(poetry)
+    lock = read_lock(poetry)
+    refuse_unfit_lock(lock)
+    policy = binary_policy(poetry)
+    exports = []
+    for target in config.targets:
+        variant = config.variant(target.variant) if target.variant else None
+        results = [
+            check_target(
+                plan,
+                lock,
+                requirements=root_requirements(poetry, plan.groups),
+                policy=policy,
+                python_problem=problem,
+            )
+            for plan, problem in plans_for(target, variant)
+        ]
+        exports.append(export_set(target.name, results, lock, policy))
+    known = sources(poetry.pool)
+    if fmt == "requirements":
+        return sum(len(requirements.render(e, known)) for e in exports), 0.0
+    indexes: dict[str | None, str] = {s.name: s.url for s in known}
+    t0 = time.perf_counter()
+    found = (
+        file_urls(poetry.pool, {p.key: p for e in exports for p in e.packages}.values())
+        if urls
+        else {
+            p.key: {f.name: f"{p.name}/{f.name}" for f in p.files}
+            for e in exports
+            for p in e.packages
+        }
+    )
+    lookup = time.perf_counter() - t0
+    size = sum(
+        len(pylock.render(e, found, requires_python=">=3.10,<3.14", indexes=indexes))
+        for e in exports
+    )
+    return size, lookup
+
+
+def in_process(project: Path, runs: int) -> dict[str, float]:
+    from poetry.factory import Factory
+
+    timings: dict[str, list[float]] = {"requirements": [], "pylock": [], "lookups": []}
+    for _ in range(runs):
+        poetry = Factory().create_poetry(project)  # a fresh pool: no page cached in process
+        t0 = time.perf_counter()
+        export_all(poetry, "requirements", urls=False)
+        t1 = time.perf_counter()
+        _, lookup = export_all(poetry, "pylock", urls=True)
+        t2 = time.perf_counter()
+        timings["requirements"].append(t1 - t0)
+        timings["pylock"].append(t2 - t1)
+        timings["lookups"].append(lookup)
+    return {k: statistics.median(v) for k, v in timings.items()}
+
+
+def wall(args: list[str], cwd: Path, env: dict[str, str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packages", type=int, default=320)
+    parser.add_argument("--runs", type=int, default=7)
+    ns = parser.parse_args()
+
+    poetry_bin = str(Path(sys.executable).parent / "poetry")
+    pages = Pages()
+    tmp = Path(tempfile.mkdtemp(prefix="export-bench-"))
+    project = tmp / "project"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("POETRY_")},
+        "POETRY_CACHE_DIR": str(tmp / "cache"),
+        "POETRY_CONFIG_DIR": str(tmp / "config"),
+        "POETRY_DATA_DIR": str(tmp / "data"),
+        "NO_COLOR": "1",
+        "POETRY_NO_INTERACTION": "1",
+    }
+    os.environ.update({k: v for k, v in env.items() if k.startswith("POETRY_")})
+    try:
+        generate(project, ns.packages, pages.url)
+        pages.load(project / "poetry.lock")
+        got = in_process(project, ns.runs)
+        out = tmp / "out"
+        out.mkdir()
+        export = [poetry_bin, "platform-export", "--all-targets", "-o", str(out)]
+        req_wall = wall([*export, "-f", "requirements"], project, env, ns.runs)
+        pylock_wall = wall(export, project, env, ns.runs)
+        base_wall = wall([poetry_bin, "version"], project, env, ns.runs)
+        written = sorted(p.name for p in out.iterdir())
+        packages = len(pages.files)
+    finally:
+        pages.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"lock: {packages} packages; files written per format: {len(written) // 2}")
+    for fmt in ("requirements", "pylock"):
+        t = got[fmt]
+        extra = f" (of which URL lookups {got['lookups'] * 1000:.0f} ms)" if fmt == "pylock" else ""
+        print(
+            f"in process, after load: {fmt} x {len(written) // 2} targets {t * 1000:.0f} ms{extra}"
+            f" (goal < {GOAL_S * 1000:.0f} ms): {'OK' if t < GOAL_S else 'MISSED'}"
+        )
+    print(
+        f"end to end: requirements {req_wall:.3f} s, pylock {pylock_wall:.3f} s, "
+        f"poetry version {base_wall:.3f} s (differences {req_wall - base_wall:.3f} s, "
+        f"{pylock_wall - base_wall:.3f} s)"
+    )
+    print(f"page requests served: {pages.requests}")
+
+
+if __name__ == "__main__":
+    main()
