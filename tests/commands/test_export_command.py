@@ -20,6 +20,8 @@ from tests.support.project import run_poetry
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.support.index import IndexServer
+
 pytestmark = pytest.mark.slow
 
 TARGETS = """
@@ -206,3 +208,17 @@ def test_with_root_adds_the_project(jax_locked: Path, env: dict[str, str]) -> No
     lock = toml((jax_locked / "sub" / "pylock.toml").read_text())
     root = next(p for p in lock["packages"] if p["name"] == "jax-demo")
     assert root["directory"] == {"path": "..", "editable": True}
+
+
+def test_file_urls_are_remembered(
+    jax_locked: Path, env: dict[str, str], index_server: IndexServer
+) -> None:
+    """A second pylock export of the same lock asks no index anything; --no-cache does."""
+    pages = "/pypi/simple/jaxlib/"
+    before = len(index_server.requests_for(pages))
+    first = export(jax_locked, env, "--variant", "cpu")
+    assert len(index_server.requests_for(pages)) == before + 1
+    assert export(jax_locked, env, "--variant", "cpu") == first
+    assert len(index_server.requests_for(pages)) == before + 1
+    assert export(jax_locked, env, "--variant", "cpu", "--no-cache") == first
+    assert len(index_server.requests_for(pages)) == before + 2

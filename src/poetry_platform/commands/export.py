@@ -7,6 +7,7 @@ targets, reads the lock once and writes the files (all of them, or none).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import ClassVar
 
@@ -16,10 +17,9 @@ from poetry.console.commands.group_command import GroupCommand
 from poetry_platform.commands.base import PlatformCommand
 
 FORMATS = ("pylock", "requirements")
+URL_MEMO = Path("platform-export") / "urls.json"
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from cleo.io.inputs.option import Option
 
     from poetry_platform.check.lock import LockState
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
     from poetry_platform.export.fileset import ExportSet
+    from poetry_platform.uv.choices import ChoiceMemo
 
 
 class PlatformExportCommand(PlatformCommand, GroupCommand):
@@ -307,7 +308,12 @@ requirements format is written offline.
         indexes: dict[str | None, str] = {s.name: s.url for s in known if s.kind == "index"}
         indexes[None] = indexes.get("PyPI", "")
         everything = {p.key: p for e in exports for p in e.packages}
-        urls = file_urls(self.poetry.pool, everything.values(), with_credentials=with_credentials)
+        urls = file_urls(
+            self.poetry.pool,
+            everything.values(),
+            with_credentials=with_credentials,
+            memo=self._memo(),
+        )
         root_name = self.poetry.package.name
         return [
             pylock.render(
@@ -322,6 +328,14 @@ requirements format is written offline.
             )
             for export, out in zip(exports, outputs, strict=True)
         ]
+
+    def _memo(self) -> ChoiceMemo | None:
+        """Remembered file URLs, in Poetry's cache directory; none with `--no-cache`."""
+        from poetry_platform.uv.choices import ChoiceMemo
+
+        if self.poetry.disable_cache:
+            return None
+        return ChoiceMemo(self.poetry.config.artifacts_cache_directory.parent / URL_MEMO)
 
     @staticmethod
     def _header(export: ExportSet, install: str) -> list[str]:
