@@ -104,9 +104,9 @@ requirements format is written offline.
 
         fmt = self._format()
         config = project_config(self.poetry)
-        pairs = self._pairs(config)
         lock = read_lock(self.poetry)
         refuse_unfit_lock(lock)
+        pairs = self._pairs(config, lock)
         policy = binary_policy(self.poetry)
         exports = [
             export_set(target.name, self._check(target, variant, lock), lock, policy)
@@ -143,7 +143,9 @@ requirements format is written offline.
             )
         return fmt
 
-    def _pairs(self, config: PlatformConfig) -> list[tuple[Target, Variant | None]]:
+    def _pairs(
+        self, config: PlatformConfig, lock: LockState
+    ) -> list[tuple[Target, Variant | None]]:
         """The targets to export, each with its variant; groups as the options say."""
         from poetry_platform.errors import UsageError
 
@@ -165,7 +167,7 @@ requirements format is written offline.
                 f"--target {wanted}: [tool.poetry-platform] declares no targets; "
                 "export a variant for this machine with --variant NAME."
             )
-        return self._host_pairs(config)
+        return self._host_pairs(config, lock)
 
     def _with_groups(self, target: Target) -> Target:
         from dataclasses import replace
@@ -189,9 +191,12 @@ requirements format is written offline.
             raise UsageError(plain) from None
         return tuple(sorted(groups, key=lambda g: (g != "main", g)))
 
-    def _host_pairs(self, config: PlatformConfig) -> list[tuple[Target, Variant | None]]:
-        """This machine's platform and the project's Python: the variant it selects
-        (or --variant); every variant with --all-targets, named after the variant."""
+    def _host_pairs(
+        self, config: PlatformConfig, lock: LockState
+    ) -> list[tuple[Target, Variant | None]]:
+        """This machine's platform and the project's Python: the variant it selects, as
+        `platform-install` selects it (a variant the lock cannot deliver here falls through),
+        or --variant; every variant with --all-targets, named after the variant."""
         from dataclasses import replace
 
         from poetry_platform.check.targets import host_system
@@ -201,10 +206,17 @@ requirements format is written offline.
         from poetry_platform.render import no_variant
 
         python, marker_env = self._project_python()
-        host = host_target(host_system(), self._groups(), python=python)
+        groups = self._groups()
+        host = host_target(host_system(), groups, python=python)
         if self.option("all-targets"):
             return [(replace(host, name=v.name), v) for v in config.variants]
-        decision = decide(self.poetry, marker_env, variant_option=self.option("variant"))
+        decision = decide(
+            self.poetry,
+            marker_env,
+            variant_option=self.option("variant"),
+            lock=lock,
+            groups=groups,
+        )
         variant = decision.selection.chosen
         if variant is None:
             raise UsageError(no_variant(decision.selection))
