@@ -71,12 +71,14 @@ def test_no_gpu_starts_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_scenarios_through_ld_library_path(
     tmp_path: Path, scenario: str, cuda: str, driver: str, caps: tuple[str, ...]
 ) -> None:
-    env = fake_gpu_env(tmp_path, SCENARIOS[scenario], {"PATH": str(tmp_path / "no-bin")})
+    fake = SCENARIOS[scenario]
+    assert fake is not None
+    env = fake_gpu_env(tmp_path, fake, {"PATH": str(tmp_path / "no-bin")})
     host = _detect(tmp_path, env)
     assert host.nvidia is not None
     assert (host.nvidia.source, host.cuda, host.nvidia.driver_version) == ("nvml", cuda, driver)
     assert host.compute_capabilities == caps
-    assert host.nvidia.gpu_count == len(SCENARIOS[scenario].gpus)  # type: ignore[union-attr]
+    assert host.nvidia.gpu_count == len(fake.gpus)
     assert host.log[-2] == (
         f"nvidia: CUDA {cuda}, driver {driver}, compute capability {', '.join(caps)} from nvml"
     )

@@ -48,9 +48,12 @@ def test_driver_table_is_newest_first_and_readable() -> None:
     assert keys == sorted(keys, reverse=True)
     assert all(parse_driver_version(row.min_driver) for row in CUDA_DRIVER_TABLE)
     # NVIDIA's floors per CUDA major agree with the finer rows.
-    assert cuda_for_driver("580.65.06").cuda == "13.0"  # type: ignore[union-attr]
-    assert cuda_for_driver("525.60.13").cuda == "12.0"  # type: ignore[union-attr]
-    assert cuda_for_driver("450.80.02").cuda == "11.0"  # type: ignore[union-attr]
+    floors = {d: cuda_for_driver(d) for d in ("580.65.06", "525.60.13", "450.80.02")}
+    assert {d: row.cuda if row else None for d, row in floors.items()} == {
+        "580.65.06": "13.0",
+        "525.60.13": "12.0",
+        "450.80.02": "11.0",
+    }
 
 
 @pytest.mark.parametrize(

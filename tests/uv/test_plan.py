@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import tomlkit
@@ -205,8 +206,8 @@ def test_the_uv_package_in_this_environment_is_found() -> None:
     assert os.access(found, os.X_OK)
 
 
-def key(**changes: object) -> str:
-    fields: dict[str, object] = {
+def key(**changes: Any) -> str:
+    fields: dict[str, Any] = {
         "name": "jaxlib",
         "version": "0.7.1",
         "source": "legacy|local|http://127.0.0.1/pypi/simple",
@@ -215,7 +216,7 @@ def key(**changes: object) -> str:
         "policies": ["installer.no-binary=[]"],
     }
     fields.update(changes)
-    return choice_key(**fields)  # type: ignore[arg-type]
+    return choice_key(**fields)
 
 
 def test_a_choice_is_keyed_on_everything_the_chooser_reads() -> None:
