@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 import tomlkit
@@ -414,6 +415,59 @@ package-mode = false
     assert "breaker (main) >=1.0: held back by the resolver:" in result.stdout
     assert locked(project)["breaker"] == ["1.0"]
     run_poetry(["check", "--lock"], project, hermetic_env)
+
+
+def test_dry_run_says_the_resolver_was_not_run_and_resolve_agrees_with_the_real_run(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    text = f"""[project]
+name = "breaks"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["breaker>=1.0", "attrs>=24.2", "click>=8.1", "numpy>=1.26"]
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}"""
+    project = locked_project(text, "breaks")
+    before = snapshot(project)
+
+    plain = run_up(project, hermetic_env, "--dry-run", check=True)
+    assert "breaker main  >=1.0  >=2.0" in plain.stdout  # promised, the resolver not asked
+    assert "Locked: expected versions, the resolver was not run" in plain.stdout
+
+    resolved = run_up(project, hermetic_env, "--dry-run", "--resolve", "--json", check=True)
+    assert snapshot(project) == before  # the copy was re-locked, not the project
+    dry = json.loads(resolved.stdout)
+    assert dry["lock"]["status"] == "resolved"
+
+    real = json.loads(run_up(project, hermetic_env, "--no-install", "--json", check=True).stdout)
+    assert real["lock"]["status"] == "written"
+
+    def kept(data: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
+        return sorted((c["name"], c["new"], c["locked_after"]) for c in data["changes"])
+
+    def held(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return sorted((h["name"], h["constraint"], h["kind"]) for h in data["held"])
+
+    assert kept(dry) == kept(real)
+    assert held(dry) == held(real)
+    assert ("breaker", ">=1.0", "resolver") in held(dry)
+    assert [c[0] for c in kept(dry)] == ["attrs", "click", "numpy"]
+
+
+def test_entries_of_a_list_are_labelled_by_marker_with_their_own_locked_version(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    assert sorted(locked(demo)["tomli"]) == ["2.0.1", "2.2.1"]  # one per Python range
+    data = json.loads(run_up(demo, hermetic_env, "--dry-run", "--json", check=True).stdout)
+    tomli = [c for c in data["changes"] if c["name"] == "tomli"]
+    assert [(c["label"], c["locked_before"]) for c in tomli] == [
+        ("tomli (python <3.11)", ["2.2.1"])
+    ]
+    numpy = next(c for c in data["changes"] if c["name"] == "numpy")
+    assert numpy["label"] is None  # one entry: no label, every locked version
+    text = run_up(demo, hermetic_env, "--dry-run", check=True).stdout
+    assert "tomli (python <3.11) cloud-dev   ^2.0      ^2.2.1" in text
 
 
 def test_lock_only_refreshes_the_lock_within_the_constraints(

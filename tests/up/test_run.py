@@ -56,6 +56,12 @@ def settings(packages: tuple[str, ...] = (), **options: Any) -> Any:
             "numpy is both named and excluded (--exclude); keep one of the two.",
         ),
         (
+            {"resolve": True},
+            (),
+            "--resolve only applies with --dry-run or --check (a real run always re-locks);"
+            " add one of them or drop --resolve.",
+        ),
+        (
             {"strategy": "sideways"},
             (),
             "Unknown --strategy 'sideways'; use one of bump, widen, lock-only.",

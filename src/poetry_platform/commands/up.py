@@ -60,6 +60,11 @@ class PlatformUpCommand(PlatformCommand, GroupCommand):
             default="bump",
         ),
         option("dry-run", None, "Show what would change; write nothing."),
+        option(
+            "resolve",
+            None,
+            "With --dry-run or --check: re-lock a copy to show what a real run keeps.",
+        ),
         option("check", None, "Write nothing; exit 1 when any bump is available (for CI)."),
         option("no-install", None, "Update pyproject.toml and poetry.lock but do not install."),
         option(

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.lookup import Unreadable
 
-LockStatus = Literal["written", "unchanged", "not-run", "failed", "would-change"]
+# "resolved": a dry run or check with --resolve re-locked a copy; nothing was written
+LockStatus = Literal["written", "unchanged", "not-run", "failed", "would-change", "resolved"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,15 @@ class ChangeRow:
     locked_before: tuple[str, ...]
     locked_after: tuple[str, ...] | None  # None: no lock was made (dry run, check)
     note: str | None = None
+    label: str | None = None  # `jax (python <3.12)`: one entry of several, by its marker
 
     @property
     def group_label(self) -> str:
         return f"{self.extra} (extra)" if self.extra else self.group
+
+    @property
+    def entry(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ def change_row(
     locked_before: Mapping[str, tuple[str, ...]],
     locked_after: Mapping[str, tuple[str, ...]] | None,
     note: p.Reason | None = None,
+    *,
+    entry: str | None = None,
 ) -> ChangeRow:
     label = version.partition("+")[2]
 
@@ -111,6 +119,7 @@ def change_row(
         locked_before=mine(locked_before.get(decl.name, ())),
         locked_after=None if locked_after is None else mine(locked_after.get(decl.name, ())),
         note=None if note is None else reason_text(note),
+        label=entry,
     )
 
 
@@ -266,8 +275,8 @@ def locked_cell(row: ChangeRow) -> str:
 
 def table_rows(report: Report) -> list[list[str]]:
     return [
-        [r.name, r.group_label, r.old, r.new, locked_cell(r)]
-        for r in sorted(report.changes, key=lambda r: (r.name.lower(), r.group_label))
+        [r.entry, r.group_label, r.old, r.new, locked_cell(r)]
+        for r in sorted(report.changes, key=lambda r: (r.entry.lower(), r.group_label))
     ]
 
 
@@ -275,6 +284,20 @@ TABLE_HEADER = ["Package", "Group", "Old", "New", "Locked"]
 
 # A table in the text rendering: header and rows; the console draws it.
 Table = tuple[list[str], list[list[str]]]
+
+
+def resolver_note(report: Report) -> str | None:
+    """Whether the Locked column was resolved or expected: a plan must say which it is."""
+    if not report.changes or report.unreadable:
+        return None
+    if report.lock == "not-run":
+        return (
+            "Locked: expected versions, the resolver was not run"
+            " (--resolve re-locks a copy to show what a real run keeps and holds back)."
+        )
+    if report.lock == "resolved":
+        return "Locked: re-locked in a copy; a real run keeps exactly these (nothing written)."
+    return None
 
 
 def to_text(report: Report, *, writes: bool) -> list[str | Table]:
@@ -288,6 +311,8 @@ def to_text(report: Report, *, writes: bool) -> list[str | Table]:
         out.append("")
         out.append(f"<info>{verb} {len(rows)} constraint{'s' * (len(rows) != 1)}</info>")
         out.append((TABLE_HEADER, rows))
+        if resolver_note(report):
+            out.append(f"<comment>{resolver_note(report)}</comment>")
     elif report.lock_moves:
         out.append("")
         out.append("<info>Lock changes</info>")
@@ -301,7 +326,7 @@ def to_text(report: Report, *, writes: bool) -> list[str | Table]:
         out.append("Nothing to bump: every constraint is up to date.")
     for row in report.changes:
         if row.note:
-            out.append(f"  <comment>{row.name}</comment>: {row.note}")
+            out.append(f"  <comment>{row.entry}</comment>: {row.note}")
     if report.held:
         out.append("")
         out.append("<comment>Not bumped:</comment>")
@@ -332,6 +357,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "locked_before": list(r.locked_before),
                 "locked_after": None if r.locked_after is None else list(r.locked_after),
                 "note": r.note,
+                "label": r.label,
             }
             for r in report.changes
         ],
@@ -384,6 +410,9 @@ def to_markdown(report: Report) -> str:
             lines.append(
                 f"| {_md(name)} | {_md(group)} | `{_md(old)}` | `{_md(new)}` | {_md(locked)} |"
             )
+        if resolver_note(report):
+            lines.append("")
+            lines.append(f"_{_md(resolver_note(report) or '')}_")
     elif report.lock_moves:
         lines.append("| Package | Locked |")
         lines.append("| --- | --- |")

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from poetry_platform.up.atomic import Snapshot
     from poetry_platform.up.constraints import Rules
+    from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
     from poetry_platform.up.lookup import Query
     from poetry_platform.up.lookup import Release
@@ -76,6 +77,7 @@ class Settings:
     no_install: bool
     all_or_nothing: bool
     output: str
+    resolve: bool = False  # dry run / check: re-lock a copy like the real run
     lookup_timeout: float | None = None  # seconds for all lookups; None: lookup's default
 
     @property
@@ -126,6 +128,7 @@ def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Setti
         no_install=bool(options.get("no-install")),
         all_or_nothing=bool(options.get("all-or-nothing")),
         output=chosen,
+        resolve=bool(options.get("resolve")),
         lookup_timeout=_seconds(options.get("lookup-timeout")),
     )
 
@@ -167,6 +170,11 @@ def refuse_conflicts(options: Mapping[str, Any], packages: Sequence[str], strate
                 f" cannot apply; drop {'them' if len(given) > 1 else 'it'} or use"
                 " --strategy bump."
             )
+    if options.get("resolve") and not (options.get("dry-run") or options.get("check")):
+        raise UsageError(
+            "--resolve only applies with --dry-run or --check (a real run always re-locks);"
+            " add one of them or drop --resolve."
+        )
     named = {canonicalize_name(p) for p in packages}
     excluded = {
         canonicalize_name(n) for value in options.get("exclude") or [] for n in value.split(",")
@@ -210,6 +218,7 @@ class UpRun:
     phase: Phase = "planning"
     written: list[Path] = field(default_factory=list)
     poetry: Poetry = field(init=False)
+    split: frozenset[str] = frozenset()  # keys of entries told apart by markers
     snapshot: Snapshot = field(init=False)
 
     @property
@@ -277,16 +286,17 @@ class UpRun:
         locked = locked_versions(lock_bytes)
         companions = self._companions(candidates, decls, locked, lock_bytes, config.linked)
         plan = self._plan(candidates, fixed, companions, config.linked)
-        fill_report(report, plan, held, locked, None)
+        self.split = split_entries(decls)
+        fill_report(report, plan, held, lock_bytes, None, split=self.split)
         if report.unreadable:  # never "up to date", never a partial bump
             report.lock = "not-run"
             return Result(report, 1, unreadable_error(report, check=settings.check))
 
-        if not plan.changes or not settings.writes:
+        if not plan.changes or not (settings.writes or settings.resolve):
             report.lock = "not-run"
             return Result(report, 1 if settings.check and plan.changes else 0)
 
-        return self._relock_and_write(text, lock_bytes, plan, held, report, locked)
+        return self._relock_and_write(text, lock_bytes, plan, held, report)
 
     def _classify(
         self, decls: Declarations, groups: set[NormalizedName]
@@ -426,8 +436,9 @@ class UpRun:
         plan: Plan,
         held: list[HeldRow],
         report: Report,
-        locked: dict[str, tuple[str, ...]],
     ) -> Result:
+        """Re-lock with the plan's bumps (holding back those that break it), then write and
+        install; with `--resolve` on a dry run or check, the same re-lock without the write."""
         from cleo.io.null_io import NullIO
 
         from poetry_platform.up import lookup
@@ -469,7 +480,7 @@ class UpRun:
             reason = next(iter(outcome.rejected.values()))
             report.lock = "failed"
             report.lock_error = reason
-            fill_report(report, plan, held, locked, None, outcome.rejected)
+            fill_report(report, plan, held, lock_bytes, None, outcome.rejected, self.split)
             excludes = " ".join(f"--exclude {name}" for name in culprits)
             error = LockError(
                 f"The lock fails with the bump of {', '.join(culprits)}: {reason} "
@@ -480,8 +491,10 @@ class UpRun:
 
         attempt = outcome.attempt
         assert attempt.lock is not None
-        locked_after = locked_versions(attempt.lock)
-        fill_report(report, plan, held, locked, locked_after, outcome.rejected)
+        fill_report(report, plan, held, lock_bytes, attempt.lock, outcome.rejected, self.split)
+        if not settings.writes:  # --resolve: what the real run would keep, nothing written
+            report.lock = "resolved"
+            return Result(report, 1 if settings.check and report.changes else 0)
         new = {self.pyproject: attempt.pyproject.encode("utf-8"), self.lock: attempt.lock}
         self._write(new, report)
         report.lock = "written"
@@ -621,33 +634,88 @@ def fill_report(
     report: Report,
     plan: Plan,
     held: list[HeldRow],
-    locked_before: dict[str, tuple[str, ...]],
-    locked_after: dict[str, tuple[str, ...]] | None,
+    before: bytes | None,
+    after: bytes | None,
     rejected: dict[int, str] | None = None,
+    split: frozenset[str] = frozenset(),
 ) -> None:
-    """The report's rows: changes that stay, and every entry held back with its reason."""
+    """The report's rows: changes that stay, and every entry held back with its reason.
+
+    `before`/`after` are the lock's bytes (after: None when no lock was made). An entry of
+    a split declaration (`split`: declaration keys, see `split_entries`) is labelled by its
+    marker and shows the locked versions that apply to it, not its siblings'.
+    """
     from poetry_platform.up.plan import Rejected
     from poetry_platform.up.report import change_row
     from poetry_platform.up.report import held_row
 
     rejected = rejected or {}
+    locked_before = locked_versions(before)
+    locked_after = None if after is None else locked_versions(after)
     report.changes = []
     report.held = list(held) + [held_row(h.decl, h.reason) for h in plan.held]
     for c in plan.changes:
         if c.unit in rejected:
             report.held.append(held_row(c.decl, Rejected(rejected[c.unit])))
             continue
+        mine_before, mine_after, label = locked_before, locked_after, None
+        if c.decl.key in split:
+            label = entry_label(c.decl)
+            mine_before = {c.decl.name: own_locked(c.decl, before)}
+            mine_after = None if after is None else {c.decl.name: own_locked(c.decl, after)}
         report.changes.append(
             change_row(
                 c.decl,
                 c.old,
                 c.new,
                 c.version.to_string(),
-                locked_before,
-                locked_after,
+                mine_before,
+                mine_after,
                 c.note,
+                entry=label,
             )
         )
+
+
+def split_entries(decls: Declarations) -> frozenset[str]:
+    """Keys of declarations that share their package with a sibling in the same group,
+    told apart by markers (a list of constraints, or PEP 508 strings with markers)."""
+    from collections import Counter
+
+    count = Counter((d.name, d.group, d.extra) for d in decls.items)
+    return frozenset(
+        d.key
+        for d in decls.items
+        if count[(d.name, d.group, d.extra)] > 1 and (d.python or d.markers)
+    )
+
+
+def entry_label(decl: Declaration) -> str:
+    """`jax (python <3.12)`: the package and the marker that selects this entry."""
+    parts = [f"python {decl.python}"] if decl.python else []
+    parts += [decl.markers] if decl.markers else []
+    return f"{decl.pretty_name} ({'; '.join(parts)})"
+
+
+def own_locked(decl: Declaration, lock_bytes: bytes | None) -> tuple[str, ...]:
+    """The locked versions of `decl`'s package whose markers can hold where `decl` applies."""
+    from packaging.utils import canonicalize_name
+    from poetry.core.version.markers import parse_marker
+
+    marker = decl.dependency().marker
+    out: set[str] = set()
+    for p in _lock_packages(lock_bytes):
+        if canonicalize_name(str(p.get("name"))) != decl.name:
+            continue
+        markers = p.get("markers")
+        if isinstance(markers, dict):  # lock 2.1: per group
+            markers = markers.get(str(decl.group)) or " or ".join(
+                f"({m})" for m in markers.values()
+            )
+        if markers and marker.intersect(parse_marker(str(markers))).is_empty():
+            continue
+        out.add(str(p.get("version")))
+    return tuple(sorted(out))
 
 
 @functools.lru_cache(maxsize=2)  # read by locked_versions and locked_sources: parse once
