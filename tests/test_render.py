@@ -91,6 +91,6 @@ def test_problem_text_lines_and_json() -> None:
     assert render.unfit_lock([warning], strict=True) == (
         "poetry.lock cannot be installed on this machine:\n"
         "  - pkg 1.0: builds from source\n"
-        "Nothing was installed. Fix the lock (`poetry lock`), or see every target with "
+        "Nothing was installed. Fix what each line says, or see every target with "
         "`poetry platform-check`."
     )

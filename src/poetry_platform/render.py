@@ -357,7 +357,7 @@ def unfit_lock(problems: Iterable[Problem], *, strict: bool = False) -> str | No
     lines = ["poetry.lock cannot be installed on this machine:"]
     lines += [f"  - {problem(p)}" for p in stopping]
     lines.append(
-        "Nothing was installed. Fix the lock (`poetry lock`), or see every target with "
+        "Nothing was installed. Fix what each line says, or see every target with "
         "`poetry platform-check`."
     )
     return "\n".join(lines)

@@ -304,10 +304,19 @@ def test_exclusive_extras_and_duplicates(tmp_path: Path) -> None:
             pkg("torch", "2.9.0+cu130", ["torch-2.9.0+cu130-py3-none-any.whl"], source=cu_source),
         ],
     )
-    result = check(overlapping, GPU)
+    requirements = [
+        Dependency.create_from_pep_508("torch==2.9.0+cpu"),
+        Dependency.create_from_pep_508("torch==2.9.0+cu130"),
+    ]
+    result = check(overlapping, GPU, requirements=requirements)
+    # Who brings each entry, and the change that fixes it (not "run poetry lock").
     assert messages(result) == [
-        "torch 2.9.0+cpu, 2.9.0+cu130: 2 locked entries are selected at once "
-        "(2.9.0+cpu from cpu, 2.9.0+cu130 from cu130); their lock markers overlap for this target"
+        "torch 2.9.0+cpu, 2.9.0+cu130: 2 locked entries are selected at once: "
+        "2.9.0+cpu from cpu (lock marker: none; required by the project (torch==2.9.0+cpu)); "
+        "2.9.0+cu130 from cu130 (lock marker: none; required by the project "
+        "(torch==2.9.0+cu130)). Fix: make the markers of the requirements of torch above "
+        "exclusive for this target (exclusive extras: `extra == 'a' and extra != 'b'`; or by "
+        "`sys_platform`), then `poetry lock`"
     ]
     assert [p.source for p in result.packages] == ["cpu", "cu130"]
 

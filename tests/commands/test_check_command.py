@@ -514,6 +514,7 @@ def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> 
     from poetry.factory import Factory
     from poetry.utils.env import SystemEnv
 
+    from poetry_platform import render
     from poetry_platform.check.plan import check_install_plan
     from poetry_platform.check.problems import blocking
     from poetry_platform.render import unfit_lock
@@ -554,3 +555,16 @@ def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> 
     assert lines[1].endswith("; files have musllinux_1_2_x86_64")
     assert len(lines) == 3
     assert unfit_lock([p for p in problems if p.severity == "warning"]) is None
+
+    # An environment whose Python the project excludes: said so, with the fix; no
+    # "run `poetry lock`" for the entries the lock rightly holds only for its own Pythons.
+    outside = dict(host.marker_env) | {"python_full_version": "3.10.4", "python_version": "3.10"}
+    problems = check_install_plan(
+        poetry, marker_env=outside, supported_tags=host.supported_tags, extras=[], groups=["main"]
+    )
+    assert [p.kind for p in problems] == ["python"]
+    assert render.problem(problems[0]) == (
+        "this environment's Python 3.10.4 is outside the project's requires-python "
+        "(>=3.11,<3.13): the lock holds nothing for it; use a Python the project supports "
+        "(`poetry env use 3.X`), or widen requires-python and `poetry lock`"
+    )

@@ -378,4 +378,11 @@ def test_a_lock_selecting_two_builds_is_refused_before_installing(
     assert result.returncode == 1
     assert "poetry.lock cannot be installed on this machine:" in result.stderr
     assert "jaxlib 0.4.31, 0.4.31+cuda12: 2 locked entries are selected at once" in result.stderr
+    # Who brings each entry and the change that fixes it: re-locking alone cannot.
+    assert "jax 0.4.31 (jaxlib >=" in result.stderr
+    assert (
+        "Fix: jax 0.4.31 requires jaxlib and accepts every entry, so no marker on the "
+        "project's own jaxlib requirement (an extra, a source) can keep one out; take CUDA "
+        "through jax's extra (`jax[cuda12]`" in " ".join(result.stderr.split())
+    )
     assert installed(project) == {} if (project / ".venv").exists() else True

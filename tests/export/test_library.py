@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import tomlkit
+from packaging.markers import Marker
 from packaging.version import Version
 from poetry.packages.locker import Locker
 
@@ -15,6 +16,7 @@ from poetry_platform.check.lock import LockState
 from poetry_platform.check.problems import Problem
 from poetry_platform.check.targets import check_target
 from poetry_platform.check.targets import plans_for
+from poetry_platform.config import Requirements
 from poetry_platform.config import Target
 from poetry_platform.config import Variant
 from poetry_platform.errors import LockError
@@ -99,7 +101,10 @@ def target(name: str, sys_platform: str, machine: str, *pythons: str, **kw: Any)
     return Target(name, sys_platform, machine, tuple(Version(p) for p in pythons), **kw)
 
 
-CUDA = Variant("cuda", extras=("cuda",))
+# Linux-only, as inferred CUDA variants are: on a Mac it promises no accelerator.
+CUDA = Variant(
+    "cuda", extras=("cuda",), requires=Requirements(markers=Marker("sys_platform == 'linux'"))
+)
 GPU = target("gpu", "linux", "x86_64", "3.12", glibc=Version("2.28"), variant="cuda")
 MAC = target("mac", "darwin", "arm64", "3.12", macos=Version("14.0"))
 

@@ -30,6 +30,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from poetry_platform.check.problems import Problem
+from poetry_platform.check.problems import requirement_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -270,7 +271,7 @@ def _causes(
     for dep in requirements:
         if not {canonicalize_name(e) for e in dep.in_extras} & wanted:
             continue
-        text = dep.to_pep_508()
+        text = requirement_text(dep)
         if not dep.marker.validate(env):
             out.append(
                 Cause(

@@ -39,7 +39,8 @@ class Relations:
     the extra a variant relies on.
     """
 
-    requires: frozenset[str] = frozenset()
+    # dependency name -> its version constraint as locked ("==0.7.2", "*")
+    requires: Mapping[str, str] = field(default_factory=dict)
     extras: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
@@ -62,6 +63,18 @@ class LockState:
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
+def _constraint(value: Any) -> str:
+    """A lock dependency's version constraint: a string, a table, or a list of tables (one
+    per marker); for a list, the constraints joined with `||` (any of them may apply)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return " || ".join(_constraint(v) for v in value) or "*"
+    if hasattr(value, "get"):
+        return str(value.get("version", "*"))
+    return "*"
+
+
 def read_relations(data: Mapping[str, Any]) -> dict[tuple[str, str], Relations]:
     """`Relations` for every `[[package]]` of already-parsed lock data."""
     out: dict[tuple[str, str], Relations] = {}
@@ -70,7 +83,10 @@ def read_relations(data: Mapping[str, Any]) -> dict[tuple[str, str], Relations]:
         for extra, requirements in (info.get("extras") or {}).items():
             names = {canonicalize_name(m.group(1)) for r in requirements if (m := _NAME.match(r))}
             extras[canonicalize_name(extra)] = frozenset(names)
-        requires = frozenset(canonicalize_name(n) for n in info.get("dependencies") or {})
+        requires: dict[str, str] = {
+            canonicalize_name(n): _constraint(c)
+            for n, c in (info.get("dependencies") or {}).items()
+        }
         out[(canonicalize_name(info["name"]), str(info["version"]))] = Relations(requires, extras)
     return out
 

@@ -22,9 +22,11 @@ from poetry_platform.check.lock import root_requirements
 from poetry_platform.check.problems import PlanCheck
 from poetry_platform.check.problems import Problem
 from poetry_platform.check.problems import Selected
+from poetry_platform.check.problems import requirement_text
 from poetry_platform.check.tags import SupportedTags
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Collection
     from collections.abc import Iterable
     from collections.abc import Mapping
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
     from poetry_platform.check.files import BinaryPolicy
     from poetry_platform.check.lock import LockState
+    from poetry_platform.check.lock import Relations
 
 
 def check_locked(
@@ -50,10 +53,16 @@ def check_locked(
     requirements: Iterable[Dependency] = (),
     policy: BinaryPolicy | None = None,
     selected: Sequence[Package] | None = None,
+    relations: Callable[[Package], Relations] | None = None,
+    python_allowed: bool = True,
 ) -> PlanCheck:
     """Select what an install takes and find a file for each; every problem, not the first.
 
     `selected`: the set, when the caller already selected it (`select_locked`).
+    `relations`: what the lock says each package requires, to name who brings two entries
+    selected at once. `python_allowed=False`: the target's Python is outside the project's
+    `requires-python` (reported by the caller), so lock entries excluded for it are no
+    reason to re-lock.
 
     `root_requirements` are the project's own dependencies in the requested groups: one
     that applies to the target but has no selected package means the lock lacks it (a
@@ -75,23 +84,15 @@ def check_locked(
             )
         )
 
-    for packages in by_name.values():
-        if len(packages) > 1:
-            versions = ", ".join(_describe_version(p) for p in packages)
-            problems.append(
-                Problem(
-                    "duplicate",
-                    f"{len(packages)} locked entries are selected at once ({versions}); "
-                    "their lock markers overlap for this target",
-                    packages[0].pretty_name,
-                    ", ".join(p.pretty_version for p in packages),
-                    needed="one entry",
-                    have=versions,
-                )
-            )
-
+    requirements = list(requirements)
     env = dict(marker_env)
     env["extra"] = {canonicalize_name(e) for e in extras}
+    for packages in by_name.values():
+        if len(packages) > 1:
+            problems.append(
+                _duplicate(packages, locked, groups, selected, relations, requirements, env)
+            )
+
     active_extras = env["extra"]
     wanted_groups = {canonicalize_name(g) for g in groups}
     reported: set[str] = set()
@@ -102,6 +103,8 @@ def check_locked(
             continue
         reported.add(dep.name)
         why, have = _why_missing(dep.name, locked, wanted_groups)
+        if have == "excluded" and not python_allowed:
+            continue  # the lock is for the project's Pythons; this one is not among them
         where = "" if dep.marker.is_any() else f" (where {dep.marker})"
         problems.append(
             Problem(
@@ -127,6 +130,129 @@ def _why_missing(
         others = sorted({g for info in infos for g in info.groups})
         return f"poetry.lock has it only for other groups ({', '.join(others)})", "other-groups"
     return "the markers of its lock entries exclude this target", "excluded"
+
+
+def _duplicate(
+    packages: Sequence[Package],
+    locked: Mapping[Package, TransitivePackageInfo],
+    groups: Collection[str],
+    selected: Sequence[Package],
+    relations: Callable[[Package], Relations] | None,
+    requirements: Sequence[Dependency],
+    env: Mapping[str, Any],
+) -> Problem:
+    """Two entries of one package selected at once, with who brings each and the change
+    that fixes it (re-locking alone never does: the lock holds what pyproject asks for)."""
+    wanted = {canonicalize_name(g) for g in groups}
+    name = packages[0].name
+    entries: list[str] = []
+    markers: list[str] = []
+    requirers: list[set[str]] = []
+    for package in packages:
+        marker = locked[package].get_marker(wanted)
+        markers.append("" if marker.is_any() else str(marker))
+        who = _requirers(package, selected, relations, requirements, env)
+        requirers.append({w for w, _ in who})
+        brought = "; ".join(f"{w} ({how})" for w, how in who) or "nothing in this install"
+        entries.append(
+            f"{_describe_version(package)} (lock marker: {markers[-1] or 'none'}; "
+            f"required by {brought})"
+        )
+    advice = _duplicate_advice(name, markers, requirers)
+    versions = ", ".join(_describe_version(p) for p in packages)
+    return Problem(
+        "duplicate",
+        f"{len(packages)} locked entries are selected at once: {'; '.join(entries)}. {advice}",
+        packages[0].pretty_name,
+        ", ".join(p.pretty_version for p in packages),
+        needed="one entry",
+        have=versions,
+    )
+
+
+def _requirers(
+    package: Package,
+    selected: Sequence[Package],
+    relations: Callable[[Package], Relations] | None,
+    requirements: Sequence[Dependency],
+    env: Mapping[str, Any],
+) -> list[tuple[str, str]]:
+    """(who, requirement) for each selected package and each project requirement applying
+    here (markers and extras) that accepts this entry's version."""
+    out: list[tuple[str, str]] = []
+    for dep in requirements:
+        if (
+            dep.name == package.name
+            and dep.marker.validate(env)
+            and dep.constraint.allows(package.version)
+        ):
+            out.append(("the project", requirement_text(dep)))
+    if relations is None:
+        return out
+    for other in selected:
+        constraint = relations(other).requires.get(package.name)
+        if constraint is not None and _allows(constraint, package):
+            out.append(
+                (f"{other.pretty_name} {other.pretty_version}", f"{package.name} {constraint}")
+            )
+    return out
+
+
+def _allows(constraint: str, package: Package) -> bool:
+    from poetry.core.constraints.version import parse_constraint
+
+    try:
+        return parse_constraint(constraint).allows(package.version)
+    except ValueError:
+        return True
+
+
+def _duplicate_advice(name: str, markers: Sequence[str], requirers: Sequence[set[str]]) -> str:
+    """The concrete change, from who brings each entry and the markers they carry."""
+    common = set.intersection(*requirers) - {"the project"} if requirers else set()
+    if common:
+        who = sorted(common)[0]
+        text = (
+            f"Fix: {who} requires {name} and accepts every entry, so no marker on the "
+            f"project's own {name} requirement (an extra, a source) can keep one out"
+        )
+        if name == "jaxlib":
+            return text + (
+                "; take CUDA through jax's extra (`jax[cuda12]`: the CUDA plugin, no "
+                "`+cuda` jaxlib) instead, then `poetry lock`"
+            )
+        return text + (
+            f"; pin {name} once per platform with disjoint markers (e.g. "
+            "`sys_platform == 'linux'` / `sys_platform != 'linux'`), then `poetry lock`"
+        )
+    if _jax_backend(name):
+        return (
+            f"Fix: require `jax[{_jax_backend(name)}]` instead of a bare {name} (the plugin must "
+            "follow jax's version), then `poetry lock`"
+        )
+    if markers and all("extra" in m for m in markers):
+        return (
+            "Fix: each entry belongs to an extra and both extras are requested: request one "
+            "(e.g. with `--variant`), or make them exclusive (`extra == 'a' and extra != 'b'`)"
+        )
+    if not any(requirers):
+        return (
+            f"Fix: nothing in this install requires {name}; the lock does not match "
+            "pyproject.toml: `poetry lock`"
+        )
+    return (
+        f"Fix: make the markers of the requirements of {name} above exclusive for this "
+        f"target (exclusive extras: `extra == 'a' and extra != 'b'`; or by `sys_platform`), "
+        "then `poetry lock`"
+    )
+
+
+def _jax_backend(name: str) -> str | None:
+    """`cuda12` for `jax-cuda12-plugin` / `jax-cuda12-pjrt`, else None."""
+    import re
+
+    m = re.match(r"^jax-(cuda\d+|rocm\d*)-(plugin|pjrt)$", name)
+    return m.group(1) if m else None
 
 
 def _describe_version(package: Package) -> str:
@@ -160,6 +286,20 @@ def check_install_plan(
     if not lock.readable:
         return problems
     problems += extras_problems(extras, lock.extras, "the install")
+    python = str(marker_env.get("python_full_version", ""))
+    python_allowed = _project_allows(poetry, python)
+    if not python_allowed:
+        problems.append(
+            Problem(
+                "python",
+                f"this environment's Python {python} is outside the project's requires-python "
+                f"({poetry.package.python_versions}): the lock holds nothing for it; use a "
+                "Python the project supports (`poetry env use 3.X`), or widen requires-python "
+                "and `poetry lock`",
+                needed=f"Python {python}",
+                have=str(poetry.package.python_versions),
+            )
+        )
     plan = check_locked(
         lock.locked,
         marker_env=marker_env,
@@ -168,8 +308,19 @@ def check_install_plan(
         extras=extras,
         requirements=root_requirements(poetry, groups),
         policy=binary_policy(poetry),
+        relations=lock.relations_of,
+        python_allowed=python_allowed,
     )
     return problems + list(plan.problems)
+
+
+def _project_allows(poetry: Poetry, python: str) -> bool:
+    from poetry.core.constraints.version import Version as PoetryVersion
+
+    try:
+        return poetry.package.python_constraint.allows(PoetryVersion.parse(python))
+    except ValueError:
+        return True
 
 
 def _tags_with_description(tags: Iterable[Tag]) -> SupportedTags:

@@ -13,6 +13,8 @@ from typing import Literal
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from poetry.core.packages.dependency import Dependency
+
 
 Severity = Literal["error", "warning"]
 
@@ -56,3 +58,12 @@ class PlanCheck:
 def blocking(problems: Iterable[Problem], *, strict: bool = False) -> list[Problem]:
     """The problems that must stop an install (errors; warnings too when strict)."""
     return [p for p in problems if p.severity == "error" or strict]
+
+
+def requirement_text(dep: Dependency) -> str:
+    """`jax[cuda13]>=0.6.2 ; sys_platform == "linux"`: a requirement as pyproject spells it
+    (Poetry's `to_pep_508()` writes `jax[cuda13] (>=0.6.2)`)."""
+    import re
+
+    text = re.sub(r" \((.*)\)$", r"\1", dep.base_pep_508_name)
+    return text if dep.marker.is_any() else f"{text} ; {dep.marker}"

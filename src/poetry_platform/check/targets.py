@@ -164,6 +164,8 @@ def check_target(
         requirements=requirements,
         policy=policy,
         selected=selected,
+        relations=lock.relations_of,
+        python_allowed=python_problem is None,
     )
     fidelity = None
     if plan.spec is not None:
