@@ -7,19 +7,17 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import pytest
 import tomlkit
 
 from tests.support.layouts import JAX_VERSIONS
 from tests.support.project import DEAD_PROXY
 from tests.support.project import poetry_env
 from tests.support.project import point_sources_at
+from tests.support.project import run_poetry
 from tests.support.project import sources_toml
 from tests.support.project import write_project
-
-if TYPE_CHECKING:
-    import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -128,3 +126,9 @@ def test_standalone_server_builds_a_layout_and_prints_its_url(tmp_path: Path) ->
 
     assert url.startswith("http://127.0.0.1:")
     assert versions == list(JAX_VERSIONS)
+
+
+def test_a_test_without_the_slow_marker_cannot_run_poetry(tmp_path: Path) -> None:
+    """The fast loop (`-m "not slow"`) stays fast: Poetry refuses to start in such a test."""
+    with pytest.raises(AssertionError, match=r"runs Poetry .*mark it @pytest.mark.slow"):
+        run_poetry(["--version"], tmp_path, poetry_env(tmp_path))
