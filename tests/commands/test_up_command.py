@@ -718,6 +718,12 @@ def test_options_that_cannot_both_apply_are_refused_before_any_work(
         "--strategy lock-only leaves every constraint as it is, so --latest cannot apply;"
         " drop it or use --strategy bump."
     ]
+    unknown = run_up(demo, hermetic_env, "nosuch")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().splitlines() == [
+        "pyproject.toml declares no dependency named nosuch; name declared packages, or leave"
+        " the names out to bump everything."
+    ]
     assert snapshot(demo) == before
 
 
