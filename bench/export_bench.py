@@ -94,9 +94,8 @@ def export_all(poetry: Any, fmt: str, *, urls: bool, memo: Any = None) -> tuple[
     """What `platform-export --all-targets` does after loading; (bytes rendered, lookup s)."""
     from poetry_platform.check.lock import binary_policy
     from poetry_platform.check.lock import read_lock
-    from poetry_platform.check.lock import root_requirements
-    from poetry_platform.check.targets import check_target
-    from poetry_platform.check.targets import plans_for
+    from poetry_platform.check.targets import check_plans
+    from poetry_platform.check.targets import project_plans
     from poetry_platform.context import project_config
     from poetry_platform.export import pylock
     from poetry_platform.export import requirements
@@ -110,18 +109,9 @@ def export_all(poetry: Any, fmt: str, *, urls: bool, memo: Any = None) -> tuple[
     refuse_unfit_lock(lock)
     policy = binary_policy(poetry)
     exports = []
-    for target in config.targets:
+    for target in config.targets:  # the command's path: platform-check's plans and check
         variant = config.variant(target.variant) if target.variant else None
-        results = [
-            check_target(
-                plan,
-                lock,
-                requirements=root_requirements(poetry, plan.groups),
-                policy=policy,
-                python_problem=problem,
-            )
-            for plan, problem in plans_for(target, variant)
-        ]
+        results = check_plans(poetry, project_plans(poetry, target, variant), lock)
         exports.append(export_set(target.name, results, lock, policy))
     known = sources(poetry.pool)
     if fmt == "requirements":
