@@ -202,12 +202,14 @@ requirements format is written offline.
         from poetry_platform.check.targets import host_system
         from poetry_platform.check.targets import host_target
         from poetry_platform.context import decide
+        from poetry_platform.context import project_python
         from poetry_platform.errors import UsageError
         from poetry_platform.render import no_variant
 
-        python, marker_env = self._project_python()
+        project = project_python(self.poetry, self.io)  # the Python platform-install uses
+        marker_env = dict(project.marker_env)
         groups = self._groups()
-        host = host_target(host_system(), groups, python=python)
+        host = host_target(host_system(), groups, python=project.version)
         if self.option("all-targets"):
             return [(replace(host, name=v.name), v) for v in config.variants]
         decision = decide(
@@ -221,23 +223,6 @@ requirements format is written offline.
         if variant is None:
             raise UsageError(no_variant(decision.selection))
         return [(replace(host, name=variant.name), variant)]
-
-    def _project_python(self) -> tuple[str, dict[str, object]]:
-        """The Python of the project's environment if it has one, else Poetry's own."""
-        import platform
-
-        from packaging.markers import default_environment
-
-        try:
-            from poetry.utils.env import EnvManager
-
-            env = EnvManager(self.poetry, io=self.io).get()
-            if env.path.exists():
-                marker_env = dict(env.marker_env)
-                return str(marker_env["python_full_version"]), marker_env
-        except Exception:  # no usable environment: describe the running Python instead
-            pass
-        return platform.python_version(), dict(default_environment())
 
     def _check(
         self, target: Target, variant: Variant | None, lock: LockState
