@@ -157,10 +157,13 @@ def test_linux_gpu_export_lists_only_linux_wheels_best_first(jax_lock: LockState
 def test_the_variant_extra_decides_the_plugin(jax_lock: LockState) -> None:
     assert "jax-cuda13-plugin" in {p.name for p in export(jax_lock, GPU, CUDA).packages}
     assert "jax-cuda13-plugin" not in {p.name for p in export(jax_lock, GPU).packages}
-    # A variant that cannot deliver its accelerator there fails platform-check's fidelity
-    # rule (its extra adds nothing on a Mac): it is not exported either.
+    # On a Mac the Linux-only variant promises nothing: the CPU set, without the plugin.
+    assert "jax-cuda13-plugin" not in {p.name for p in export(jax_lock, MAC, CUDA).packages}
+    # A variant that claims to run there but cannot deliver its accelerator fails
+    # platform-check's fidelity rule (its extra adds nothing on a Mac): not exported.
+    unguarded = Variant("cuda", extras=("cuda",))
     with pytest.raises(TargetNotExportable, match=r"fails platform-check, nothing exported"):
-        export(jax_lock, MAC, CUDA)
+        export(jax_lock, MAC, unguarded)
 
 
 def test_pylock_is_pep751_for_the_target(jax_lock: LockState) -> None:
