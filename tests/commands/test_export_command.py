@@ -222,3 +222,26 @@ def test_file_urls_are_remembered(
     assert len(index_server.requests_for(pages)) == before + 1
     assert export(jax_locked, env, "--variant", "cpu", "--no-cache") == first
     assert len(index_server.requests_for(pages)) == before + 2
+
+
+def test_find_links_source(findlinks_locked: Path, env: dict[str, str]) -> None:
+    """The old JAX way: `jaxlib==X+cuda12` from a find-links page on Linux, plain on macOS."""
+    from tests.support.layouts import JAX_RELEASES_INDEX
+    from tests.support.layouts import OLD_JAX_CUDA
+
+    plain = TARGETS.replace('variant = "cpu"\n', "").replace('variant = "cuda13"\n', "")
+    add_config(findlinks_locked, plain.replace('groups = ["main", "test"]\n', ""))
+    text = export(findlinks_locked, env, "--target", "gpu", "-f", "requirements")
+    lines = text.splitlines()
+    index = next(line for line in lines if line.startswith("--index-url "))
+    links = next(line for line in lines if line.startswith("--find-links "))
+    assert links.endswith(f"/{JAX_RELEASES_INDEX}/links.html")
+    assert lines.index(index) < lines.index(links)
+    assert any(line.startswith("jaxlib==") and f"+{OLD_JAX_CUDA}" in line for line in lines)
+    lock = toml(export(findlinks_locked, env, "--target", "gpu"))
+    (jaxlib,) = (p for p in lock["packages"] if p["name"] == "jaxlib")
+    assert f"/{JAX_RELEASES_INDEX}/" in jaxlib["wheels"][0]["url"]
+    mac = toml(export(findlinks_locked, env, "--target", "mac"))
+    (jaxlib,) = (p for p in mac["packages"] if p["name"] == "jaxlib")
+    assert "+" not in jaxlib["version"]
+    assert "macosx" in jaxlib["wheels"][0]["name"]

@@ -295,3 +295,11 @@ def test_root_entries(jax_lock: LockState) -> None:
     root = next(p for p in toml(text)["packages"] if p["name"] == "demo")
     assert root["directory"] == {"path": ".", "editable": True}
     assert requirements.render(exp, [], root_path=".").splitlines()[-1] == "-e ."
+
+
+def test_find_links_only_means_no_default_index(tmp_path: Path) -> None:
+    lock = lock_state(tmp_path, [pkg("jaxlib", "0.7.0", JAXLIB[1:3], source="releases")])
+    exp = export(lock, GPU)
+    links = Source("releases", "https://releases.test/jax/links.html", "explicit", "find-links")
+    lines = requirements.render(exp, [links]).splitlines()
+    assert lines[:2] == ["--no-index", "--find-links https://releases.test/jax/links.html"]

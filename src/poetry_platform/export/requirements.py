@@ -57,6 +57,10 @@ def index_options(export: ExportSet, sources: Sequence[Source]) -> list[str]:
         host = parts.netloc.rsplit("@", 1)[-1]
         if parts.scheme == "http" and host not in trusted:
             trusted.append(host)
+    if first:
+        # No index named (every package from find-links pages): pip must not fall back
+        # to its default index.
+        lines.insert(0, "--no-index")
     lines += [f"--trusted-host {host}" for host in trusted]
     return lines
 
@@ -93,6 +97,8 @@ def _requirement(
     if pythons := export.conditional(package):
         spec += f" ; {python_marker(pythons)}"
     hashes = [f"--hash={a}:{d}" for f in package.files for a, d in f.hashes]
+    if not hashes:  # cannot come from a passing check; written plainly rather than broken
+        return [spec]
     return [spec + " \\", *(f"    {h} \\" for h in hashes[:-1]), f"    {hashes[-1]}"]
 
 
