@@ -707,6 +707,18 @@ def test_dry_run_fails_like_the_real_run_on_an_unreadable_lock(
     assert "Would bump" not in dry.stdout
 
 
+def test_a_broken_pyproject_is_named_in_one_line(demo: Path, hermetic_env: dict[str, str]) -> None:
+    pyproject = demo / "pyproject.toml"
+    pyproject.write_bytes(pyproject.read_bytes().replace(b'"numpy>=1.26",', b'"numpy>=1.26,', 1))
+    before = snapshot(demo)
+    result = run_up(demo, hermetic_env, "--dry-run")
+    assert result.returncode == 1
+    assert str(pyproject) in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(demo) == before
+
+
 def test_options_that_cannot_both_apply_are_refused_before_any_work(
     demo: Path, hermetic_env: dict[str, str]
 ) -> None:

@@ -98,11 +98,13 @@ tables and lists of tables), keeping each constraint's style, then re-locks like
 Entries of one package (variants such as <comment>+cpu</>/<comment>+cu130</>) and families
 (JAX's, and <comment>[tool.poetry-platform] linked</>) move to one version. A release must
 support every Python the project does. Bumps that break the lock are held back with the
-solver's reason; if anything fails or is interrupted, both files are restored.
+solver's reason; if anything fails or is interrupted before the write, both files are
+restored, and an edit saved while it runs is kept (nothing is written).
 
 <info>poetry platform-up</>                       all groups, within each upper bound
 <info>poetry platform-up --latest --no-install</>
 <info>poetry platform-up --check --json</>        CI gate: exit 1 when a bump is available
+<info>poetry platform-up --dry-run --resolve</>   the plan, re-locked in a copy
 """
 
     @property
@@ -126,13 +128,13 @@ solver's reason; if anything fails or is interrupted, both files are restored.
         run = UpRun(self.settings, self.console, pyproject, self._load, self._install)
         try:
             result = run.run()
+            self._render(result.report)
         except KeyboardInterrupt:
             self.line_error(f"\n<error>{interrupted_message(run, None)}</error>")
             return 130
         except atomic.Interrupted as e:
             self.line_error(f"\n<error>{interrupted_message(run, str(e))}</error>")
             return e.exit_code
-        self._render(result.report)
         if result.error is not None:
             raise result.error
         return result.exit_code
