@@ -594,21 +594,9 @@ def check_lock(path: Path, data: bytes | None) -> None:
     Without this a dry run would show a plan with nothing locked ("Locked: -") and exit 0
     while the real run fails on the same file.
     """
-    if data is None:
+    reason = _read_lock(data)[1]
+    if reason is None:
         return
-    from poetry.core.utils._compat import tomllib
-
-    try:
-        parsed = tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        reason = "it is not UTF-8 text"
-    except ValueError as e:
-        reason = str(e)
-    else:
-        packages = parsed.get("package", [])
-        if isinstance(packages, list) and all(isinstance(p, dict) for p in packages):
-            return
-        reason = "its [[package]] entries are not tables"
     raise LockError(
         f"{path} is not a readable lock file ({reason}); {RESTORED}.",
         "Restore it from version control, or rebuild it with `poetry lock`.",
@@ -718,18 +706,27 @@ def own_locked(decl: Declaration, lock_bytes: bytes | None) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-@functools.lru_cache(maxsize=2)  # read by locked_versions and locked_sources: parse once
-def _lock_packages(lock_bytes: bytes | None) -> list[dict[str, object]]:
+@functools.lru_cache(maxsize=2)  # read by check_lock, locked_versions, ...: parse once
+def _read_lock(lock_bytes: bytes | None) -> tuple[list[dict[str, object]], str | None]:
+    """The lock's `[[package]]` tables, and why it cannot be read (None: it can)."""
     if not lock_bytes:
-        return []
+        return [], None
     from poetry.core.utils._compat import tomllib
 
     try:
         data = tomllib.loads(lock_bytes.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return []
+    except UnicodeDecodeError:
+        return [], "it is not UTF-8 text"
+    except ValueError as e:
+        return [], str(e)
     packages = data.get("package", [])
-    return [p for p in packages if isinstance(p, dict)]
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        return [], "its [[package]] entries are not tables"
+    return packages, None
+
+
+def _lock_packages(lock_bytes: bytes | None) -> list[dict[str, object]]:
+    return _read_lock(lock_bytes)[0]
 
 
 def locked_versions(lock_bytes: bytes | None) -> dict[str, tuple[str, ...]]:
