@@ -5,7 +5,8 @@
 The lock (~320 packages, 20 wheels per binary package, markers, four groups, a CUDA extra) is
 the one `bench/check_bench.py` writes. Its sources point at a small page server started here,
 which answers each package's simple-index page with links to the lock's files (what a real
-index would serve), so pylock.toml's URL lookups go through Poetry's own repository code.
+index would serve) from its own process, so pylock.toml's URL lookups go through Poetry's
+own repository code and compete with no server thread for the interpreter.
 
 Measures, median of --runs:
   1. in process, after Poetry has loaded the project (the goal: well under a second):
@@ -26,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
@@ -41,27 +41,37 @@ GOAL_S = 1.0
 
 
 class Pages:
-    """Simple-index pages for the lock's files, served on 127.0.0.1; counts requests."""
+    """Simple-index pages for the files of a lock, served on 127.0.0.1 from a child process
+    (its own interpreter, as a real index is), counting requests. The lock is read on the
+    first request, so the server can start before the lock is written."""
 
-    def __init__(self) -> None:
-        self.files: dict[str, list[tuple[str, str]]] = {}
-        self.requests = 0
-        pages = self
+    def __init__(self, lock: Path) -> None:
+        import multiprocessing
+
+        count = multiprocessing.Value("i", 0)
+        files: dict[str, list[tuple[str, str]]] = {}
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real indexes serve
+            disable_nagle_algorithm = True  # headers and body are two writes
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def do_GET(self) -> None:
-                pages.requests += 1
+                with count.get_lock():
+                    count.value += 1
+                if not files:
+                    files.update(lock_files(lock))
                 parts = [p for p in self.path.split("/") if p]
-                if len(parts) != 2 or parts[0] != "simple" or parts[1] not in pages.files:
+                if len(parts) != 2 or parts[0] != "simple" or parts[1] not in files:
                     self.send_response(404)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 anchors = "".join(
                     f'<a href="/files/{f}#{h.replace(":", "=")}">{f}</a><br>\n'
-                    for f, h in pages.files[parts[1]]
+                    for f, h in files[parts[1]]
                 )
                 body = f"<!DOCTYPE html><html><body>\n{anchors}</body></html>".encode()
                 self.send_response(200)
@@ -70,24 +80,37 @@ class Pages:
                 self.end_headers()
                 self.wfile.write(body)
 
+        self._count = count
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._process = multiprocessing.get_context("fork").Process(
+            target=self._server.serve_forever, daemon=True
+        )
+        self._process.start()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/simple"
 
-    def load(self, lock: Path) -> None:
+    @property
+    def requests(self) -> int:
+        return int(self._count.value)
+
+    def close(self) -> None:
+        self._process.terminate()
+        self._process.join()
+        self._server.server_close()
+
+
+def lock_files(lock: Path) -> dict[str, list[tuple[str, str]]]:
+    try:
+        import tomllib
+
+        data = tomllib.loads(lock.read_text())
+    except ImportError:  # Python 3.10
         import tomlkit
 
         data = tomlkit.parse(lock.read_text()).unwrap()
-        for package in data["package"]:
-            self.files[package["name"]] = [(f["file"], f["hash"]) for f in package["files"]]
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    return {p["name"]: [(f["file"], f["hash"]) for f in p["files"]] for p in data["package"]}
 
 
 def export_all(poetry: Any, fmt: str, *, urls: bool, memo: Any = None) -> tuple[int, float]:
@@ -182,9 +205,9 @@ def main() -> None:
     ns = parser.parse_args()
 
     poetry_bin = str(Path(sys.executable).parent / "poetry")
-    pages = Pages()
     tmp = Path(tempfile.mkdtemp(prefix="export-bench-"))
     project = tmp / "project"
+    pages = Pages(project / "poetry.lock")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("POETRY_")},
         "POETRY_CACHE_DIR": str(tmp / "cache"),
@@ -196,7 +219,6 @@ def main() -> None:
     os.environ.update({k: v for k, v in env.items() if k.startswith("POETRY_")})
     try:
         generate(project, ns.packages, pages.url)
-        pages.load(project / "poetry.lock")
         got = in_process(project, ns.runs, tmp / "memo.json")
         out = tmp / "out"
         out.mkdir()
@@ -205,7 +227,7 @@ def main() -> None:
         pylock_wall = wall(export, project, env, ns.runs)
         base_wall = wall([poetry_bin, "version"], project, env, ns.runs)
         written = sorted(p.name for p in out.iterdir())
-        packages = len(pages.files)
+        packages = len(lock_files(project / "poetry.lock"))
     finally:
         pages.close()
         shutil.rmtree(tmp, ignore_errors=True)
