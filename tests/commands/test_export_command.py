@@ -245,3 +245,19 @@ def test_find_links_source(findlinks_locked: Path, env: dict[str, str]) -> None:
     (jaxlib,) = (p for p in mac["packages"] if p["name"] == "jaxlib")
     assert "+" not in jaxlib["version"]
     assert "macosx" in jaxlib["wheels"][0]["name"]
+
+
+def test_explicit_sources_in_requirements(torch_locked: Path, env: dict[str, str]) -> None:
+    """Poetry's priority order, and only the sources the set takes packages from: the CUDA
+    export names the cu130 index after the primary one and never the CPU index."""
+    from tests.support.layouts import TORCH_CPU_INDEX
+    from tests.support.layouts import TORCH_CU130_INDEX
+    from tests.support.layouts import TORCH_VERSIONS
+
+    text = export(torch_locked, env, "--variant", "cu130", "-f", "requirements")
+    options = [line for line in text.splitlines() if line.startswith("--")]
+    assert [o.split()[0] for o in options] == ["--index-url", "--extra-index-url", "--trusted-host"]
+    assert options[0].endswith("/pypi/simple")
+    assert options[1].endswith(f"/{TORCH_CU130_INDEX}/simple")
+    assert TORCH_CPU_INDEX not in text
+    assert f"\ntorch=={TORCH_VERSIONS[1]}+cu130 \\\n" in text  # the template's torch
