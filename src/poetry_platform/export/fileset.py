@@ -125,7 +125,7 @@ def export_set(
             more = f" (and {len(stopping) - 1} more)" if len(stopping) > 1 else ""
             raise TargetNotExportable(
                 f"Target {name} ({render.target(result.plan)}) fails platform-check, nothing "
-                f"exported: {render.problem(stopping[0])}{more}.",
+                f"exported: {' '.join(render.problem(stopping[0]).split())}{more}.",
                 f"See `poetry platform-check --target {name}`.",
             )
     by_key = _index_lock(lock.locked)
