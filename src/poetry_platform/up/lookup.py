@@ -482,9 +482,9 @@ class _Reader:
         if cache is not None:
             from cachecontrol import CacheControlAdapter
 
-            adapter = CacheControlAdapter(cache=cache, pool_maxsize=self.workers)
+            adapter = _shared_tls(CacheControlAdapter)(cache=cache, pool_maxsize=self.workers)
         else:
-            adapter = requests.adapters.HTTPAdapter(pool_maxsize=self.workers)
+            adapter = _shared_tls(requests.adapters.HTTPAdapter)(pool_maxsize=self.workers)
         session = requests.Session()
         session.headers["User-Agent"] = str(getattr(auth, "_user_agent", "poetry"))
         session.mount("http://", adapter)
@@ -576,6 +576,58 @@ class _Reader:
             return Unreadable(repo.name, redact(page.url), None, "no answer")
         result: list[PageFile] | Unreadable | None = slot[0]
         return result
+
+
+_TLS_CONTEXTS: dict[str, Any] = {}
+_TLS_LOCK = threading.Lock()
+
+
+def _tls_context(ca: str) -> Any:
+    """One TLS context per CA bundle, its certificates loaded once: requests loads the
+    bundle for every new connection (~40 ms of CPU each), and lookups open dozens at once."""
+    with _TLS_LOCK:
+        context = _TLS_CONTEXTS.get(ca)
+        if context is None:
+            import ssl
+            from pathlib import Path
+
+            from urllib3.util.ssl_ import create_urllib3_context
+
+            context = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+            if Path(ca).is_dir():
+                context.load_verify_locations(capath=ca)
+            else:
+                context.load_verify_locations(cafile=ca)
+            _TLS_CONTEXTS[ca] = context
+        return context
+
+
+def _shared_tls(base: type[Any]) -> type[Any]:
+    """`base` (an HTTPAdapter) verifying HTTPS with a shared, preloaded TLS context."""
+    from requests.utils import DEFAULT_CA_BUNDLE_PATH
+
+    class SharedTLSAdapter(base):  # type: ignore[misc]
+        def build_connection_pool_key_attributes(
+            self, request: Any, verify: Any, cert: Any = None
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
+            host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+            if (
+                host.get("scheme") == "https"
+                and pool.get("cert_reqs") == "CERT_REQUIRED"
+                and "cert_file" not in pool  # a client certificate: its own context
+            ):
+                ca = pool.pop("ca_certs", None) or pool.pop("ca_cert_dir", None)
+                pool["ssl_context"] = _tls_context(ca or DEFAULT_CA_BUNDLE_PATH)
+            return host, pool
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            super().cert_verify(conn, url, verify, cert)
+            shared = getattr(conn, "conn_kw", {}).get("ssl_context")
+            if shared is not None and verify is not False:
+                conn.ca_certs = None  # the context has them
+                conn.ca_cert_dir = None
+
+    return SharedTLSAdapter
 
 
 def _connection_detail(error: BaseException) -> str:
