@@ -27,7 +27,8 @@ from tests.fakes.gpu import GTX_1080_TI_CUDA_13
 from tests.fakes.gpu import H100
 from tests.fakes.gpu import FakeNvidiaHost
 from tests.fakes.gpu import fake_gpu_env
-from tests.support.layouts import JAX_LATEST
+from tests.support.layouts import JAX_2026_INDEX
+from tests.support.layouts import JAX_CUDA13_FIRST
 from tests.support.layouts import NVIDIA_CU13
 from tests.support.layouts import PYPI
 from tests.support.layouts import TORCH_CPU_INDEX
@@ -163,15 +164,20 @@ def test_research_teams_targets(poetries: dict[str, Poetry]) -> None:
         (t.name, t.sys_platform, t.platform_machine, [str(p) for p in t.pythons], t.variant)
         for t in config.targets
     ]
+    every = ["3.10", "3.11", "3.12", "3.13"]  # requires-python >=3.10,<3.14
     assert targets == [
-        ("mac-laptop", "darwin", "arm64", ["3.12"], "cpu"),
+        ("mac-laptop", "darwin", "arm64", every, "cpu"),
         ("gpu-batch", "linux", "x86_64", ["3.12"], "cuda13"),
-        ("ci", "linux", "x86_64", ["3.10", "3.12"], "cpu"),
+        ("gpu-other-pythons", "linux", "x86_64", ["3.11", "3.13"], "cuda13"),
+        ("gpu-batch-py310", "linux", "x86_64", ["3.10"], "cuda12"),
+        ("ci", "linux", "x86_64", every, "cpu"),
     ]
     groups = {t.name: set(t.groups) for t in config.targets}
     assert groups == {
         "mac-laptop": {"main", "test", "dev"},
         "gpu-batch": {"main", "cloud"},
+        "gpu-other-pythons": {"main", "cloud"},
+        "gpu-batch-py310": {"main", "cloud"},
         "ci": {"main", "test"},
     }
     # The team's four optional groups, `cloud_dev` as Poetry normalizes it.
@@ -184,6 +190,10 @@ def test_research_teams_targets(poetries: dict[str, Poetry]) -> None:
         "cloud-dev",
     }
     assert package.dependency_group_names() == {"main"}  # all four optional
+
+
+# Examples whose floors follow the real index: they lock against `layouts.jax_2026`.
+JAX_2026_EXAMPLES = ("jax", "research-team")
 
 
 def published(index_root: Path) -> dict[tuple[str, str], set[str]]:
@@ -205,8 +215,9 @@ def test_every_constraint_is_satisfiable_by_the_test_index(
 
     versions = published(index_root)
     unmet = []
+    primary = JAX_2026_INDEX if name in JAX_2026_EXAMPLES else PYPI
     for dependency in poetries[name].package.all_requires:
-        index = INDEXES.get(dependency.source_name or "", PYPI)
+        index = INDEXES.get(dependency.source_name or "", primary)
         have = versions.get((index, normalize_name(dependency.name)), set())
         if not any(dependency.constraint.allows(Version.parse(v)) for v in have):
             unmet.append(f"{dependency.name} {dependency.constraint} on {index}: {sorted(have)}")
@@ -299,7 +310,10 @@ def lock_example(
     """`lock_example(name)`: a private copy of the example, locked once per session."""
 
     def factory(name: str) -> Path:
-        return locked_project(point_sources_at(example_text(name), index_server), name)
+        # The JAX examples' floors are the real index's (jax[cuda13] from 0.7.2, Python 3.11).
+        primary = JAX_2026_INDEX if name in JAX_2026_EXAMPLES else PYPI
+        text = point_sources_at(example_text(name), index_server, primary=primary)
+        return locked_project(text, name)
 
     return factory
 
@@ -325,7 +339,7 @@ def test_jax_lock_and_dry_run_on_an_h100_plans_the_cuda13_plugin(
 ) -> None:
     project = lock_example("jax")
     versions = {p["name"]: p["version"] for p in locked_packages(project)}
-    assert versions["jax"] == versions["jaxlib"] == JAX_LATEST
+    assert versions["jax"] == versions["jaxlib"] == JAX_CUDA13_FIRST
     assert {"jax-cuda12-plugin", "jax-cuda13-plugin"} <= set(versions)
 
     env = fake_gpu_env(tmp_path / "h100", H100, poetry_env(tmp_path / "state"))
@@ -376,11 +390,14 @@ def test_platform_check_passes_on_the_research_teams_targets(research_team: Path
     env = poetry_env(research_team.parent / "state")
     result = run_poetry(["platform-check"], research_team, env)
     lines = result.stdout.splitlines()
+    # Every Python the project claims (>=3.10,<3.14) on each machine; GPU hosts on 3.10 get
+    # cuda12 (no jax release with the cuda13 extra supports 3.10).
     assert [line.split(" (", 1)[0] for line in lines] == [
-        "mac-laptop",
+        *["mac-laptop"] * 4,
         "gpu-batch",
-        "ci",
-        "ci",
+        *["gpu-other-pythons"] * 2,
+        "gpu-batch-py310",
+        *["ci"] * 4,
     ]
     assert all(": OK, " in line for line in lines), result.stdout
 
@@ -390,11 +407,14 @@ def test_platform_check_passes_on_the_research_teams_targets(research_team: Path
     assert report["lock"]["problems"] == []
     assert report["lock"]["extras"] == ["cuda12", "cuda13"]
     rows = {(t["name"], t["python"]): t for t in report["targets"]}
+    pythons = ["3.10", "3.11", "3.12", "3.13"]
     assert list(rows) == [
-        ("mac-laptop", "3.12"),
+        *[("mac-laptop", p) for p in pythons],
         ("gpu-batch", "3.12"),
-        ("ci", "3.10"),
-        ("ci", "3.12"),
+        ("gpu-other-pythons", "3.11"),
+        ("gpu-other-pythons", "3.13"),
+        ("gpu-batch-py310", "3.10"),
+        *[("ci", p) for p in pythons],
     ]
     for target in rows.values():
         assert target["ok"] is True
@@ -402,6 +422,14 @@ def test_platform_check_passes_on_the_research_teams_targets(research_team: Path
         assert all(p["file"] for p in target["packages"])
     names = {key: {p["name"] for p in t["packages"]} for key, t in rows.items()}
     mac, gpu = names[("mac-laptop", "3.12")], names[("gpu-batch", "3.12")]
+    for key in (
+        ("gpu-batch", "3.12"),
+        ("gpu-other-pythons", "3.11"),
+        ("gpu-other-pythons", "3.13"),
+    ):
+        assert rows[key]["accelerator"]["delivered_by"]
+    assert "jax-cuda12-plugin" in names[("gpu-batch-py310", "3.10")]
+    assert not any(n.startswith("jax-cuda13") for n in names[("gpu-batch-py310", "3.10")])
     # A Mac never gets a CUDA plugin; the GPU image never misses one.
     assert not any(n.startswith(("jax-cuda", "nvidia-")) for n in mac)
     assert gpu >= JAX_CUDA13

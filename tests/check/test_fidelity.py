@@ -176,7 +176,7 @@ def test_a_lock_split_by_python_names_the_locked_release_with_the_extra(tmp_path
     assert (cause.first_with_extra, cause.first_with_extra_python) == ("0.7.2", ">=3.12")
     assert broken.missing.remedies[0] == (
         "raise the floor to jax[cuda13]>=0.7.2 (the oldest locked release with the extra, "
-        "which needs Python >=3.12) and re-lock"
+        "which needs Python >=3.12, not 3.11) and re-lock"
     )
     assert [p.kind for p in broken.problems()] == ["missing-accelerator"]
 

@@ -163,7 +163,17 @@ def test_cuda13_fails_that_target_only(
         f"{SPLIT_OLD} for Python {THIS_PYTHON} has no extra cuda13 (poetry.lock's "
         "[package.extras] for it: cuda12)" in text.stdout
     )
-    assert "raise the floor of jax[cuda13] to its first release that has the extra" in text.stdout
+    # The index names the first release with the extra (the lock holds none), and that it
+    # does not support this Python.
+    assert (
+        f"raise the floor to jax[cuda13]>={SPLIT_NEW} (its first release with the extra, per "
+        f"the index, which needs Python >={NEWER_PYTHON}, not {THIS_PYTHON}) and re-lock"
+        in text.stdout
+    )
+    offline = check(project, env, "--target", "gpu13", "--offline")
+    assert "raise the floor of jax[cuda13] to its first release that has the extra" in (
+        offline.stdout
+    )
     assert f"narrow requires-python to exclude Python {THIS_PYTHON}" in text.stdout
     assert f"drop Python {THIS_PYTHON} from target gpu13" in text.stdout
 

@@ -459,7 +459,74 @@ def tagged(root: Path) -> None:
                 )
 
 
-LAYOUTS = ("jax_like", "torch_like", "jax_findlinks", "tagged")
+# jax_2026 ---------------------------------------------------------------------------------
+# JAX's CUDA 13 extra as the real index has it: from jax 0.7.2, which needs Python >= 3.11.
+# The examples' floors follow the real index, so they lock against this index: a copy of
+# "pypi" plus that release (jax_like's older releases stay as they are for the other tests).
+JAX_2026_INDEX = "pypi-2026"
+JAX_CUDA13_FIRST = "0.7.2"
+JAX_CUDA13_PYTHON = ">=3.11"
+
+
+def jax_2026(root: Path) -> None:
+    import shutil
+
+    jax_like(root)
+    target = root / JAX_2026_INDEX
+    if not target.exists():
+        shutil.copytree(root / PYPI, target)
+    version, exact = JAX_CUDA13_FIRST, f"=={JAX_CUDA13_FIRST}"
+    publish(
+        root,
+        JAX_2026_INDEX,
+        "jax",
+        version,
+        requires_dist=(f"jaxlib{exact}", "ml-dtypes>=0.5.0", "numpy>=1.26", "opt-einsum"),
+        requires_python=JAX_CUDA13_PYTHON,
+        extras={
+            "cpu": [f"jaxlib{exact}"],
+            **{
+                f"cuda{major}": [
+                    f"jaxlib{exact}",
+                    f"jax-cuda{major}-plugin[with-cuda]{exact} ; sys_platform == 'linux'",
+                ]
+                for major in (12, 13)
+            },
+        },
+    )
+    for tags in JAXLIB_TAGS:
+        publish(
+            root,
+            JAX_2026_INDEX,
+            "jaxlib",
+            version,
+            tags=tags,
+            requires_dist=("ml-dtypes>=0.5.0", "numpy>=1.26", "scipy>=1.12"),
+            requires_python=JAX_CUDA13_PYTHON,
+        )
+    for major, libraries in ((12, NVIDIA_CU12), (13, NVIDIA_CU13)):
+        for tags in CUDA_PLUGIN_TAGS:
+            publish(
+                root,
+                JAX_2026_INDEX,
+                f"jax-cuda{major}-pjrt",
+                version,
+                tags=tags,
+                requires_python=JAX_CUDA13_PYTHON,
+            )
+            publish(
+                root,
+                JAX_2026_INDEX,
+                f"jax-cuda{major}-plugin",
+                version,
+                tags=tags,
+                requires_dist=(f"jax-cuda{major}-pjrt=={version}",),
+                requires_python=JAX_CUDA13_PYTHON,
+                extras={"with-cuda": _with_cuda(libraries)},
+            )
+
+
+LAYOUTS = ("jax_like", "torch_like", "jax_findlinks", "tagged", "jax_2026")
 
 
 def build(root: Path, *names: str) -> Path:

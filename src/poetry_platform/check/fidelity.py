@@ -45,6 +45,10 @@ if TYPE_CHECKING:
     from poetry_platform.check.lock import Relations
     from poetry_platform.config import Variant
 
+    # (package, extra) -> (first release with the extra, its Requires-Python), or None when
+    # the index did not answer in time; see `check/first_release.py`.
+    FirstRelease = Callable[[str, str], tuple[str, str] | None]
+
 
 def matches(pattern: str, package: Package) -> bool:
     """`pattern` (already normalized, see `config.normalize_pattern`) against a package.
@@ -172,6 +176,7 @@ def judge(
     requirements: Iterable[Dependency],
     marker_env: Mapping[str, Any],
     target: str | None = None,
+    first_release: FirstRelease | None = None,
 ) -> Fidelity:
     """The verdict for `variant` on one target (see the module docstring for the rule).
 
@@ -214,7 +219,7 @@ def judge(
         rule,
         wanted,
         causes,
-        tuple(_remedies(causes, python, target)),
+        tuple(_remedies(causes, python, target, first_release)),
     )
     return Fidelity(variant.name, missing=missing, forbidden=forbidden)
 
@@ -361,20 +366,25 @@ def _first_with_extra(
     return first.pretty_version, first.python_versions
 
 
-def _remedies(causes: Sequence[Cause], python: str, target: str | None) -> list[str]:
+def _remedies(
+    causes: Sequence[Cause], python: str, target: str | None, first_release: FirstRelease | None
+) -> list[str]:
     out: list[str] = []
     for cause in causes:
         if cause.kind in ("no-extra", "extra-excluded") and cause.extra:
             name = f"{cause.package}[{cause.extra}]"
-            if cause.first_with_extra:
-                needs = (
-                    f", which needs Python {cause.first_with_extra_python}"
-                    if cause.first_with_extra_python not in (None, "*")
-                    else ""
+            found = first_release(cause.package, cause.extra) if first_release else None
+            if found is not None:
+                version, needs = found
+                out.append(
+                    f"raise the floor to {name}>={version} (its first release with the extra, "
+                    f"per the index{_needs(needs, python)}) and re-lock"
                 )
+            elif cause.first_with_extra:
                 out.append(
                     f"raise the floor to {name}>={cause.first_with_extra} (the oldest locked "
-                    f"release with the extra{needs}) and re-lock"
+                    f"release with the extra{_needs(cause.first_with_extra_python, python)}) "
+                    "and re-lock"
                 )
             else:
                 out.append(
@@ -389,6 +399,23 @@ def _remedies(causes: Sequence[Cause], python: str, target: str | None) -> list[
             "install into an environment with a Python the release supports (`poetry env use`)"
         )
     return list(dict.fromkeys(out))
+
+
+def _needs(requires_python: str | None, python: str) -> str:
+    """`, which needs Python >=3.12, not 3.11` (or nothing when it allows any Python)."""
+    if requires_python in (None, "", "*"):
+        return ""
+    text = f", which needs Python {requires_python}"
+    try:
+        from packaging.specifiers import SpecifierSet
+
+        if not SpecifierSet(requires_python.replace(" ", "")).contains(
+            f"{python}.0", prereleases=True
+        ):
+            text += f", not {python}"
+    except ValueError:
+        pass
+    return text
 
 
 def _forbidden(
@@ -422,14 +449,32 @@ def _forbidden(
                 package.pretty_version,
                 pattern,
                 tuple(required_by),
-                _forbid_remedy(package, required_by),
+                _forbid_remedy(package, _ancestors(package, selected, relations)),
             )
         )
     return out
 
 
-def _forbid_remedy(package: Package, required_by: Sequence[str]) -> str:
-    requirers = {r.split(" ", 1)[0].lower() for r in required_by}
+def _ancestors(
+    package: Package, selected: Sequence[Package], relations: Callable[[Package], Relations]
+) -> set[str]:
+    """Names of every package in the set that brings `package`, directly or not."""
+    parents: dict[str, set[str]] = {}
+    for p in selected:
+        for name in relations(p).requires:
+            parents.setdefault(name, set()).add(p.name)
+    seen: set[str] = set()
+    todo: list[str] = [package.name]
+    while todo:
+        for parent in parents.get(todo.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def _forbid_remedy(package: Package, requirers: set[str]) -> str:
+    """The fix, from the family that brings the package (transitively)."""
     if "torch" in requirers or package.name == "torch":
         return (
             "PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU "

@@ -210,6 +210,15 @@ def _allows(constraint: str, package: Package) -> bool:
 def _duplicate_advice(name: str, markers: Sequence[str], requirers: Sequence[set[str]]) -> str:
     """The concrete change, from who brings each entry and the markers they carry."""
     common = set.intersection(*requirers) - {"the project"} if requirers else set()
+    own = any("the project" in r for r in requirers)
+    if common and not own:
+        who = sorted(common)[0]
+        return (
+            f"Fix: {who} requires {name} and accepts every entry, and the lock's markers of "
+            f"the entries overlap here; constrain {name} in the project to one version for "
+            f"this platform (e.g. `{name}==<version> ; sys_platform == 'linux'`), then "
+            "`poetry lock`"
+        )
     if common:
         who = sorted(common)[0]
         text = (

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
     from poetry.poetry import Poetry
 
+    from poetry_platform.check.fidelity import FirstRelease
     from poetry_platform.check.files import BinaryPolicy
     from poetry_platform.check.lock import LockState
     from poetry_platform.check.tags import TagTarget
@@ -142,8 +143,10 @@ def check_target(
     requirements: Iterable[Dependency] = (),
     policy: BinaryPolicy | None = None,
     python_problem: Problem | None = None,
+    first_release: FirstRelease | None = None,
 ) -> TargetResult:
-    """Check one plan against an already-read lock."""
+    """Check one plan against an already-read lock. `first_release` may name, for a
+    variant missing its accelerator, the first release that has the extra (index lookup)."""
     problems: list[Problem] = [python_problem] if python_problem else []
     try:
         supported = SupportedTags.for_target(plan.tags)
@@ -182,6 +185,7 @@ def check_target(
             requirements=requirements,
             marker_env=env,
             target=plan.name,
+            first_release=first_release,
         )
         problems += fidelity.problems()
     return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)), fidelity)
@@ -205,7 +209,10 @@ def project_plans(
 
 
 def check_plans(
-    poetry: Poetry, work: Iterable[tuple[TargetPlan, Problem | None]], lock: LockState
+    poetry: Poetry,
+    work: Iterable[tuple[TargetPlan, Problem | None]],
+    lock: LockState,
+    first_release: FirstRelease | None = None,
 ) -> list[TargetResult]:
     """Each plan against the lock read once, with the project's requirements and Poetry's
     binary policy."""
@@ -217,6 +224,7 @@ def check_plans(
             requirements=root_requirements(poetry, plan.groups),
             policy=policy,
             python_problem=python_problem,
+            first_release=first_release,
         )
         for plan, python_problem in work
     ]

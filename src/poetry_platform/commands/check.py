@@ -39,6 +39,11 @@ class PlatformCheckCommand(PlatformCommand, Command):
         ),
         option("json", None, "Output every target's packages and problems as JSON."),
         option(
+            "offline",
+            None,
+            "Never ask the index (a missing accelerator's fix then names only locked releases).",
+        ),
+        option(
             "strict",
             None,
             "Fail on warnings too: packages that build from source, packages a variant forbids.",
@@ -64,7 +69,9 @@ project needs that the lock lacks, and two locked entries selected at once.
 
 Without declared targets, every variant is checked for this machine's platform and the
 project's Python (the environment <info>poetry install</info> uses).
-It never touches the network. Exit code 1 when any target fails.
+The verdict never needs the network. Only when a variant misses its accelerator is the
+index asked (5 s at most) which release first has the extra, to name it in the fix;
+<comment>--offline</comment> skips that. Exit code 1 when any target fails.
 
 <info>poetry platform-check</info>
 <info>poetry platform-check --target mac --strict</info>
@@ -83,7 +90,12 @@ It never touches the network. Exit code 1 when any target fails.
         work = self._plans(config)
 
         lock = read_lock(self.poetry)
-        results = check_plans(self.poetry, work, lock) if lock.readable else []
+        lookup = None
+        if not self.option("offline"):
+            from poetry_platform.check.first_release import IndexLookup
+
+            lookup = IndexLookup(self.poetry.pool)
+        results = check_plans(self.poetry, work, lock, lookup) if lock.readable else []
         strict = bool(self.option("strict"))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         if self.option("json"):
