@@ -9,12 +9,16 @@ fresh. What the files contain is the library's business (tests/export).
 from __future__ import annotations
 
 import platform
+import shutil
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 from typing import Any
 
 import pytest
 import tomlkit
 
+from tests.support.project import BIN_DIR
 from tests.support.project import run_poetry
 
 if TYPE_CHECKING:
@@ -101,6 +105,7 @@ def test_groups_follow_platform_installs_options(jax_locked: Path, env: dict[str
     assert bad.stderr.strip().splitlines() == ["Group(s) not found: nope (via --with)"]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="installs on this Linux host")
 def test_declared_targets_one_file_each(jax_locked: Path, env: dict[str, str]) -> None:
     add_config(jax_locked, TARGETS)
     out = jax_locked / "dist"
@@ -116,6 +121,21 @@ def test_declared_targets_one_file_each(jax_locked: Path, env: dict[str, str]) -
     assert "pytest" in names(mac)  # the target's groups
     assert "jax-cuda13-plugin" not in names(mac)
     assert not [w for w in wheels(mac) if "linux" in w]
+
+    # An installer refuses the file anywhere else than on its target.
+    uv = shutil.which("uv", path=str(BIN_DIR))
+    assert uv is not None
+    subprocess.run([uv, "venv", "-q", str(jax_locked / "v")], check=True, env=env)
+    python, mac_lock = str(jax_locked / "v" / "bin" / "python"), str(out / "pylock.mac.toml")
+    refused = subprocess.run(
+        [uv, "pip", "install", "--python", python, "-r", mac_lock],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert "not supported by the lockfile" in refused.stderr
 
     run_poetry(
         ["platform-export", "--target", "gpu", "-f", "requirements", "-o", "req.txt"],
