@@ -1,7 +1,7 @@
 """Benchmark `poetry platform-install` against `poetry install -E <same extras>`, side by side.
 
     .venv/bin/python bench/install_vs_poetry.py [--rounds 7] [--modes noop,empty]
-        [--select variant|env] [--keep DIR]
+        [--select variant|env] [--keep DIR] [--in-process]
 
 One lock of the test suite's JAX-like layout (jax, jaxlib, the CUDA 13 plugin and its
 nvidia-* wheels: 11 packages to install), served on 127.0.0.1 by the suite's IndexServer.
@@ -16,7 +16,10 @@ The two commands alternate within a round (order flipped every round), so drift 
 machine's speed hits both alike. Prints every run, the median wall and CPU time (user +
 system of the command and its children: steadier on a busy machine), the ratio
 platform-install / poetry install of the medians (goal <= 1.05) and the median of the
-per-round ratios, and whether both left the same packages. Exit 1 when a goal is missed.
+per-round ratios, and whether both left the same packages. `--in-process` adds the no-op
+commands timed inside a fresh interpreter each (from entering the command to the end of
+Poetry's installer): the plugin's own overhead is the difference, goal < 30 ms. Exit 1 when
+a goal is missed.
 """
 
 from __future__ import annotations
@@ -44,6 +47,39 @@ from tests.support.project import write_project  # noqa: E402
 from tests.support.templates import jax_project  # noqa: E402
 
 GOAL = 1.05
+# The plugin's own work in a no-op install, in process: platform-install's command time
+# minus `poetry install`'s (both from entering the command to the end of Poetry's installer).
+PLUGIN_GOAL_MS = 30.0
+# Run in a fresh interpreter per sample (a cold start, as on the command line): the command
+# in process, with the time it entered the command, entered Poetry's installer and ended.
+IN_PROCESS = """
+import json, sys, time
+from cleo.io.inputs.argv_input import ArgvInput
+from cleo.io.outputs.buffered_output import BufferedOutput
+from poetry.console.application import Application
+from poetry.console.commands.install import InstallCommand
+marks = {}
+handle = InstallCommand.handle
+def timed_handle(self):
+    marks.setdefault("start", time.perf_counter())
+    marks["poetry"] = time.perf_counter()
+    code = handle(self)
+    marks["end"] = time.perf_counter()
+    return code
+InstallCommand.handle = timed_handle
+if sys.argv[1] == "platform-install":
+    from poetry_platform.commands.base import PlatformCommand
+    ours = PlatformCommand.handle
+    def timed_ours(self):
+        marks["start"] = time.perf_counter()
+        return ours(self)
+    PlatformCommand.handle = timed_ours
+app = Application()
+app.auto_exits(False)
+code = app.run(ArgvInput(["poetry", *sys.argv[1:]]), BufferedOutput(), BufferedOutput())
+assert code == 0, code
+print(json.dumps({k: (v - marks["start"]) * 1000 for k, v in marks.items()}))
+"""
 EXTRA = "cuda13"
 MODES = ("noop", "empty")
 # command name -> (argv, environment)
@@ -105,6 +141,44 @@ def measure(project: Path, mode: str, rounds: int, runs: Runs) -> tuple[Times, d
     return times, left
 
 
+def in_process(project: Path, rounds: int, runs: Runs) -> bool:
+    """Median ms from entering the command to Poetry's installer ("before installer") and to
+    its end ("command"), per command, cold process each; True when the plugin's overhead
+    (platform-install's command minus poetry install's) meets PLUGIN_GOAL_MS."""
+    import json
+
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in runs}
+    for round_ in range(rounds):
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        for name in order:
+            args, env = runs[name]
+            result = subprocess.run(
+                [sys.executable, "-c", IN_PROCESS, *args[1:]],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise SystemExit(f"in-process {name} failed:\n{result.stderr}")
+            samples[name].append(json.loads(result.stdout))
+    print("\nin process, no-op, cold interpreter per run: median ms from entering the command")
+    print(f"  {'':16} {'to installer':>12} {'to the end':>11}")
+    ends = {}
+    for name, rows in samples.items():
+        before = statistics.median(r["poetry"] for r in rows)
+        ends[name] = statistics.median(r["end"] for r in rows)
+        print(f"  {name:16} {before:12.1f} {ends[name]:11.1f}")
+    overhead = ends["platform-install"] - ends["poetry install"]
+    met = overhead <= PLUGIN_GOAL_MS
+    print(
+        f"  plugin overhead (difference of the ends): {overhead:.1f} ms "
+        f"(goal < {PLUGIN_GOAL_MS:.0f} ms): {'ok' if met else 'MISSED'}"
+    )
+    return met
+
+
 def report(results: dict[str, tuple[Times, dict[str, Any]]]) -> bool:
     """Print the medians and ratios; True when every wall-time ratio meets the goal."""
     base_name, ours_name = "poetry install", "platform-install"
@@ -143,6 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         help="how platform-install gets cuda13: --variant (full detection runs) or the override",
     )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="also time the no-op commands in process (the plugin's own work, goal < 30 ms)",
+    )
     args = parser.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
     unknown = set(modes) - set(MODES)
@@ -170,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             runs = commands(args.select, env)
             results = {mode: measure(project, mode, args.rounds, runs) for mode in modes}
+            plugin_met = in_process(project, args.rounds, runs) if args.in_process else True
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -181,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {mode}: both leave the same {count} packages: {'yes' if same else 'NO'}")
         if not same:
             return 2
-    return 0 if met else 1
+    return 0 if met and plugin_met else 1
 
 
 if __name__ == "__main__":

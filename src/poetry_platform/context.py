@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from poetry_platform.check.fidelity import Fidelity
     from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
+    from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.variants import Selection
     from poetry_platform.variants import Unmet
@@ -138,13 +139,17 @@ def decide(
     host: HostProfile | None = None,
     lock: LockState | None = None,
     groups: Collection[str] = (),
+    judge_all: bool = False,
 ) -> Decision:
     """Config, host and the chosen variant. `--variant` beats the environment variable.
 
     With `lock` (read once by the caller), each variant is also judged on what the lock
     delivers for `marker_env` with `groups` plus its own: one whose accelerator the lock
     cannot deliver on this interpreter is unmet, so auto-selection falls through to the
-    next (a forced one is the caller's to refuse, see `undeliverable`).
+    next (a forced one is the caller's to refuse, see `undeliverable`). Judging costs a
+    selection over the lock per variant, so only the variants that can matter are judged
+    (the forced one; else the host-satisfied ones in order, up to the first that delivers),
+    unless `judge_all` (platform-show lists every verdict).
     """
     from poetry_platform.variants import UnknownVariantError
 
@@ -157,11 +162,10 @@ def decide(
         forced, forced_by = variant_option, "--variant"
     elif environ.get(VARIANT_ENV):
         forced, forced_by = environ[VARIANT_ENV], VARIANT_ENV
-    fidelity = (
-        judge_variants(poetry, config, marker_env, lock, groups)
-        if lock is not None and lock.readable
-        else {}
-    )
+    fidelity: dict[str, Fidelity] = {}
+    if lock is not None and lock.readable:
+        judge = _Judge(poetry, marker_env, lock, groups)
+        fidelity = _judged(config, host, marker_env, forced, judge_all, judge)
     try:
         selection = select(
             config.variants,
@@ -176,36 +180,70 @@ def decide(
     return Decision(config, host, selection, fidelity)
 
 
-def judge_variants(
-    poetry: Poetry,
-    config: PlatformConfig,
-    marker_env: Mapping[str, object],
-    lock: LockState,
-    groups: Collection[str],
-) -> dict[str, Fidelity]:
-    """`check.fidelity.judge` for every variant, on this interpreter's install set."""
-    from poetry_platform.check.fidelity import judge
-    from poetry_platform.check.install_set import select_locked
-    from poetry_platform.check.lock import root_requirements
+class _Judge:
+    """`check.fidelity.judge` for one variant at a time on this interpreter's install set,
+    sharing the selections that do not depend on the variant."""
 
-    env = dict(marker_env)
-    python = str(env.get("python_version", "?"))
-    out: dict[str, Fidelity] = {}
-    without: dict[tuple[str, ...], list[Package]] = {}
-    for variant in config.variants:
-        wanted = tuple(sorted({*groups, *variant.groups}))
-        if wanted not in without:
-            without[wanted] = select_locked(lock.locked, env, wanted, ())
-        out[variant.name] = judge(
+    def __init__(
+        self,
+        poetry: Poetry,
+        marker_env: Mapping[str, object],
+        lock: LockState,
+        groups: Collection[str],
+    ) -> None:
+        self._poetry = poetry
+        self._env = dict(marker_env)
+        self._lock = lock
+        self._groups = groups
+        self._without: dict[tuple[str, ...], list[Package]] = {}
+
+    def __call__(self, variant: Variant) -> Fidelity:
+        from poetry_platform.check.fidelity import judge
+        from poetry_platform.check.install_set import select_locked
+        from poetry_platform.check.lock import root_requirements
+
+        lock, env = self._lock, self._env
+        wanted = tuple(sorted({*self._groups, *variant.groups}))
+
+        def without() -> list[Package]:
+            if wanted not in self._without:
+                self._without[wanted] = select_locked(lock.locked, env, wanted, ())
+            return self._without[wanted]
+
+        return judge(
             variant,
-            python=python,
+            python=str(env.get("python_version", "?")),
             selected=select_locked(lock.locked, env, wanted, variant.extras),
-            without_extras=without[wanted],
+            without_extras=without,
             locked=lock.locked,
             relations=lock.relations_of,
-            requirements=root_requirements(poetry, wanted),
+            requirements=root_requirements(self._poetry, wanted),
             marker_env=env,
         )
+
+
+def _judged(
+    config: PlatformConfig,
+    host: HostProfile,
+    marker_env: Mapping[str, object],
+    forced: str | None,
+    judge_all: bool,
+    judge: _Judge,
+) -> dict[str, Fidelity]:
+    """The verdicts that can matter: every variant's with `judge_all`; the forced one's; else
+    the host-satisfied variants' in order, up to the first that delivers (the one picked)."""
+    from poetry_platform.variants import evaluate
+
+    if judge_all:
+        return {v.name: judge(v) for v in config.variants}
+    if forced is not None:
+        return {v.name: judge(v) for v in config.variants if v.name == forced}
+    out: dict[str, Fidelity] = {}
+    for variant in config.variants:
+        if evaluate(variant, host, marker_env).satisfied:
+            out[variant.name] = judge(variant)
+            if out[variant.name].missing is None:
+                break
     return out
 
 

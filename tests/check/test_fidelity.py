@@ -84,7 +84,7 @@ class Lock:
             variant,
             python=python.rsplit(".", 1)[0],
             selected=selected,
-            without_extras=without,
+            without_extras=lambda: without,
             locked=self.locked,
             relations=self.relations_of,
             requirements=requirements,

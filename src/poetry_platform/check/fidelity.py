@@ -170,7 +170,7 @@ def judge(
     *,
     python: str,
     selected: Sequence[Package],
-    without_extras: Sequence[Package],
+    without_extras: Callable[[], Sequence[Package]],
     locked: Iterable[Package],
     relations: Callable[[Package], Relations],
     requirements: Iterable[Dependency],
@@ -180,10 +180,10 @@ def judge(
 ) -> Fidelity:
     """The verdict for `variant` on one target (see the module docstring for the rule).
 
-    `selected` is the target's install set with the variant's extras, `without_extras` the
-    same set without them; `locked` every locked package (to find a release with the
-    extra) and `relations` what the lock says each needs; `requirements` the project's own
-    dependencies in the target's groups.
+    `selected` is the target's install set with the variant's extras, `without_extras` gives
+    the same set without them (called only for the generic rule: selecting costs); `locked`
+    every locked package (to find a release with the extra) and `relations` what the lock
+    says each needs; `requirements` the project's own dependencies in the target's groups.
     """
     req = variant.requires
     env = {k: str(v) for k, v in marker_env.items() if k != "extra"}
@@ -199,7 +199,7 @@ def judge(
     if patterns is not None:
         delivered = [p for p in selected if any(matches(pat, p) for pat in patterns)]
     else:
-        before = {p.name for p in without_extras}
+        before = {p.name for p in without_extras()}
         delivered = [p for p in selected if p.name not in before]
     if delivered:
         names = tuple(sorted({f"{p.pretty_name} {p.pretty_version}" for p in delivered}))

@@ -177,7 +177,7 @@ def check_target(
             plan.spec,
             python=plan.python,
             selected=selected,
-            without_extras=select_locked(
+            without_extras=lambda: select_locked(
                 lock.locked, env, plan.groups, [e for e in plan.extras if e not in without]
             ),
             locked=lock.locked,

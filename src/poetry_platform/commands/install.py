@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from cleo.io.inputs.option import Option
     from packaging.utils import NormalizedName
+    from poetry.poetry import Poetry
 
     from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
@@ -96,6 +97,8 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         from poetry_platform.context import decide
 
         lock = read_lock(self.poetry) if self.poetry.locker.is_locked() else None
+        if lock is not None and lock.readable:
+            _share_parsed_lock(self.poetry, lock)
         decision = decide(
             self.poetry,
             self.env.marker_env,
@@ -229,6 +232,15 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         from poetry_platform import render
 
         self.emit(render.install(decision, verbose=self.io.is_verbose()))
+
+
+def _share_parsed_lock(poetry: Poetry, lock: LockState) -> None:
+    """Poetry's installer parses the lock's packages again (`Locker.locked_packages()`, the
+    very call `read_lock` made): hand it the packages already parsed, so a no-op install
+    pays for that parse once. They are the objects Poetry would build; nothing changes them.
+    """
+    locked = dict(lock.locked)
+    setattr(poetry.locker, "locked_packages", lambda: dict(locked))  # noqa: B010
 
 
 def _foreign_extras(config: PlatformConfig, chosen: Variant) -> set[str]:

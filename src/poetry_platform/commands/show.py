@@ -59,6 +59,7 @@ The first variant whose requirements the host meets is the one
             host=host,
             lock=lock,
             groups=self.poetry.package.dependency_group_names(),
+            judge_all=True,
         )
         if self.option("json"):
             self.line(json.dumps(render.show_json(decision), indent=2))
