@@ -14,8 +14,9 @@ Measures, median of --runs:
      with every URL looked up (one page per package, a few at a time, a fresh repository
      pool) and once with the URLs remembered by an earlier export (the usual case in CI);
   2. end to end: `poetry platform-export --all-targets` in both formats against
-     `poetry version` (start-up and project loading only), wall time and the difference
-     (the pylock command remembers URLs after its first run, as it does for users).
+     `poetry version` (start-up and project loading only), interleaved rounds, median wall
+     times and the differences (the pylock command runs once before, so it has remembered
+     the URLs, as it has for users after their first export).
 """
 
 from __future__ import annotations
@@ -189,13 +190,15 @@ def in_process(project: Path, runs: int, memo_path: Path) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in timings.items()}
 
 
-def wall(args: list[str], cwd: Path, env: dict[str, str], runs: int) -> float:
-    times = []
+def walls(commands: list[list[str]], cwd: Path, env: dict[str, str], runs: int) -> list[float]:
+    """Median wall time of each command, run in interleaved rounds (load drifts hit all)."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for i, args in enumerate(commands):
+            t0 = time.perf_counter()
+            subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -223,9 +226,13 @@ def main() -> None:
         out = tmp / "out"
         out.mkdir()
         export = [poetry_bin, "platform-export", "--all-targets", "-o", str(out)]
-        req_wall = wall([*export, "-f", "requirements"], project, env, ns.runs)
-        pylock_wall = wall(export, project, env, ns.runs)
-        base_wall = wall([poetry_bin, "version"], project, env, ns.runs)
+        subprocess.run(export, cwd=project, env=env, check=True, capture_output=True)
+        req_wall, pylock_wall, base_wall = walls(
+            [[*export, "-f", "requirements"], export, [poetry_bin, "version"]],
+            project,
+            env,
+            ns.runs,
+        )
         written = sorted(p.name for p in out.iterdir())
         packages = len(lock_files(project / "poetry.lock"))
     finally:
