@@ -1,0 +1,82 @@
+"""The first release with an extra: bisection over a pool's releases, bounded by a deadline.
+
+The pool here is a stand-in with Poetry's two calls (`find_packages`, `package`); the real
+pool against the local index runs in tests/check/test_fidelity_lock.py.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
+
+from packaging.utils import canonicalize_name
+from poetry.core.packages.dependency import Dependency
+from poetry.core.packages.package import Package
+
+from poetry_platform.check.first_release import IndexLookup
+from poetry_platform.check.first_release import first_release_with_extra
+
+if TYPE_CHECKING:
+    from poetry.core.version.pep440 import PEP440Version
+    from poetry.repositories.repository_pool import RepositoryPool
+
+
+class FakePool:
+    """jax releases; `cuda13` declared from 0.7.0, its plugin published from 0.7.2."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.reads: list[str] = []
+        self.versions = ["0.4.30", "0.6.2", "0.7.0", "0.7.1", "0.7.2", "0.8.0", "0.9.0rc1"]
+        self.plugins = {"0.7.2", "0.8.0"}
+
+    def find_packages(self, dependency: Dependency) -> list[Package]:
+        time.sleep(self.delay)
+        if dependency.name == "jax":
+            return [Package("jax", v) for v in self.versions]
+        return [
+            Package(dependency.name, v)
+            for v in self.plugins
+            if dependency.constraint.allows(Package("x", v).version)
+        ]
+
+    def package(self, name: str, version: PEP440Version, _source: Any = None) -> Package:
+        self.reads.append(version.text)
+        package = Package(name, version.text)
+        package.python_versions = ">=3.11" if version.text >= "0.7" else ">=3.10"
+        if version.text >= "0.7":
+            exact = f"=={version.text}"
+            package.extras = {canonicalize_name("cuda13"): [Dependency("jax-cuda13-plugin", exact)]}
+        return package
+
+
+def as_pool(pool: FakePool) -> RepositoryPool:
+    return cast("RepositoryPool", pool)
+
+
+def test_bisects_to_the_first_release_whose_extra_installs() -> None:
+    pool = FakePool()
+    assert first_release_with_extra(as_pool(pool), "jax", "cuda13") == ("0.7.2", ">=3.11")
+    # A handful of metadata reads, not one per release; the pre-release is never a candidate.
+    assert len(pool.reads) <= 5
+    assert "0.9.0rc1" not in pool.reads
+    assert first_release_with_extra(as_pool(pool), "jax", "rocm") is None
+
+
+def test_a_slow_index_gives_up_at_the_deadline_and_stays_given_up() -> None:
+    lookup = IndexLookup(as_pool(FakePool(delay=0.2)), deadline_s=0.05)
+    start = time.monotonic()
+    assert lookup("jax", "cuda13") is None
+    assert time.monotonic() - start < 0.15
+    assert lookup("jax", "cuda12") is None  # the budget is spent: no second wait
+
+
+def test_answers_are_remembered() -> None:
+    pool = FakePool()
+    lookup = IndexLookup(as_pool(pool))
+    assert lookup("jax", "cuda13") == ("0.7.2", ">=3.11")
+    reads = len(pool.reads)
+    assert lookup("JAX", "CUDA13") == ("0.7.2", ">=3.11")
+    assert len(pool.reads) == reads
