@@ -83,6 +83,11 @@ def test_bare_version_means_at_least() -> None:
             "variant[0] (a).forbids",
             "not a package pattern",
         ),
+        (
+            {"variant": [{"name": "a", "provides": ["!jax-cuda13-plugin"]}]},
+            "variant[0] (a).provides",
+            "exceptions (`!`) belong in forbids only",
+        ),
         ({"variant": [{"name": "a", "extra": ["x"]}]}, "variant[0] (a).extra", "unknown key"),
         (
             {"variant": [{"name": "a", "requires": {"cuda": "=>12"}}]},
@@ -213,7 +218,7 @@ def test_declared_provides_and_forbids_are_normalized_globs() -> None:
                         "extras": ["cuda12"],
                         "provides": ["CuPy_CUDA12x", "jax-cuda12-*", "Torch+CU12*"],
                     },
-                    {"name": "cpu", "extras": ["cpu"], "forbids": ["nvidia-*", "cupy-*"]},
+                    {"name": "cpu", "extras": ["cpu"], "forbids": ["nvidia-*", "!NVIDIA_ml_py"]},
                     {"name": "plain", "provides": []},
                 ]
             }
@@ -226,7 +231,7 @@ def test_declared_provides_and_forbids_are_normalized_globs() -> None:
     # Declared provides replace the inferred family rules; forbids keep their default.
     assert gpu.promise.families == ()
     assert gpu.promise.forbids == ()
-    assert cpu.promise.forbids == ("nvidia-*", "cupy-*")
+    assert cpu.promise.forbids == ("nvidia-*", "!nvidia-ml-py")
     assert cpu.promise.forbids_declared
     assert cpu.promise.provides is None
     # An empty list is a promise of nothing: no inferred rule either.

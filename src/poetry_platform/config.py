@@ -174,8 +174,9 @@ _TARGET_KEYS = {
     "implementation",
 }
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# A distribution-name glob, optionally `+` and a glob over the local version label.
-_PATTERN_RE = re.compile(r"^[A-Za-z0-9._*?\[\]!-]+(\+[A-Za-z0-9._*?\[\]!-]+)?$")
+# A distribution-name glob, optionally `+` and a glob over the local version label; in
+# `forbids`, a leading `!` makes it an exception.
+_PATTERN_RE = re.compile(r"^!?[A-Za-z0-9._*?\[\]!-]+(\+[A-Za-z0-9._*?\[\]!-]+)?$")
 
 
 def load_config(
@@ -329,7 +330,7 @@ def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Varia
         promise = Promise(
             provides=provides,
             forbids=(
-                _patterns(item["forbids"], f"{where}.forbids")
+                _patterns(item["forbids"], f"{where}.forbids", exceptions=True)
                 if "forbids" in item
                 else inferred.forbids
             ),
@@ -345,10 +346,12 @@ def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Varia
     return tuple(out)
 
 
-def _patterns(value: Any, key: str) -> tuple[str, ...]:
+def _patterns(value: Any, key: str, *, exceptions: bool = False) -> tuple[str, ...]:
     """Package globs, normalized as names are: `Jax_Cuda13*` finds `jax-cuda13-plugin`."""
     patterns = _str_list(value, key)
     for pattern in patterns:
+        if pattern.startswith("!") and not exceptions:
+            raise ConfigError(key, f"{pattern!r}: exceptions (`!`) belong in forbids only")
         if not _PATTERN_RE.match(pattern):
             raise ConfigError(
                 key,
@@ -361,8 +364,9 @@ def _patterns(value: Any, key: str) -> tuple[str, ...]:
 
 def normalize_pattern(pattern: str) -> str:
     """`Jax_CUDA13*+CU126` -> `jax-cuda13*+cu126`: the form matching compares against."""
-    name, plus, label = pattern.partition("+")
-    return re.sub(r"[-_.]+", "-", name).lower() + plus + label.lower()
+    bang = "!" if pattern.startswith("!") else ""
+    name, plus, label = pattern.removeprefix("!").partition("+")
+    return bang + re.sub(r"[-_.]+", "-", name).lower() + plus + label.lower()
 
 
 def _parse_requires(raw: Any, where: str) -> Requirements:
@@ -541,9 +545,11 @@ def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
 _JAX = ("jax", "jaxlib")
 _TORCH = ("torch",)
 # Never in a CPU install: NVIDIA runtime wheels, JAX's CUDA plugins, CUDA toolkit wheels,
-# PyTorch's CUDA and ROCm builds.
+# PyTorch's CUDA and ROCm builds. `!` marks an exception: NVML's pure-Python bindings
+# (`pynvml` pulls them) carry no CUDA runtime.
 CPU_FORBIDS = (
     "nvidia-*",
+    "!nvidia-ml-py",
     "jax-cuda*-plugin",
     "jax-cuda*-pjrt",
     "cuda-*",

@@ -262,9 +262,12 @@ def test_torch_builds_by_label_and_cpu_forbids(tmp_path: Path) -> None:
         [
             entry("torch", "2.9.0+cu126", deps={"nvidia-cudnn-cu12": "9.10.2.21"}),
             entry("nvidia-cudnn-cu12", "9.10.2.21"),
+            # NVML's pure-Python bindings (pynvml): no CUDA runtime, an exception by default.
+            entry("pynvml", "12.0.0", deps={"nvidia-ml-py": ">=12.0.0,<13.0.0a0"}),
+            entry("nvidia-ml-py", "12.575.51"),
         ],
     )
-    fidelity = wrong.judge(by_name["cpu"], [requirement("torch")])
+    fidelity = wrong.judge(by_name["cpu"], [requirement("torch"), requirement("pynvml")])
     assert [(f.package, f.pattern, f.required_by) for f in fidelity.forbidden] == [
         ("nvidia-cudnn-cu12", "nvidia-*", ("torch 2.9.0+cu126",)),
         ("torch", "torch+cu*", ("the project",)),

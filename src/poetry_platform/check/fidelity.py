@@ -12,7 +12,8 @@ offline, on the exact set an install takes (`install_set.select_locked`):
 3. Otherwise, for a variant with extras: where a known family is installed (`jax`,
    `torch`), one of that family's builds must be in the set; else (CPU variants excepted)
    the extras must add at least one distribution the set without them lacks.
-4. `forbids`: every package of the set matching one is reported with who requires it.
+4. `forbids`: every package of the set matching one (and no `!` exception) is reported
+   with who requires it.
 
 When the promise is broken the lock is read for the cause: the project's requirement that
 should have brought the accelerator (`jax[cuda13]`), the locked release it resolved to for
@@ -235,7 +236,7 @@ def _expectation(
         return (
             f"it provides {' or '.join(promise.provides)} (declared)",
             "declared",
-            (promise.provides),
+            promise.provides,
         )
     if not variant.extras:
         return "", None, None
@@ -425,13 +426,16 @@ def _forbidden(
     relations: Callable[[Package], Relations],
     requirements: Iterable[Dependency],
 ) -> list[ForbiddenPackage]:
+    """Each package matching a forbids pattern and none of its `!` exceptions."""
     if not patterns:
         return []
+    allowed = [p[1:] for p in patterns if p.startswith("!")]
+    patterns = [p for p in patterns if not p.startswith("!")]
     roots = {d.name for d in requirements}
     out: list[ForbiddenPackage] = []
     for package in sorted(selected, key=lambda p: p.name):
         pattern = next((pat for pat in patterns if matches(pat, package)), None)
-        if pattern is None:
+        if pattern is None or any(matches(a, package) for a in allowed):
             continue
         required_by = sorted(
             {
