@@ -400,3 +400,46 @@ def test_group_names_are_normalized(tmp_path: Path) -> None:
     )
     assert names(check(locked, GPU, groups=("main", "cloud_dev"))) == ["moto==5.1.9"]
     assert names(check(locked, GPU, groups=("main", "Cloud.Dev"))) == ["moto==5.1.9"]
+
+
+def test_duplicate_advice_follows_who_brings_each_entry(tmp_path: Path) -> None:
+    """The fix depends on who requires the package: re-locking alone never separates them."""
+    from poetry_platform.check.lock import Relations
+
+    plugin = "jax_cuda12_plugin-{}-py3-none-manylinux_2_27_x86_64.whl"
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("jax-cuda12-plugin", "0.6.2", [plugin.format("0.6.2")]),
+            pkg("jax-cuda12-plugin", "0.7.0", [plugin.format("0.7.0")], markers='extra == "gpu"'),
+            pkg("jax", "0.7.0", ["jax-0.7.0-py3-none-any.whl"]),
+        ],
+        {"gpu": ["jax"]},
+    )
+    relations = {
+        ("jax", "0.7.0"): Relations(requires={"jax-cuda12-plugin": "==0.7.0"}),
+    }
+
+    def relations_of(package: Package) -> Relations:
+        return relations.get((package.name, package.pretty_version), Relations())
+
+    bare = [Dependency.create_from_pep_508("jax-cuda12-plugin==0.6.2")]
+    result = check(locked, GPU, extras=("gpu",), requirements=bare, relations=relations_of)
+    [message] = messages(result)
+    assert "0.6.2 (lock marker: none; required by the project (jax-cuda12-plugin==0.6.2))" in (
+        message
+    )
+    assert (
+        '0.7.0 (lock marker: extra == "gpu"; required by jax 0.7.0 (jax-cuda12-plugin ==0.7.0))'
+        in (message)
+    )
+    assert message.endswith(
+        "Fix: require `jax[cuda12]` instead of a bare jax-cuda12-plugin (the plugin must "
+        "follow jax's version), then `poetry lock`"
+    )
+    # Nothing requires either entry: the lock does not match pyproject.toml.
+    [orphan] = messages(check(locked, GPU, extras=("gpu",)))
+    assert orphan.endswith(
+        "Fix: nothing in this install requires jax-cuda12-plugin; the lock does not match "
+        "pyproject.toml: `poetry lock`"
+    )

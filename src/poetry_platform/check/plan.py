@@ -209,6 +209,11 @@ def _allows(constraint: str, package: Package) -> bool:
 
 def _duplicate_advice(name: str, markers: Sequence[str], requirers: Sequence[set[str]]) -> str:
     """The concrete change, from who brings each entry and the markers they carry."""
+    if not any(requirers):
+        return (
+            f"Fix: nothing in this install requires {name}; the lock does not match "
+            "pyproject.toml: `poetry lock`"
+        )
     common = set.intersection(*requirers) - {"the project"} if requirers else set()
     own = any("the project" in r for r in requirers)
     if common and not own:
@@ -243,11 +248,6 @@ def _duplicate_advice(name: str, markers: Sequence[str], requirers: Sequence[set
         return (
             "Fix: each entry belongs to an extra and both extras are requested: request one "
             "(e.g. with `--variant`), or make them exclusive (`extra == 'a' and extra != 'b'`)"
-        )
-    if not any(requirers):
-        return (
-            f"Fix: nothing in this install requires {name}; the lock does not match "
-            "pyproject.toml: `poetry lock`"
         )
     return (
         f"Fix: make the markers of the requirements of {name} above exclusive for this "
