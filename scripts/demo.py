@@ -68,15 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     work = parser.parse_args(argv).work.resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    index_root = layouts.build(work / "index", "jax_like")
+    # examples/jax's floors are the real index's (jax[cuda13] from 0.7.2): the jax_2026 index.
+    index_root = layouts.build(work / "index", "jax_2026")
     with IndexServer(index_root) as server:
         project = work / "jax"
         shutil.copytree(ROOT / "examples" / "jax", project)
         pyproject = project / "pyproject.toml"
-        pyproject.write_text(point_sources_at(pyproject.read_text(), server))
+        primary = layouts.JAX_2026_INDEX
+        pyproject.write_text(point_sources_at(pyproject.read_text(), server, primary=primary))
         env = poetry_env(work / "state")
         env.pop("POETRY_PLATFORM_CUDA", None)
-        print(f"Local index of JAX-shaped wheels: {server.url}/pypi/simple/")
+        print(f"Local index of JAX-shaped wheels: {server.simple_url(primary)}")
         print(f"Demo project (a copy of examples/jax): {project}")
         print(f"poetry below: {POETRY} (the pinned Poetry with this plugin)")
 
