@@ -220,6 +220,14 @@ def report(modes: list[str], runs: dict[tuple[str, str], list[tuple[float, float
     print("  ratio = uv installer / poetry install (wall / CPU); uv alone: `uv pip install")
     print("  --no-deps` of the same pins from the same index, without Poetry (the floor);")
     print("  vs uv alone = uv installer / uv alone (wall / CPU): what Poetry's part adds.")
+    for mode in modes:
+        if (mode, "uv-base") in runs:
+            base = [median(mode, "uv-base", i) for i in (0, 1)]
+            ratio = [b / median(mode, "poetry", i) for i, b in enumerate(base)]
+            print(
+                f"  {mode}: --installer uv of --baseline-src: {base[0]:.2f} /{base[1]:6.2f}"
+                f", ratio {ratio[0]:.3f} /{ratio[1]:.3f}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default="warm,cold")
     parser.add_argument("--port", type=int, default=38419, help="fixed: the lock names the URL")
     parser.add_argument("--no-floor", action="store_true", help="skip `uv pip install` alone")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also time `--installer uv` of another checkout's src/ (e.g. before a change), "
+        "in the same rounds, with Poetry state of its own",
+    )
     args = parser.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
 
@@ -243,6 +257,14 @@ def main(argv: list[str] | None = None) -> int:
         "poetry": [str(POETRY), "install"],
         "uv": [str(POETRY), "platform-install", "--installer", "uv"],
     }
+    envs = dict.fromkeys(commands, env)
+    if args.baseline_src:
+        commands["uv-base"] = commands["uv"]
+        envs["uv-base"] = {
+            **poetry_env(CACHE / "state-baseline"),
+            "POETRY_INSTALLER_RE_RESOLVE": "false",
+            "PYTHONPATH": str(args.baseline_src.resolve()),
+        }
     with IndexServer(CACHE / "index", port=args.port) as server:
         write_project(project, wheels, server.url)
         if not (project / "poetry.lock").exists():
@@ -257,27 +279,28 @@ def main(argv: list[str] | None = None) -> int:
         snapshots: dict[str, dict[str, set[tuple[str, str]]]] = {}
         for installer in commands:
             fresh_venv(project)
-            timed(commands[installer], project, env)
+            timed(commands[installer], project, envs[installer])
             snapshots[installer] = snapshot(project)
         if not args.no_floor:
             commands["uv-alone"] = raw_uv_args(project, snapshots["uv"], server.url)
+            envs["uv-alone"] = env
             fresh_venv(project)
             timed(commands["uv-alone"], project, env)
 
         runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for position, mode in enumerate(modes):
             if mode == "warm" and position > 0:  # after cold runs: fill the caches again
-                for command in commands.values():
+                for name, command in commands.items():
                     fresh_venv(project)
-                    timed(command, project, env)
+                    timed(command, project, envs[name])
             for round_ in range(args.rounds):
                 order = list(commands)
                 order = order[round_ % len(order) :] + order[: round_ % len(order)]
                 for installer in order:
                     fresh_venv(project)
                     if mode == "cold":
-                        clear_caches(env)
-                    wall, cpu = timed(commands[installer], project, env)
+                        clear_caches(envs[installer])
+                    wall, cpu = timed(commands[installer], project, envs[installer])
                     runs.setdefault((mode, installer), []).append((wall, cpu))
                     if installer in snapshots:
                         snapshots[installer] = snapshot(project)
