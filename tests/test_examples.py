@@ -552,8 +552,8 @@ def test_export_dockerfile_exports_a_declared_target_and_installs_it_without_poe
     poetries: dict[str, Poetry],
 ) -> None:
     from poetry_platform.commands.export import PlatformExportCommand
-    from poetry_platform.commands.export import is_pylock_name
     from poetry_platform.context import project_config
+    from poetry_platform.export.run import is_pylock_name
 
     dockerfile = EXPORT_DOCKERFILE.read_text()
     build, image = stages(dockerfile).values()

@@ -525,3 +525,18 @@ def check_json(lock: LockState, results: Iterable[TargetResult], *, strict: bool
         },
         "targets": [result_json(r, strict=strict) for r in results],
     }
+
+
+# --- platform-export -----------------------------------------------------------------------
+
+
+def export_header(name: str, what: str, install: str) -> list[str]:
+    """The comment lines atop an exported file: what it is and how to install it."""
+    return [
+        f"Exported by poetry platform-export: {name} ({what})",
+        f"Install with: {install} <this file>",
+    ]
+
+
+def wrote(path: object) -> Line:
+    return Line(f"Wrote <c1>{path}</c1>", error=True)
