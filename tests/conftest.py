@@ -95,7 +95,7 @@ def hermetic_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def lock_cache(tmp_path_factory: pytest.TempPathFactory) -> LockCache:
-    """Session-wide `LockCache`; its Poetry state is shared by all session locks."""
+    """Session-wide `LockCache`: its Poetry config is shared, each lock has its own cache."""
     state = tmp_path_factory.mktemp("lock-cache")
     return LockCache(state / "projects", poetry_env(state / "poetry-state"))
 

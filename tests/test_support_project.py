@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import tomlkit
 
 from tests.support.layouts import JAX_VERSIONS
+from tests.support.layouts import PYPI
+from tests.support.layouts import add_release
 from tests.support.project import DEAD_PROXY
+from tests.support.project import LockCache
 from tests.support.project import poetry_env
 from tests.support.project import point_sources_at
 from tests.support.project import run_poetry
 from tests.support.project import sources_toml
 from tests.support.project import write_project
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.support.index import IndexServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -132,3 +142,38 @@ def test_a_test_without_the_slow_marker_cannot_run_poetry(tmp_path: Path) -> Non
     """The fast loop (`-m "not slow"`) stays fast: Poetry refuses to start in such a test."""
     with pytest.raises(AssertionError, match=r"runs Poetry .*mark it @pytest.mark.slow"):
         run_poetry(["--version"], tmp_path, poetry_env(tmp_path))
+
+
+TWIN_PROJECT = """\
+[project]
+name = "twin-user"
+version = "0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["twin==1.0"]
+
+[tool.poetry]
+package-mode = false
+"""
+
+
+@pytest.mark.slow
+def test_a_lock_cache_never_locks_against_another_indexs_files(
+    make_index: Callable[..., IndexServer], tmp_path: Path
+) -> None:
+    """Two indexes serve other bytes under one name and version (as the up tests' crafted
+    index and the session index do for pytest 8.4.1), both as the source "local". Poetry
+    caches release info (files, hashes, dependencies) per source *name*, so locks sharing one
+    Poetry cache locked the second index's project with the first one's hashes, and Poetry's
+    installer then refused the download."""
+    cache = LockCache(tmp_path / "projects", poetry_env(tmp_path / "state"))
+    for requires_python in (">=3.8", ">=3.9"):  # other METADATA, other wheel bytes
+        server = make_index()
+        (wheel,) = add_release(
+            server.root.root, PYPI, "twin", "1.0", requires_python=requires_python
+        )
+        text = TWIN_PROJECT + sources_toml(server)
+
+        lock = tomlkit.parse((cache.locked(text) / "poetry.lock").read_text())
+
+        served = f"sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}"
+        assert [f["hash"] for f in lock["package"][0]["files"]] == [served]

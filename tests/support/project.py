@@ -278,7 +278,10 @@ class LockCache:
     """Locks each distinct pyproject text once and hands out copies of the locked project.
 
     Locking is the slow part of a real Poetry run; tests (through the `locked_project`
-    fixture), benchmarks and scripts share locks this way. All locks run with `env`.
+    fixture), benchmarks and scripts share locks this way. All locks run with `env`, each with
+    its own Poetry cache: Poetry keys the release info it caches (files, hashes, dependencies)
+    by the source's *name*, not its URL, and every test index is the source "local", so a
+    shared cache would lock one index's project with another index's files.
     """
 
     def __init__(self, directory: Path, env: Mapping[str, str]) -> None:
@@ -294,7 +297,9 @@ class LockCache:
             project = self.directory / key
             shutil.rmtree(project, ignore_errors=True)
             write_project(project, pyproject_text)
-            run_poetry(["lock"], project, self.env)
+            cache = self.directory / f"{key}.poetry-cache"
+            shutil.rmtree(cache, ignore_errors=True)
+            run_poetry(["lock"], project, {**self.env, "POETRY_CACHE_DIR": str(cache)})
             self._locked[key] = project
         return project
 
