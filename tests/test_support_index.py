@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support import index as index_module
 from tests.support.index import JSON_TYPE
 from tests.support.index import IndexServer
 from tests.support.layouts import add_release
@@ -24,6 +25,7 @@ from tests.support.layouts import yank
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+    from typing import Any
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -270,6 +272,29 @@ def test_stop_releases_hanging_requests(index_root: Path) -> None:
         server.stop()
         sock.settimeout(5)
         assert sock.recv(100) == b""  # closed without an answer, not left hanging
+
+
+def test_a_later_server_never_gets_a_stopped_servers_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session lock cache is keyed by pyproject text, which holds the server's URL: a
+    later server on an earlier one's port would be handed locks of other bytes. Here the
+    OS offers the stopped server's port again, first."""
+    first = IndexServer(tmp_path).start()
+    old_port = first.port
+    first.stop()
+    offers = [old_port]
+
+    class OffersTheOldPortFirst(index_module._Server):
+        def __init__(self, address: tuple[str, int], handler: Any) -> None:
+            host, port = address
+            super().__init__((host, offers.pop() if offers and port == 0 else port), handler)
+
+    monkeypatch.setattr(index_module, "_Server", OffersTheOldPortFirst)
+    with IndexServer(tmp_path) as second:
+        assert offers == []  # the OS did offer the old port ...
+        assert second.port != old_port  # ... and it was refused
+        assert fetch(f"{second.url}/pypi/simple/nothing/")[0] == 404
 
 
 def test_pip_reads_requires_python_and_yanked_from_the_page(

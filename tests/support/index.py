@@ -297,7 +297,7 @@ class IndexServer:
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> IndexServer:
         handler = type("_BoundHandler", (_Handler,), {"index_server": self})
-        httpd = _Server(("127.0.0.1", self._port), handler)
+        httpd = _bind_unused(self._port, handler)
         httpd.index_server = self
         self._httpd = httpd
         self._stopping.clear()
@@ -400,6 +400,28 @@ class IndexServer:
     def _hangs_on(self, path: str) -> bool:
         with self._lock:
             return any(substring in path for substring in self._hangs)
+
+
+# Ports the OS gave servers of this process. A URL names one server per test session: the
+# session lock cache is keyed by pyproject text, which holds the URL, so a later server on a
+# stopped one's port (other bytes, other releases) must not be handed that server's locks.
+_PORTS_GIVEN: set[int] = set()
+
+
+def _bind_unused(port: int, handler: type[_Handler]) -> _Server:
+    """A server on `port`, or (0) on a port no earlier server of this process had."""
+    refused: list[_Server] = []
+    try:
+        while True:
+            httpd = _Server(("127.0.0.1", port), handler)
+            given = int(httpd.server_address[1])
+            if port or given not in _PORTS_GIVEN:
+                _PORTS_GIVEN.add(given)
+                return httpd
+            refused.append(httpd)  # held open until we are done, so the OS offers another
+    finally:
+        for other in refused:
+            other.server_close()
 
 
 class _Server(ThreadingHTTPServer):
