@@ -1,0 +1,238 @@
+"""What `platform-install` decides before Poetry's installer runs, without the console.
+
+The command reads its options into an `InstallRequest` and calls `prepare`, which returns
+the variant, the extras and groups to add to the user's, and the installer; or raises the
+one `PlatformError` that stops the install, before the venv is touched:
+
+1. the lock is read once (and its parsed packages handed to Poetry's installer);
+2. `context.decide` picks the variant (a variant the lock cannot deliver here is skipped);
+3. the extras: the variant's, plus the user's `-E` (refusing an undeclared one, or one of
+   another variant: asking for two exclusive extras installs neither build), or
+   `--all-extras` without the other variants' ones;
+4. a forced variant whose accelerator the lock cannot deliver is refused, unless allowed;
+5. the installer: `--installer`, then `POETRY_PLATFORM_INSTALLER`, then the pyproject key;
+6. platform-check for this very environment: a stale lock, a missing extra, two builds of
+   one package or no file for this machine stops here, in one message, not after downloads.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from poetry_platform.errors import LockError
+from poetry_platform.errors import PlatformError
+from poetry_platform.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from collections.abc import Mapping
+
+    from packaging.utils import NormalizedName
+    from poetry.poetry import Poetry
+    from poetry.utils.env import Env
+
+    from poetry_platform.check.lock import LockState
+    from poetry_platform.config import PlatformConfig
+    from poetry_platform.config import Variant
+    from poetry_platform.context import Decision
+
+INSTALLER_ENV = "POETRY_PLATFORM_INSTALLER"
+
+
+@dataclass(frozen=True)
+class InstallRequest:
+    """The command's options that bear on the choice, as plain values."""
+
+    extras: tuple[str, ...] = ()  # the -E values as given (each may hold several names)
+    all_extras: bool = False
+    variant: str | None = None
+    installer: str | None = None
+    allow_missing_accelerator: bool = False
+    only_root: bool = False
+
+
+@dataclass(frozen=True)
+class InstallChoice:
+    decision: Decision
+    variant: Variant
+    extras: tuple[str, ...]  # sorted: the variant's and the user's
+    installer: str  # "poetry" or "uv"
+
+
+def prepare(
+    poetry: Poetry,
+    env: Env,
+    request: InstallRequest,
+    groups: Collection[str],
+    environ: Mapping[str, str] | None = None,
+) -> InstallChoice:
+    """The install to run, or the `PlatformError` that refuses it (see the module docstring).
+
+    `groups` are the user's (Poetry's `--with/--without/--only` on the project's defaults);
+    the variant's own are added with `with_variant_groups`.
+    """
+    from poetry_platform.check.lock import read_lock
+    from poetry_platform.context import decide
+
+    environ = os.environ if environ is None else environ
+    lock = read_lock(poetry) if poetry.locker.is_locked() else None
+    if lock is not None and lock.readable:
+        _share_parsed_lock(poetry, lock)
+    decision = decide(
+        poetry, env.marker_env, variant_option=request.variant, lock=lock, groups=groups
+    )
+    extras = extras_for(decision, request, poetry.package.extras)
+    variant = decision.selection.chosen
+    assert variant is not None
+    _refuse_undeliverable(decision, variant, allow=request.allow_missing_accelerator)
+    installer = installer_choice(request.installer, environ, decision.config)
+    if lock is not None:
+        _check_plan(
+            poetry,
+            env,
+            extras,
+            with_variant_groups(groups, variant, only_root=request.only_root),
+            lock,
+        )
+    return InstallChoice(decision, variant, tuple(sorted(extras)), installer)
+
+
+def with_variant_groups(
+    groups: Collection[str], variant: Variant | None, *, only_root: bool
+) -> set[NormalizedName]:
+    """The user's groups and the variant's own (none with --only-root: no dependencies)."""
+    out = {canonicalize_name(g) for g in groups}
+    if only_root or variant is None:
+        return out
+    return out | {canonicalize_name(g) for g in variant.groups}
+
+
+def installer_choice(option: str | None, environ: Mapping[str, str], config: PlatformConfig) -> str:
+    """--installer, then POETRY_PLATFORM_INSTALLER, then the pyproject setting."""
+    from poetry_platform.config import INSTALLERS
+
+    for value, origin in (
+        (option, "--installer"),
+        (environ.get(INSTALLER_ENV), INSTALLER_ENV),
+        (config.installer, "[tool.poetry-platform] installer"),
+    ):
+        if value:
+            if value not in INSTALLERS:
+                raise PlatformError(
+                    f"{origin}: unknown installer {value!r}; use one of {', '.join(INSTALLERS)}"
+                )
+            return str(value)
+    return "poetry"
+
+
+def extras_for(
+    decision: Decision, request: InstallRequest, declared: Mapping[NormalizedName, object]
+) -> set[str]:
+    """The variant's extras plus the user's, refusing any that belong to another variant."""
+    from poetry_platform import render
+
+    variant = decision.selection.chosen
+    if variant is None:
+        raise PlatformError(render.no_variant(decision.selection))
+    if request.extras and request.all_extras:
+        raise PlatformError("You cannot specify explicit --extras while using --all-extras.")
+    config = decision.config
+    foreign = _foreign_extras(config, variant)
+    if request.all_extras:
+        requested = {str(e) for e in declared} - foreign
+    else:
+        requested = {e for value in request.extras for e in value.split()}
+        _refuse_undeclared(requested, config, declared)
+        clashes = sorted(e for e in requested if canonicalize_name(e) in foreign)
+        if clashes:
+            owners = ", ".join(f"{e} (variant {_owner(config, e)})" for e in clashes)
+            raise PlatformError(
+                f"-E {' '.join(clashes)}: belongs to another variant: {owners}; "
+                f"the selected variant is {variant.name}. "
+                f"Use --variant NAME to install another variant instead."
+            )
+    return requested | set(variant.extras)
+
+
+def _refuse_undeliverable(decision: Decision, variant: Variant, *, allow: bool) -> None:
+    """A variant forced by the user whose accelerator the lock cannot deliver on this
+    interpreter: installing it would give a CPU build under a GPU name. (An auto-selected
+    one never gets here: `decide` skipped it like any unmet requirement.)"""
+    fidelity = decision.fidelity.get(variant.name)
+    if fidelity is None or fidelity.missing is None or allow:
+        return
+    raise LockError(
+        f"{fidelity.missing.message}.",
+        "Nothing was installed; --allow-missing-accelerator installs it anyway.",
+    )
+
+
+def _check_plan(
+    poetry: Poetry, env: Env, extras: set[str], groups: Collection[str], lock: LockState
+) -> None:
+    """The platform-check for this host, before the venv is touched."""
+    from poetry_platform import render
+    from poetry_platform.check.plan import check_install_plan
+
+    problems = check_install_plan(
+        poetry,
+        marker_env=env.marker_env,
+        supported_tags=env.supported_tags,
+        extras=extras,
+        groups=groups,
+        lock=lock,
+    )
+    message = render.unfit_lock(problems)
+    if message is not None:
+        raise PlatformError(message)
+
+
+def _share_parsed_lock(poetry: Poetry, lock: LockState) -> None:
+    """Poetry's installer parses the lock's packages again (`Locker.locked_packages()`, the
+    very call `read_lock` made): hand it the packages already parsed, so a no-op install
+    pays for that parse once. They are the objects Poetry would build; nothing changes them.
+    """
+    locked = dict(lock.locked)
+    setattr(poetry.locker, "locked_packages", lambda: dict(locked))  # noqa: B010
+
+
+def _foreign_extras(config: PlatformConfig, chosen: Variant) -> set[str]:
+    own = {canonicalize_name(e) for e in chosen.extras}
+    names = {canonicalize_name(e) for e in config.variant_extras}
+    return {str(n) for n in names if n not in own}
+
+
+def _refuse_undeclared(
+    requested: set[str], config: PlatformConfig, declared: Mapping[NormalizedName, object]
+) -> None:
+    """An -E the project does not declare is the user's slip, not the lock's fault: say so
+    here, and when it names a variant (an inferred `cpu` has no extra), the option to use."""
+    missing = sorted(e for e in requested if canonicalize_name(e) not in declared)
+    if not missing:
+        return
+    variant = next((v for e in missing if (v := config.variant(e)) is not None), None)
+    if variant is not None:
+        needs = (
+            f"brings its own extras ({', '.join(variant.extras)})"
+            if variant.extras
+            else "needs none"
+        )
+        raise UsageError(
+            f"-E {variant.name}: there is no extra `{variant.name}`; "
+            f"the `{variant.name}` variant {needs}:",
+            f"use `--variant {variant.name}`.",
+        )
+    known = ", ".join(sorted(str(e) for e in declared)) or "none"
+    raise UsageError(
+        f"-E {' '.join(missing)}: the project declares no such extra (it has: {known});",
+        "declare it under [project.optional-dependencies] or fix the name.",
+    )
+
+
+def _owner(config: PlatformConfig, extra: str) -> str:
+    name = canonicalize_name(extra)
+    return next(v.name for v in config.variants if name in {canonicalize_name(e) for e in v.extras})
