@@ -254,8 +254,9 @@ def undeliverable(fidelity: Mapping[str, Fidelity]) -> dict[str, Unmet]:
     return {
         name: Unmet(
             "accelerator",
-            f.missing.wanted,
-            (f"Python {f.missing.python}", *(c.detail for c in f.missing.causes)),
+            " or ".join(f.missing.patterns or f.missing.extras),
+            (f.missing.python,),
+            missing=f.missing,
         )
         for name, f in fidelity.items()
         if f.missing is not None

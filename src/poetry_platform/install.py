@@ -165,8 +165,10 @@ def _refuse_undeliverable(decision: Decision, variant: Variant, *, allow: bool) 
     fidelity = decision.fidelity.get(variant.name)
     if fidelity is None or fidelity.missing is None or allow:
         return
+    from poetry_platform import render
+
     raise LockError(
-        f"{fidelity.missing.message}.",
+        f"{render.missing_accelerator(fidelity.missing)}.",
         "Nothing was installed; --allow-missing-accelerator installs it anyway.",
     )
 

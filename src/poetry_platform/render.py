@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from poetry_platform.check.fidelity import Fidelity
     from poetry_platform.check.fidelity import ForbiddenPackage
     from poetry_platform.check.fidelity import MissingAccelerator
+    from poetry_platform.check.fidelity import Remedy
     from poetry_platform.check.lock import LockState
     from poetry_platform.check.problems import Problem
     from poetry_platform.check.problems import Selected
@@ -62,10 +63,12 @@ def unmet(u: Unmet) -> str:
     """`<requirement>: host has <fact>`, e.g. `cuda >=13.0: host has CUDA 12.4`; for the
     lock's verdict `provides jax-cuda13-plugin: poetry.lock does not deliver it on Python
     3.11 (<why>)`."""
-    if u.kind == "accelerator":
-        python, *why = u.found
-        because = f" ({'; '.join(why)})" if why else ""
-        return f"provides {u.wanted}: poetry.lock does not deliver it on {python}{because}"
+    if u.kind == "accelerator" and u.missing is not None:
+        m = u.missing
+        because = f" ({'; '.join(cause(c) for c in m.causes)})" if m.causes else ""
+        return (
+            f"provides {wanted(m)}: poetry.lock does not deliver it on Python {m.python}{because}"
+        )
     return f"{requirement(u.kind, u.wanted)}: host has {_host_fact(u)}"
 
 
@@ -248,7 +251,8 @@ def show(decision: Decision, *, verbose: bool = False) -> list[Line]:
         fidelity = decision.fidelity.get(v.name)
         if fidelity is not None:
             out += [
-                Line(f"      <warning>warning:</warning> {f.message}") for f in fidelity.forbidden
+                Line(f"      <warning>warning:</warning> {forbidden(f)}")
+                for f in fidelity.forbidden
             ]
     out.append(Line(""))
     if chosen is None:
@@ -315,12 +319,14 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
             out.append(
                 Line(
                     f"<warning>Installing variant {variant.name} without its accelerator "
-                    f"(--allow-missing-accelerator): {fidelity.missing.message}.</warning>",
+                    "(--allow-missing-accelerator): "
+                    f"{missing_accelerator(fidelity.missing)}.</warning>",
                     error=True,
                 )
             )
         out += [
-            Line(f"<warning>Warning: {f.message}</warning>", error=True) for f in fidelity.forbidden
+            Line(f"<warning>Warning: {forbidden(f)}</warning>", error=True)
+            for f in fidelity.forbidden
         ]
     if verbose:
         out += [Line(f"<debug>probe: {entry}</debug>") for entry in decision.host.log]
@@ -331,11 +337,140 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
 # --- platform-check ------------------------------------------------------------------------
 
 
+# --- a variant's promise (check/fidelity.py) -------------------------------------------------
+
+
+def wanted(m: MissingAccelerator) -> str:
+    """What should have been installed, short: `jax-cuda13-plugin or jaxlib+cuda13*`."""
+    if m.rule == "adds-a-package":
+        return f"a package from extras {', '.join(m.extras)}"
+    return " or ".join(m.patterns)
+
+
+def expected(m: MissingAccelerator) -> str:
+    """The promise in words: `it must install ... (JAX build for its extras)`."""
+    if m.rule == "declared":
+        return f"it provides {' or '.join(m.patterns)} (declared)"
+    if m.rule == "family":
+        return (
+            f"it must install {' or '.join(m.patterns)} "
+            f"({', '.join(m.families)} build for its extras)"
+        )
+    return f"its extras ({', '.join(m.extras)}) must add at least one package, and they add none"
+
+
+def cause(c: Cause) -> str:
+    """Why the requirement that should bring the accelerator did not, from the lock."""
+    if c.kind == "not-applicable":
+        return (
+            f"the project's requirement {c.requirement} does not apply to Python {c.python} "
+            "on this platform"
+        )
+    if c.kind == "not-selected":
+        return (
+            f"no locked {c.package} is selected for Python {c.python} "
+            "(its lock markers exclude this target)"
+        )
+    where = f"locked {c.package} {c.version} for Python {c.python}"
+    if c.kind == "no-extra":
+        return (
+            f"the {where} has no extra {c.extra} (poetry.lock's [package.extras] for it: "
+            f"{', '.join(c.listed) or 'none'})"
+        )
+    return (
+        f"the {where} has extra {c.extra} ({', '.join(c.listed)}), but the lock's markers "
+        "keep those packages out of this target"
+    )
+
+
+def remedy(r: Remedy) -> str:
+    if r.kind == "narrow-python":
+        return f"narrow requires-python to exclude Python {r.python}"
+    if r.kind == "drop-python":
+        return f"drop Python {r.python} from target {r.target}"
+    if r.kind == "other-python":
+        return "install into an environment with a Python the release supports (`poetry env use`)"
+    name = f"{r.package}[{r.extra}]"
+    if r.version is None:
+        return (
+            f"raise the floor of {name} to its first release that has the extra "
+            "(poetry.lock holds none) and re-lock"
+        )
+    source = (
+        "its first release with the extra, per the index"
+        if r.found_by == "index"
+        else "the oldest locked release with the extra"
+    )
+    return (
+        f"raise the floor to {name}>={r.version} ({source}"
+        f"{_needs(r.requires_python, r.python)}) and re-lock"
+    )
+
+
+def _needs(requires_python: str | None, python: str) -> str:
+    """`, which needs Python >=3.12, not 3.11` (or nothing when it allows any Python)."""
+    if requires_python in (None, "", "*"):
+        return ""
+    text = f", which needs Python {requires_python}"
+    try:
+        from packaging.specifiers import SpecifierSet
+
+        if not SpecifierSet(requires_python.replace(" ", "")).contains(
+            f"{python}.0", prereleases=True
+        ):
+            text += f", not {python}"
+    except ValueError:
+        pass
+    return text
+
+
+def missing_accelerator(m: MissingAccelerator) -> str:
+    """The whole verdict in one line: the promise, why it is broken, the fixes."""
+    text = f"variant {m.variant} delivers no accelerator on Python {m.python}: {expected(m)}"
+    if m.causes:
+        text += "; " + "; ".join(cause(c) for c in m.causes)
+    if m.remedies:
+        text += ". Fix: " + "; or ".join(remedy(r) for r in m.remedies)
+    return text
+
+
+FORBID_REMEDIES = {
+    "torch-cpu-index": (
+        "PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU "
+        "wheel index as an explicit source for this variant (see examples/torch)."
+    ),
+    "jax-into-cuda-extras": (
+        "Move jax[cudaNN] into the CUDA variants' extras so that the CPU install does not take it."
+    ),
+    "keep-out": (
+        "Keep it out of this variant (markers or an extra of another variant), or change "
+        "the variant's forbids."
+    ),
+}
+
+
+def forbidden(f: ForbiddenPackage) -> str:
+    who = ", ".join(f.required_by) or "nothing in the set (a root of the lock)"
+    return (
+        f"variant {f.variant} forbids {f.pattern}, but the install takes "
+        f"{f.package} {f.version} (required by {who}). {FORBID_REMEDIES[f.remedy]}"
+    )
+
+
+# --- lock problems -------------------------------------------------------------------------
+
+
 def problem(p: Problem) -> str:
     """`numpy 2.2.6: <detail>`, or the detail alone for a problem of the lock as a whole."""
+    if p.missing is not None:
+        detail = missing_accelerator(p.missing)
+    elif p.forbidden is not None:
+        detail = forbidden(p.forbidden)
+    else:
+        detail = p.detail
     if p.package is None:
-        return p.detail
-    return f"{p.package} {p.version}: {p.detail}"
+        return detail
+    return f"{p.package} {p.version}: {detail}"
 
 
 def problem_lines(problems: Iterable[Problem], *, indent: str = "  ") -> list[str]:
@@ -419,13 +554,19 @@ def check(
 
 
 def problem_json(p: Problem) -> dict[str, Any]:
+    needed, have = p.needed, p.have
+    if p.missing is not None:
+        needed = expected(p.missing)
+        have = "; ".join(cause(c) for c in p.missing.causes) or "nothing"
+    elif p.forbidden is not None:
+        needed, have = f"no {p.forbidden.pattern}", f"{p.package} {p.version}"
     return {
         "kind": p.kind,
         "severity": p.severity,
         "package": p.package,
         "version": p.version,
-        "needed": p.needed,
-        "have": p.have,
+        "needed": needed,
+        "have": have,
         "message": problem(p),
     }
 
@@ -472,7 +613,7 @@ def cause_json(c: Cause) -> dict[str, Any]:
         "package": c.package,
         "version": c.version,
         "extra": c.extra,
-        "detail": c.detail,
+        "detail": cause(c),
         "first_locked_with_extra": c.first_with_extra,
         "first_locked_with_extra_python": c.first_with_extra_python,
     }
@@ -483,10 +624,10 @@ def missing_json(m: MissingAccelerator) -> dict[str, Any]:
         "variant": m.variant,
         "python": m.python,
         "rule": m.rule,
-        "expected": m.expected,
+        "expected": expected(m),
         "causes": [cause_json(c) for c in m.causes],
-        "remedies": list(m.remedies),
-        "message": m.message,
+        "remedies": [remedy(r) for r in m.remedies],
+        "message": missing_accelerator(m),
     }
 
 
@@ -497,8 +638,8 @@ def forbidden_json(f: ForbiddenPackage) -> dict[str, Any]:
         "version": f.version,
         "pattern": f.pattern,
         "required_by": list(f.required_by),
-        "remedy": f.remedy,
-        "message": f.message,
+        "remedy": FORBID_REMEDIES[f.remedy],
+        "message": forbidden(f),
     }
 
 

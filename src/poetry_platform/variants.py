@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from packaging.specifiers import SpecifierSet
 
+    from poetry_platform.check.fidelity import MissingAccelerator
     from poetry_platform.config import RequirementKind
     from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
@@ -39,13 +40,14 @@ class Unmet:
     """One requirement the host does not meet: its kind, what the variant wants, what the
     host has. `found` is empty when the host has none of it (no CUDA driver, no GPU); for
     markers it holds the host's value of each variable the marker reads, named in
-    `variables`; for "accelerator" the Python and why the lock cannot deliver it there.
+    `variables`; for "accelerator" the Python, and the lock's whole verdict in `missing`.
     `render.unmet` words it; nothing else does."""
 
     kind: UnmetKind
     wanted: str
     found: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
+    missing: MissingAccelerator | None = None
 
 
 @dataclass(frozen=True)

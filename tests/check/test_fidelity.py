@@ -13,6 +13,7 @@ from poetry.core.packages.dependency import Dependency
 from poetry.core.packages.package import Package
 from poetry.packages.locker import Locker
 
+from poetry_platform import render
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
 from poetry_platform.check.fidelity import matches
@@ -174,7 +175,7 @@ def test_a_lock_split_by_python_names_the_locked_release_with_the_extra(tmp_path
     [cause] = broken.missing.causes
     assert (cause.kind, cause.package, cause.version) == ("no-extra", "jax", "0.6.2")
     assert (cause.first_with_extra, cause.first_with_extra_python) == ("0.7.2", ">=3.12")
-    assert broken.missing.remedies[0] == (
+    assert render.remedy(broken.missing.remedies[0]) == (
         "raise the floor to jax[cuda13]>=0.7.2 (the oldest locked release with the extra, "
         "which needs Python >=3.12, not 3.11) and re-lock"
     )
@@ -194,7 +195,9 @@ def test_extra_whose_packages_the_lock_keeps_out(tmp_path: Path) -> None:
     assert fidelity.missing is not None
     [cause] = fidelity.missing.causes
     assert cause.kind == "extra-excluded"
-    assert "has extra cuda12 (jax-cuda12-plugin), but the lock's markers keep" in cause.detail
+    assert "has extra cuda12 (jax-cuda12-plugin), but the lock's markers keep" in render.cause(
+        cause
+    )
 
 
 def test_a_variant_not_running_on_the_target_promises_nothing(tmp_path: Path) -> None:
@@ -273,7 +276,7 @@ def test_torch_builds_by_label_and_cpu_forbids(tmp_path: Path) -> None:
         ("torch", "torch+cu*", ("the project",)),
     ]
     assert {p.severity for p in fidelity.problems()} == {"warning"}
-    assert "CPU wheel index as an explicit source" in fidelity.forbidden[0].message
+    assert "CPU wheel index as an explicit source" in render.forbidden(fidelity.forbidden[0])
 
 
 def test_declared_empty_provides_promises_nothing(tmp_path: Path) -> None:

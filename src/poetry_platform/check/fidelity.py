@@ -18,15 +18,18 @@ offline, on the exact set an install takes (`install_set.select_locked`):
 When the promise is broken the lock is read for the cause: the project's requirement that
 should have brought the accelerator (`jax[cuda13]`), the locked release it resolved to for
 this target, and whether that release has the extra at all (the lock's `[package.extras]`).
-Everything is data; `problems()` turns it into the check's `Problem`s.
+Everything is data (causes and remedies by kind, with their facts); `problems()` turns it
+into the check's `Problem`s, and `render.py` words all of it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 
 from packaging.utils import canonicalize_name
 
@@ -66,48 +69,63 @@ def matches(pattern: str, package: Package) -> bool:
     return bool(has_label) and fnmatchcase(label.lower(), label_glob)
 
 
+CauseKind = Literal["no-extra", "extra-excluded", "not-applicable", "not-selected"]
+Rule = Literal["declared", "family", "adds-a-package"]
+RemedyKind = Literal["raise-floor", "narrow-python", "drop-python", "other-python"]
+# The fix for a forbidden package, by the family that brings it.
+ForbidRemedy = Literal["torch-cpu-index", "jax-into-cuda-extras", "keep-out"]
+
+
 @dataclass(frozen=True)
 class Cause:
     """Why the requirement that should bring the accelerator did not, read from the lock."""
 
-    requirement: str
+    requirement: str  # the project's requirement as pyproject spells it
     # "no-extra": the locked release lacks the extra; "extra-excluded": it has the extra but
     # the lock's markers keep its packages out; "not-applicable": the project's requirement
     # does not apply to this target; "not-selected": the requirement's package is not in
     # the set at all.
-    kind: str
+    kind: CauseKind
     package: str
     version: str | None
     extra: str | None
-    detail: str
+    python: str
+    # "no-extra": the extras the locked release has; "extra-excluded": what the extra brings.
+    listed: tuple[str, ...] = ()
     # The oldest locked release that has the extra, and the Pythons it needs.
     first_with_extra: str | None = None
     first_with_extra_python: str | None = None
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """One fix for a missing accelerator. "raise-floor": `package[extra]>=version`, the
+    version `found_by` the index or the lock (`None`: neither knows one), which needs
+    `requires_python`; "narrow-python", "drop-python" (from `target`), "other-python"
+    (`poetry env use`): keep Python `python` away from the variant."""
+
+    kind: RemedyKind
+    python: str
+    package: str | None = None
+    extra: str | None = None
+    version: str | None = None
+    found_by: Literal["index", "lock"] | None = None
+    requires_python: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
 class MissingAccelerator:
     variant: str
     python: str
-    # What was expected, in words ("it must install jax-cuda13-plugin or ... (JAX ...)").
-    expected: str
-    rule: str  # "declared", "family" or "adds-a-package"
-    # The same, short: "jax-cuda13-plugin or jaxlib+cuda13*", "a package from extras gpu".
-    wanted: str
+    rule: Rule
+    # What should be in the set: the declared or the family's patterns ("declared",
+    # "family", with the family names), or any package the variant's extras add.
+    patterns: tuple[str, ...]
+    families: tuple[str, ...]
+    extras: tuple[str, ...]
     causes: tuple[Cause, ...]
-    remedies: tuple[str, ...]
-
-    @property
-    def message(self) -> str:
-        text = (
-            f"variant {self.variant} delivers no accelerator on Python {self.python}: "
-            f"{self.expected}"
-        )
-        if self.causes:
-            text += "; " + "; ".join(c.detail for c in self.causes)
-        if self.remedies:
-            text += ". Fix: " + "; or ".join(self.remedies)
-        return text
+    remedies: tuple[Remedy, ...]
 
 
 @dataclass(frozen=True)
@@ -116,16 +134,8 @@ class ForbiddenPackage:
     package: str
     version: str
     pattern: str
-    required_by: tuple[str, ...]
-    remedy: str
-
-    @property
-    def message(self) -> str:
-        who = ", ".join(self.required_by) or "nothing in the set (a root of the lock)"
-        return (
-            f"variant {self.variant} forbids {self.pattern}, but the install takes "
-            f"{self.package} {self.version} (required by {who}). {self.remedy}"
-        )
+    required_by: tuple[str, ...]  # "name version", and "the project" for a root requirement
+    remedy: ForbidRemedy
 
 
 @dataclass(frozen=True)
@@ -142,25 +152,9 @@ class Fidelity:
     def problems(self) -> list[Problem]:
         out: list[Problem] = []
         if self.missing is not None:
-            m = self.missing
-            out.append(
-                Problem(
-                    "missing-accelerator",
-                    m.message,
-                    needed=m.expected,
-                    have="; ".join(c.detail for c in m.causes) or "nothing",
-                )
-            )
+            out.append(Problem("missing-accelerator", missing=self.missing))
         out += [
-            Problem(
-                "forbidden-package",
-                f.message,
-                f.package,
-                f.version,
-                "warning",
-                needed=f"no {f.pattern}",
-                have=f"{f.package} {f.version}",
-            )
+            Problem("forbidden-package", "", f.package, f.version, "warning", forbidden=f)
             for f in self.forbidden
         ]
         return out
@@ -194,10 +188,10 @@ def judge(
     promise = variant.promise
     forbidden = tuple(_forbidden(variant.name, promise.forbids, selected, relations, requirements))
 
-    expected, rule, patterns = _expectation(variant, selected)
+    rule, patterns, families = _expectation(variant, selected)
     if rule is None:
         return Fidelity(variant.name, forbidden=forbidden)
-    if patterns is not None:
+    if rule != "adds-a-package":
         delivered = [p for p in selected if any(matches(pat, p) for pat in patterns)]
     else:
         before = {p.name for p in without_extras()}
@@ -208,17 +202,13 @@ def judge(
 
     locked = list(locked)
     causes = tuple(_causes(variant, selected, locked, relations, requirements, marker_env, python))
-    wanted = (
-        " or ".join(patterns)
-        if patterns is not None
-        else f"a package from extras {', '.join(variant.extras)}"
-    )
     missing = MissingAccelerator(
         variant.name,
         python,
-        expected,
         rule,
-        wanted,
+        patterns,
+        families,
+        tuple(variant.extras),
         causes,
         tuple(_remedies(causes, python, target, first_release)),
     )
@@ -227,34 +217,23 @@ def judge(
 
 def _expectation(
     variant: Variant, selected: Sequence[Package]
-) -> tuple[str, str | None, tuple[str, ...] | None]:
-    """(the promise in words, which rule, the patterns or `None` for "adds a package")."""
+) -> tuple[Rule | None, tuple[str, ...], tuple[str, ...]]:
+    """(which rule or `None` when nothing is promised, its patterns, the families)."""
     promise = variant.promise
     if promise.provides is not None:
         if not promise.provides:
-            return "", None, None
-        return (
-            f"it provides {' or '.join(promise.provides)} (declared)",
-            "declared",
-            promise.provides,
-        )
+            return None, (), ()
+        return "declared", promise.provides, ()
     if not variant.extras:
-        return "", None, None
+        return None, (), ()
     present = {p.name for p in selected}
     families = [f for f in promise.families if present & set(f.present)]
     if families:
         patterns = tuple(dict.fromkeys(p for f in families for p in f.provides))
-        which = ", ".join(dict.fromkeys(f.family for f in families))
-        text = f"it must install {' or '.join(patterns)} ({which} build for its extras)"
-        return text, "family", patterns
+        return "family", patterns, tuple(dict.fromkeys(f.family for f in families))
     if not promise.generic:
-        return "", None, None
-    extras = ", ".join(variant.extras)
-    return (
-        f"its extras ({extras}) must add at least one package, and they add none",
-        "adds-a-package",
-        None,
-    )
+        return None, (), ()
+    return "adds-a-package", (), ()
 
 
 def _causes(
@@ -279,31 +258,11 @@ def _causes(
             continue
         text = requirement_text(dep)
         if not dep.marker.validate(env):
-            out.append(
-                Cause(
-                    text,
-                    "not-applicable",
-                    dep.pretty_name,
-                    None,
-                    None,
-                    f"the project's requirement {text} does not apply to Python {python} "
-                    "on this platform",
-                )
-            )
+            out.append(Cause(text, "not-applicable", dep.pretty_name, None, None, python))
             continue
         chosen = by_name.get(dep.name, [])
         if not chosen:
-            out.append(
-                Cause(
-                    text,
-                    "not-selected",
-                    dep.pretty_name,
-                    None,
-                    None,
-                    f"no locked {dep.pretty_name} is selected for Python {python} "
-                    f"(its lock markers exclude this target)",
-                )
-            )
+            out.append(Cause(text, "not-selected", dep.pretty_name, None, None, python))
             continue
         for extra in sorted(canonicalize_name(e) for e in dep.extras):
             for package in chosen:
@@ -322,34 +281,22 @@ def _extra_cause(
 ) -> list[Cause]:
     extras = relations(package).extras
     first, first_python = _first_with_extra(package.name, extra, locked, relations)
-    where = f"locked {package.pretty_name} {package.pretty_version} for Python {python}"
     if extra not in extras:
-        known = ", ".join(sorted(extras)) or "none"
-        return [
-            Cause(
-                requirement,
-                "no-extra",
-                package.pretty_name,
-                package.pretty_version,
-                extra,
-                f"the {where} has no extra {extra} (poetry.lock's [package.extras] for it: "
-                f"{known})",
-                first,
-                first_python,
-            )
-        ]
-    brings = sorted(extras[extra])
-    if any(name in present for name in brings):
-        return []
+        kind: CauseKind = "no-extra"
+        listed = tuple(sorted(extras))
+    else:
+        kind, listed = "extra-excluded", tuple(sorted(extras[extra]))
+        if any(name in present for name in listed):
+            return []
     return [
         Cause(
             requirement,
-            "extra-excluded",
+            kind,
             package.pretty_name,
             package.pretty_version,
             extra,
-            f"the {where} has extra {extra} ({', '.join(brings)}), but the lock's markers "
-            "keep those packages out of this target",
+            python,
+            listed,
             first,
             first_python,
         )
@@ -369,54 +316,33 @@ def _first_with_extra(
 
 def _remedies(
     causes: Sequence[Cause], python: str, target: str | None, first_release: FirstRelease | None
-) -> list[str]:
-    out: list[str] = []
+) -> list[Remedy]:
+    """Raise the floor (to the release the index, else the lock, names), or keep this
+    Python away from the variant; each once, in that order."""
+    out: list[Remedy] = []
     for cause in causes:
         if cause.kind in ("no-extra", "extra-excluded") and cause.extra:
-            name = f"{cause.package}[{cause.extra}]"
+            floor = Remedy("raise-floor", python, cause.package, cause.extra)
             found = first_release(cause.package, cause.extra) if first_release else None
             if found is not None:
                 version, needs = found
-                out.append(
-                    f"raise the floor to {name}>={version} (its first release with the extra, "
-                    f"per the index{_needs(needs, python)}) and re-lock"
-                )
+                out.append(replace(floor, version=version, found_by="index", requires_python=needs))
             elif cause.first_with_extra:
                 out.append(
-                    f"raise the floor to {name}>={cause.first_with_extra} (the oldest locked "
-                    f"release with the extra{_needs(cause.first_with_extra_python, python)}) "
-                    "and re-lock"
+                    replace(
+                        floor,
+                        version=cause.first_with_extra,
+                        found_by="lock",
+                        requires_python=cause.first_with_extra_python,
+                    )
                 )
             else:
-                out.append(
-                    f"raise the floor of {name} to its first release that has the extra "
-                    "(poetry.lock holds none) and re-lock"
-                )
-    out.append(f"narrow requires-python to exclude Python {python}")
-    if target:
-        out.append(f"drop Python {python} from target {target}")
-    else:
-        out.append(
-            "install into an environment with a Python the release supports (`poetry env use`)"
-        )
+                out.append(floor)
+    out.append(Remedy("narrow-python", python))
+    out.append(
+        Remedy("drop-python", python, target=target) if target else Remedy("other-python", python)
+    )
     return list(dict.fromkeys(out))
-
-
-def _needs(requires_python: str | None, python: str) -> str:
-    """`, which needs Python >=3.12, not 3.11` (or nothing when it allows any Python)."""
-    if requires_python in (None, "", "*"):
-        return ""
-    text = f", which needs Python {requires_python}"
-    try:
-        from packaging.specifiers import SpecifierSet
-
-        if not SpecifierSet(requires_python.replace(" ", "")).contains(
-            f"{python}.0", prereleases=True
-        ):
-            text += f", not {python}"
-    except ValueError:
-        pass
-    return text
 
 
 def _forbidden(
@@ -477,19 +403,10 @@ def _ancestors(
     return seen
 
 
-def _forbid_remedy(package: Package, requirers: set[str]) -> str:
+def _forbid_remedy(package: Package, requirers: set[str]) -> ForbidRemedy:
     """The fix, from the family that brings the package (transitively)."""
     if "torch" in requirers or package.name == "torch":
-        return (
-            "PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU "
-            "wheel index as an explicit source for this variant (see examples/torch)."
-        )
+        return "torch-cpu-index"
     if requirers & {"jax", "jaxlib"}:
-        return (
-            "Move jax[cudaNN] into the CUDA variants' extras so that the CPU install "
-            "does not take it."
-        )
-    return (
-        "Keep it out of this variant (markers or an extra of another variant), or change "
-        "the variant's forbids."
-    )
+        return "jax-into-cuda-extras"
+    return "keep-out"

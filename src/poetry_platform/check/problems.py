@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
     from poetry.core.packages.dependency import Dependency
 
+    from poetry_platform.check.fidelity import ForbiddenPackage
+    from poetry_platform.check.fidelity import MissingAccelerator
+
 
 Severity = Literal["error", "warning"]
 
@@ -25,15 +28,19 @@ class Problem:
 
     `needed` is what the target asks for and `have` what the lock offers, so a script
     reading `--json` gets the same facts the sentence is made from (`render.problem`).
+    A variant's broken promise carries its verdict instead (`missing`, `forbidden`), which
+    `render.py` words, `needed` and `have` included.
     """
 
     kind: str
-    detail: str
+    detail: str = ""
     package: str | None = None
     version: str | None = None
     severity: Severity = "error"
     needed: str = ""
     have: str = ""
+    missing: MissingAccelerator | None = None
+    forbidden: ForbiddenPackage | None = None
 
 
 @dataclass(frozen=True)
