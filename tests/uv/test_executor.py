@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.layouts import JAX_LATEST
+from tests.support.layouts import LINUX_X86
 from tests.support.layouts import NVIDIA_CU13
 from tests.support.layouts import PYPI
 from tests.support.layouts import TORCH_CU130_INDEX
@@ -27,6 +28,7 @@ from tests.support.layouts import TORCH_VERSIONS
 from tests.support.layouts import add_release
 from tests.support.project import installed
 from tests.support.project import run_poetry
+from tests.support.project import sources_toml
 from tests.support.project import venv_python
 from tests.support.project import write_project
 from tests.support.templates import findlinks_project
@@ -270,7 +272,8 @@ def test_a_remembered_url_serving_other_bytes_is_refused_by_uv(
 ) -> None:
     """A warm machine remembers the URL Poetry's chooser picked, so the index page is not
     read again; if the server now sends other bytes (a lying mirror), uv's hash check
-    refuses them and nothing is installed."""
+    refuses them and nothing is installed. Poetry's chooser, asked again after the refusal,
+    finds no file with the lock's hash either: uv's refusal stands."""
     server = make_index("jax_like")
     first, second = tmp_path / "first", tmp_path / "second"
     for project in (first, second):
@@ -286,7 +289,51 @@ def test_a_remembered_url_serving_other_bytes_is_refused_by_uv(
 
     assert_refused_by_uv(result)
     assert installed(second) == {}
-    assert not [p for p in server.requests[before:] if "/simple/" in p]  # remembered
+    asked = server.requests[before:]
+    first_page = next(i for i, path in enumerate(asked) if "/simple/" in path)
+    assert any("/files/pytest/" in path for path in asked[:first_page])  # remembered first
+
+
+def test_a_remembered_url_that_is_gone_is_chosen_again(
+    make_index: Callable[..., IndexServer], hermetic_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The index deleted the file a warm machine remembers, and uv's cache no longer holds
+    it; the lock's other file is still there, so Poetry's installer succeeds. A stale choice
+    must not make the install fail: uv's refusal sends every remembered package back to
+    Poetry's chooser, once."""
+    server = make_index()
+    root = server.root.root
+    (platform_wheel,) = add_release(root, PYPI, "twin", "1.0", tags=(LINUX_X86,))
+    (any_wheel,) = add_release(root, PYPI, "twin", "1.0")
+    text = (
+        '[project]\nname = "twin-user"\nversion = "0"\nrequires-python = ">=3.10,<4.0"\n'
+        'dependencies = ["twin==1.0"]\n\n[tool.poetry]\npackage-mode = false\n'
+        + sources_toml(server)
+    )
+    projects = [tmp_path / name for name in ("first", "second", "by-poetry")]
+    for project in projects:
+        write_project(project, text)
+    run_poetry(["lock"], projects[0], hermetic_env)
+    for project in projects[1:]:
+        shutil.copy(projects[0] / "poetry.lock", project / "poetry.lock")
+    platform_install(projects[0], hermetic_env, "--installer", "uv")  # remembers the URL
+    platform_wheel.unlink()
+    env = {**hermetic_env, "UV_CACHE_DIR": str(tmp_path / "fresh-uv-cache")}
+
+    result = platform_install(projects[1], env, "--installer", "uv", "-v", check=False)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    platform_install(projects[2], env)  # Poetry's installer: the file it picks now
+    assert environment(projects[1]) == environment(projects[2])
+    assert installed(projects[1]) == {"twin": "1.0"}
+    assert f"/{PYPI}/files/twin/{any_wheel.name}" in server.requests
+    # The new choice is remembered: the next warm machine asks the index nothing.
+    before = len(server.requests)
+    fourth = tmp_path / "fourth"
+    write_project(fourth, text)
+    shutil.copy(projects[0] / "poetry.lock", fourth / "poetry.lock")
+    platform_install(fourth, hermetic_env, "--installer", "uv")
+    assert [p for p in server.requests[before:] if "/simple/" in p] == []
 
 
 def test_private_index_with_basic_auth_never_shows_the_password(

@@ -12,7 +12,10 @@ the same key use that directly.
 
 The file is still checked: uv installs it only when its hash is one the lock lists for
 the package (`--require-hashes`). A remembered archive that is gone simply falls back to
-the chooser; a remembered URL that uv's cache no longer holds is downloaded again.
+the chooser; a remembered URL that uv's cache no longer holds is downloaded again. A
+remembered choice is never the reason an install fails where Poetry's installer succeeds:
+when uv refuses an install that used remembered files (the index deleted or moved a file
+since), the executor asks the chooser again for those packages, once.
 """
 
 from __future__ import annotations

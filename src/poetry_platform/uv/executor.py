@@ -111,6 +111,8 @@ class UvExecutor(Executor):
         self._removals: list[Uninstall] = []
         # URLs chosen in this run (not remembered): uv's cache may not hold them yet.
         self._fresh_urls = 0
+        # Packages whose file came from the memo: chosen again if uv refuses the install.
+        self._remembered: set[str] = set()
 
     def enable_bytecode_compilation(self, enable: bool = True) -> None:
         super().enable_bytecode_compilation(enable)
@@ -121,6 +123,7 @@ class UvExecutor(Executor):
         self._prepared = []
         self._removals = []
         self._fresh_urls = 0
+        self._remembered = set()
         try:
             status = super().execute(operations)
             if status != 0 or not self._enabled or self._dry_run:
@@ -144,7 +147,9 @@ class UvExecutor(Executor):
             self._prepared.append((operation, wheel, temporary))
         return 0
 
-    def _prepare(self, operation: Install | Update) -> tuple[WheelToInstall, bool]:
+    def _prepare(
+        self, operation: Install | Update, *, memo: bool = True
+    ) -> tuple[WheelToInstall, bool]:
         """The wheel Poetry would install for `operation`: a URL for uv, or a local file."""
         package = operation.package
         temporary = False
@@ -162,7 +167,7 @@ class UvExecutor(Executor):
             assert package.source_url is not None
             archive = self._download_link(operation, Link(package.source_url))
         else:
-            chosen = self._index_file(operation)
+            chosen = self._index_file(operation, memo=memo)
             archive, url = (None, chosen) if isinstance(chosen, str) else (chosen, None)
         if archive is not None:
             filename = archive.name
@@ -188,13 +193,15 @@ class UvExecutor(Executor):
         )
         return wheel, temporary
 
-    def _index_file(self, operation: Install | Update) -> Path | str:
+    def _index_file(self, operation: Install | Update, *, memo: bool = True) -> Path | str:
         """The file Poetry's chooser picks from the locked source: its URL when uv can
-        fetch it alone, else the archive (Poetry's cache, or Poetry's download); or what
-        an earlier run chose for the same inputs."""
+        fetch it alone, else the archive (Poetry's cache, or Poetry's download); or, with
+        `memo`, what an earlier run chose for the same inputs."""
         package = operation.package
         key = None if self._no_cache else self._choice_key(package)
-        if key is not None and (remembered := self._choices.where(key)) is not None:
+        if memo and key is not None and (remembered := self._choices.where(key)) is not None:
+            with self._plan_lock:
+                self._remembered.add(package.name)
             return remembered
         link = self._choose(operation)
         hashes = usable_hashes(_locked_hashes(package, link.filename))
@@ -279,7 +286,13 @@ class UvExecutor(Executor):
                 verbose = self._io.is_debug()
                 self._run_uv(uninstall_args(self._uv, python, names, verbose=verbose), "remove")
             if prepared:
-                self._install_wheels([wheel for _, wheel, _ in prepared])
+                try:
+                    self._install_wheels([wheel for _, wheel, _ in prepared])
+                except UvInstallError as refused:
+                    if not self._remembered:
+                        raise
+                    prepared = self._choose_remembered_again(prepared, refused)
+                    self._install_wheels([wheel for _, wheel, _ in prepared])
         except UvInstallError as e:
             for operation in operations:
                 message = self.get_operation_message(operation, error=True)
@@ -295,6 +308,29 @@ class UvExecutor(Executor):
             self._write(operation, f"  <fg=green;options=bold>-</> {done}")
             self._increment_operations_count(operation, True)
         return 0
+
+    def _choose_remembered_again(
+        self,
+        prepared: list[tuple[Install | Update, WheelToInstall, bool]],
+        refused: UvInstallError,
+    ) -> list[tuple[Install | Update, WheelToInstall, bool]]:
+        """uv refused an install that used remembered choices: the index may have moved or
+        deleted a file since (Poetry's installer, reading the page, would succeed). Ask
+        Poetry's chooser again for those packages, once; if it cannot choose either (say the
+        index now serves other bytes), uv's refusal stands."""
+        if self._io.is_verbose():
+            self._io.write_line("  <debug>uv: refused a remembered file; choosing again</debug>")
+        # Only index files are remembered, and they are never temporary: `_prepared` (what
+        # is discarded after the run) stays right as it is.
+        again: list[tuple[Install | Update, WheelToInstall, bool]] = []
+        try:
+            for operation, wheel, temporary in prepared:
+                if operation.package.name in self._remembered:
+                    wheel, _ = self._prepare(operation, memo=False)
+                again.append((operation, wheel, temporary))
+        except Exception:  # Poetry's chooser and download raise many kinds
+            raise refused from None
+        return again
 
     def _install_wheels(self, wheels: Sequence[WheelToInstall]) -> None:
         """One `uv pip install`; offline first when uv fetched every URL in an earlier run
