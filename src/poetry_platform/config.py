@@ -102,17 +102,13 @@ class Promise:
     promises no accelerator, only the absence of GPU builds (`forbids`).
     """
 
-    provides: tuple[str, ...] | None = None
+    provides: tuple[str, ...] | None = None  # None: not declared (the inferred rules apply)
     forbids: tuple[str, ...] = ()
     families: tuple[FamilyRule, ...] = ()
     forbids_declared: bool = False
     # The generic "its extras add a package" rule; off for CPU variants, which promise no
     # accelerator (`cpu = ["jax[cpu]"]` adds nothing to a set that has jaxlib already).
     generic: bool = True
-
-    @property
-    def provides_declared(self) -> bool:
-        return self.provides is not None
 
 
 @dataclass(frozen=True)
