@@ -27,6 +27,7 @@ from poetry_platform.config import load_config
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from poetry_platform.check.fidelity import FirstRelease
     from poetry_platform.config import Variant
 
 
@@ -77,6 +78,7 @@ class Lock:
         *,
         python: str = "3.11.4",
         platform: str = "linux",
+        first_release: FirstRelease | None = None,
     ) -> Fidelity:
         env = marker_environment(platform, "x86_64", python)
         selected = select_locked(self.locked, env, ["main"], variant.extras)
@@ -91,6 +93,7 @@ class Lock:
             requirements=requirements,
             marker_env=env,
             target="gpu",
+            first_release=first_release,
         )
 
 
@@ -186,6 +189,35 @@ def test_a_lock_split_by_python_names_the_locked_release_with_the_extra(tmp_path
     assert kept.delivered_by == ("jax-cuda13-plugin 0.7.2",)
     # cuda12 on 3.11 is delivered; on 3.12 the lock keeps its plugin out (next test).
     assert lock.judge(variants("cuda12")["cuda12"], JAX_REQUIREMENTS).missing is None
+
+
+def test_the_index_is_asked_only_to_word_a_missing_accelerators_fix(tmp_path: Path) -> None:
+    """platform-check's verdict never needs the network: a variant the lock delivers asks
+    nothing; one it does not asks once per release to raise, and only its fix changes."""
+    lock = Lock(tmp_path, SPLIT)
+    cuda13 = variants("cuda12", "cuda13")["cuda13"]
+    asked: list[tuple[str, str]] = []
+
+    def index(name: str, extra: str) -> tuple[str, str] | None:
+        asked.append((name, extra))
+        return ("0.7.2", ">=3.11")
+
+    kept = lock.judge(cuda13, JAX_REQUIREMENTS, python="3.12.1", first_release=index)
+    assert kept.missing is None
+    assert asked == []
+
+    broken = lock.judge(cuda13, JAX_REQUIREMENTS, python="3.11.4", first_release=index)
+    offline = lock.judge(cuda13, JAX_REQUIREMENTS, python="3.11.4")
+    assert asked == [("jax", "cuda13")]
+    assert broken.missing is not None and offline.missing is not None
+    assert (broken.missing.rule, broken.missing.causes) == (
+        offline.missing.rule,
+        offline.missing.causes,
+    )
+    assert render.remedy(broken.missing.remedies[0]) == (
+        "raise the floor to jax[cuda13]>=0.7.2 (its first release with the extra, per the "
+        "index, which needs Python >=3.11) and re-lock"
+    )
 
 
 def test_extra_whose_packages_the_lock_keeps_out(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """`poetry platform-check`: prove from poetry.lock alone that every target installs.
 
-No network, no solver, no virtualenv: the lock's own markers and file names are all a
-verdict needs, so a Linux CI box can say in well under a second whether the Mac laptop,
-the GPU image and CI itself would get what they need.
+No solver, no virtualenv, and no network for the verdict: the lock's own markers and file
+names are all it needs, so a Linux CI box can say in well under a second whether the Mac
+laptop, the GPU image and CI itself would get what they need. The index is asked only to
+word the fix of a variant that misses its accelerator (bounded; `--offline` skips it).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
 
 class PlatformCheckCommand(PlatformCommand, Command):
     name = "platform-check"
-    description = "Checks, offline and from poetry.lock alone, that every target platform installs."
+    description = (
+        "Checks from poetry.lock alone (no network for the verdict) that every target installs."
+    )
 
     options: ClassVar[list[Option]] = [
         option(
