@@ -19,13 +19,13 @@ from poetry_platform.variants import VARIANT_ENV
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from poetry_platform.check.fidelity import Cause
     from poetry_platform.check.fidelity import Fidelity
-    from poetry_platform.check.fidelity import ForbiddenPackage
-    from poetry_platform.check.fidelity import MissingAccelerator
-    from poetry_platform.check.fidelity import Remedy
     from poetry_platform.check.lock import LockState
+    from poetry_platform.check.problems import Cause
+    from poetry_platform.check.problems import ForbiddenPackage
+    from poetry_platform.check.problems import MissingAccelerator
     from poetry_platform.check.problems import Problem
+    from poetry_platform.check.problems import Remedy
     from poetry_platform.check.problems import Selected
     from poetry_platform.check.targets import TargetPlan
     from poetry_platform.check.targets import TargetResult

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from packaging.specifiers import SpecifierSet
 
-    from poetry_platform.check.fidelity import MissingAccelerator
+    from poetry_platform.check.problems import MissingAccelerator
     from poetry_platform.config import RequirementKind
     from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile

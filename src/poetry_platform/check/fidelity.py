@@ -18,8 +18,8 @@ offline, on the exact set an install takes (`install_set.select_locked`):
 When the promise is broken the lock is read for the cause: the project's requirement that
 should have brought the accelerator (`jax[cuda13]`), the locked release it resolved to for
 this target, and whether that release has the extra at all (the lock's `[package.extras]`).
-Everything is data (causes and remedies by kind, with their facts); `problems()` turns it
-into the check's `Problem`s, and `render.py` words all of it.
+Everything is data (`problems.py`: causes and remedies by kind, with their facts);
+`problems()` turns it into the check's `Problem`s, and `render.py` words all of it.
 """
 
 from __future__ import annotations
@@ -29,11 +29,17 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform.check.problems import Cause
+from poetry_platform.check.problems import CauseKind
+from poetry_platform.check.problems import ForbiddenPackage
+from poetry_platform.check.problems import ForbidRemedy
+from poetry_platform.check.problems import MissingAccelerator
 from poetry_platform.check.problems import Problem
+from poetry_platform.check.problems import Remedy
+from poetry_platform.check.problems import Rule
 from poetry_platform.check.problems import requirement_text
 
 if TYPE_CHECKING:
@@ -67,75 +73,6 @@ def matches(pattern: str, package: Package) -> bool:
         return True
     _, has_label, label = package.version.text.partition("+")
     return bool(has_label) and fnmatchcase(label.lower(), label_glob)
-
-
-CauseKind = Literal["no-extra", "extra-excluded", "not-applicable", "not-selected"]
-Rule = Literal["declared", "family", "adds-a-package"]
-RemedyKind = Literal["raise-floor", "narrow-python", "drop-python", "other-python"]
-# The fix for a forbidden package, by the family that brings it.
-ForbidRemedy = Literal["torch-cpu-index", "jax-into-cuda-extras", "keep-out"]
-
-
-@dataclass(frozen=True)
-class Cause:
-    """Why the requirement that should bring the accelerator did not, read from the lock."""
-
-    requirement: str  # the project's requirement as pyproject spells it
-    # "no-extra": the locked release lacks the extra; "extra-excluded": it has the extra but
-    # the lock's markers keep its packages out; "not-applicable": the project's requirement
-    # does not apply to this target; "not-selected": the requirement's package is not in
-    # the set at all.
-    kind: CauseKind
-    package: str
-    version: str | None
-    extra: str | None
-    python: str
-    # "no-extra": the extras the locked release has; "extra-excluded": what the extra brings.
-    listed: tuple[str, ...] = ()
-    # The oldest locked release that has the extra, and the Pythons it needs.
-    first_with_extra: str | None = None
-    first_with_extra_python: str | None = None
-
-
-@dataclass(frozen=True)
-class Remedy:
-    """One fix for a missing accelerator. "raise-floor": `package[extra]>=version`, the
-    version `found_by` the index or the lock (`None`: neither knows one), which needs
-    `requires_python`; "narrow-python", "drop-python" (from `target`), "other-python"
-    (`poetry env use`): keep Python `python` away from the variant."""
-
-    kind: RemedyKind
-    python: str
-    package: str | None = None
-    extra: str | None = None
-    version: str | None = None
-    found_by: Literal["index", "lock"] | None = None
-    requires_python: str | None = None
-    target: str | None = None
-
-
-@dataclass(frozen=True)
-class MissingAccelerator:
-    variant: str
-    python: str
-    rule: Rule
-    # What should be in the set: the declared or the family's patterns ("declared",
-    # "family", with the family names), or any package the variant's extras add.
-    patterns: tuple[str, ...]
-    families: tuple[str, ...]
-    extras: tuple[str, ...]
-    causes: tuple[Cause, ...]
-    remedies: tuple[Remedy, ...]
-
-
-@dataclass(frozen=True)
-class ForbiddenPackage:
-    variant: str
-    package: str
-    version: str
-    pattern: str
-    required_by: tuple[str, ...]  # "name version", and "the project" for a root requirement
-    remedy: ForbidRemedy
 
 
 @dataclass(frozen=True)

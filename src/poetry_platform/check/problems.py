@@ -1,7 +1,10 @@
 """Problems as data: what a check found. `render.py` words them (text and `--json`).
 
-A `Problem` carries the facts (`needed` against `have`) and its severity; the sentence is
-built from them, so `--json` and the text output say the same thing.
+A `Problem` carries the facts (`needed` against `have`) and its severity, so `--json` and
+the text output say the same thing. A variant's broken promise carries the verdict itself
+(`MissingAccelerator`, `ForbiddenPackage`: kinds and facts, no words; `fidelity.py` makes
+them); the lock's other problems still bring their sentence in `detail`, made where the
+check finds them (`plan.py`, `lock.py`, `files.py`, `targets.py`).
 """
 
 from __future__ import annotations
@@ -15,11 +18,81 @@ if TYPE_CHECKING:
 
     from poetry.core.packages.dependency import Dependency
 
-    from poetry_platform.check.fidelity import ForbiddenPackage
-    from poetry_platform.check.fidelity import MissingAccelerator
-
 
 Severity = Literal["error", "warning"]
+
+# --- a variant's broken promise (the rule is `fidelity.py`) ----------------------------------
+
+CauseKind = Literal["no-extra", "extra-excluded", "not-applicable", "not-selected"]
+Rule = Literal["declared", "family", "adds-a-package"]
+RemedyKind = Literal["raise-floor", "narrow-python", "drop-python", "other-python"]
+# The fix for a forbidden package, by the family that brings it.
+ForbidRemedy = Literal["torch-cpu-index", "jax-into-cuda-extras", "keep-out"]
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why the requirement that should bring the accelerator did not, read from the lock."""
+
+    requirement: str  # the project's requirement as pyproject spells it
+    # "no-extra": the locked release lacks the extra; "extra-excluded": it has the extra but
+    # the lock's markers keep its packages out; "not-applicable": the project's requirement
+    # does not apply to this target; "not-selected": the requirement's package is not in
+    # the set at all.
+    kind: CauseKind
+    package: str
+    version: str | None
+    extra: str | None
+    python: str
+    # "no-extra": the extras the locked release has; "extra-excluded": what the extra brings.
+    listed: tuple[str, ...] = ()
+    # The oldest locked release that has the extra, and the Pythons it needs.
+    first_with_extra: str | None = None
+    first_with_extra_python: str | None = None
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """One fix for a missing accelerator. "raise-floor": `package[extra]>=version`, the
+    version `found_by` the index or the lock (`None`: neither knows one), which needs
+    `requires_python`; "narrow-python", "drop-python" (from `target`), "other-python"
+    (`poetry env use`): keep Python `python` away from the variant."""
+
+    kind: RemedyKind
+    python: str
+    package: str | None = None
+    extra: str | None = None
+    version: str | None = None
+    found_by: Literal["index", "lock"] | None = None
+    requires_python: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class MissingAccelerator:
+    variant: str
+    python: str
+    rule: Rule
+    # What should be in the set: the declared or the family's patterns ("declared",
+    # "family", with the family names), or any package the variant's extras add.
+    patterns: tuple[str, ...]
+    families: tuple[str, ...]
+    extras: tuple[str, ...]
+    causes: tuple[Cause, ...]
+    remedies: tuple[Remedy, ...]
+
+
+@dataclass(frozen=True)
+class ForbiddenPackage:
+    variant: str
+    package: str
+    version: str
+    pattern: str
+    required_by: tuple[str, ...]  # "name version", and "the project" for a root requirement
+    remedy: ForbidRemedy
+
+
+# --- what a check found -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
