@@ -94,3 +94,19 @@ def test_problem_text_lines_and_json() -> None:
         "Nothing was installed. Fix what each line says, or see every target with "
         "`poetry platform-check`."
     )
+
+
+def test_the_project_python_named_by_where_it_comes_from() -> None:
+    from poetry_platform.context import ProjectPython
+
+    env = {"python_full_version": "3.11.7"}
+    assert render.project_python(ProjectPython(env, "venv", "/p/.venv")) == (
+        "Python 3.11.7 (the project's environment /p/.venv)"
+    )
+    assert render.project_python(ProjectPython(env, "system", "/usr")) == (
+        "Python 3.11.7 (the system environment /usr)"
+    )
+    assert render.project_python(ProjectPython(env, "to-create", "/usr/bin/python3.11")) == (
+        "Python 3.11.7 (/usr/bin/python3.11, which `poetry install` would create the "
+        "environment with)"
+    )

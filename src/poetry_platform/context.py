@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 
 from poetry_platform.config import load_config
 from poetry_platform.errors import PlatformError
@@ -72,12 +73,11 @@ class ProjectPython:
     """The interpreter the project installs into, and its PEP 508 marker environment."""
 
     marker_env: Mapping[str, Any]
-    # Where it came from, for messages: "the project's environment /p/.venv".
-    origin: str
-
-    def describe(self) -> str:
-        """`Python 3.11.7 (the project's environment /p/.venv)`."""
-        return f"Python {self.version} ({self.origin})"
+    # Where it came from: the project's virtualenv, the system environment (virtualenvs
+    # off), or the interpreter `poetry install` would create the venv with; `path` is that
+    # environment or interpreter. `render.project_python` words it.
+    origin: Literal["venv", "system", "to-create"]
+    path: str
 
     @property
     def version(self) -> str:
@@ -103,9 +103,9 @@ def project_python(poetry: Poetry, io: IO | None = None) -> ProjectPython:
 
     env = EnvManager(poetry, io=io).get()
     if env.is_venv():
-        return ProjectPython(dict(env.marker_env), f"the project's environment {env.path}")
+        return ProjectPython(dict(env.marker_env), "venv", str(env.path))
     if not poetry.config.get("virtualenvs.create", True):
-        return ProjectPython(dict(env.marker_env), f"the system environment {env.path}")
+        return ProjectPython(dict(env.marker_env), "system", str(env.path))
     try:
         python = Python.get_preferred_python(config=poetry.config)
         if not poetry.package.python_constraint.allows(python.patch_version):
@@ -124,10 +124,7 @@ def project_python(poetry: Poetry, io: IO | None = None) -> ProjectPython:
             f"Cannot tell which Python this project installs into: {first}",
             "Create the environment first (`poetry env use python3.X`).",
         ) from None
-    return ProjectPython(
-        marker_env,
-        f"{python.executable}, which `poetry install` would create the environment with",
-    )
+    return ProjectPython(marker_env, "to-create", str(python.executable))
 
 
 def decide(

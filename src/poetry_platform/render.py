@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from poetry_platform.config import Requirements
     from poetry_platform.config import Variant
     from poetry_platform.context import Decision
+    from poetry_platform.context import ProjectPython
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.variants import Assumed
     from poetry_platform.variants import Selection
@@ -496,6 +497,17 @@ def unfit_lock(problems: Iterable[Problem], *, strict: bool = False) -> str | No
         "`poetry platform-check`."
     )
     return "\n".join(lines)
+
+
+def project_python(p: ProjectPython) -> str:
+    """`Python 3.11.7 (the project's environment /p/.venv)`."""
+    if p.origin == "venv":
+        origin = f"the project's environment {p.path}"
+    elif p.origin == "system":
+        origin = f"the system environment {p.path}"
+    else:
+        origin = f"{p.path}, which `poetry install` would create the environment with"
+    return f"Python {p.version} ({origin})"
 
 
 def target(plan: TargetPlan) -> str:

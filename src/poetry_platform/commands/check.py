@@ -128,11 +128,12 @@ index asked (5 s at most) which release first has the extra, to name it in the f
         if config.targets:
             pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
         else:
+            from poetry_platform import render
             from poetry_platform.context import project_python
 
             default_groups = tuple(sorted(self.poetry.package.dependency_group_names()))
             project = project_python(self.poetry, self.io)
-            self._host_python = project.describe()
+            self._host_python = render.project_python(project)
             host = host_target(host_system(), default_groups, python=project.version)
             pairs = [(_named(host, v.name), v) for v in config.variants]
 
