@@ -427,6 +427,9 @@ def _bind_unused(port: int, handler: type[_Handler]) -> _Server:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # like a real index, accept many connections at once: with the default backlog of 5,
+    # clients that open dozens in parallel wait a second for a SYN retry
+    request_queue_size = 128
     index_server: IndexServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002

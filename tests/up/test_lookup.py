@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -291,3 +292,70 @@ def test_a_failed_page_is_not_remembered(
     server.clear_faults()
     again = fetch(pool, [ALPHA], cache_dir=tmp_path / "c")
     assert versions(again[ALPHA]) == ["1.0"]
+
+
+# --- the page readers, on literal pages ------------------------------------------------------
+
+HTML_PAGE = """<!DOCTYPE html><html><body><h1>Links for torch</h1>
+<a href="../../files/torch-2.9.0%2Bcpu-cp311-cp311-manylinux_2_28_x86_64.whl#sha256=ab"
+   data-requires-python="&gt;=3.10">torch-2.9.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl</a><br/>
+<a href='/f/torch-2.9.1+cpu-cp312-cp312-linux_x86_64.whl' data-requires-python='>=3.10'
+   data-yanked="">torch-2.9.1+cpu-cp312-cp312-linux_x86_64.whl</a>
+<a href="/f/torch-2.8.0.tar.gz">torch-2.8.0.tar.gz</a>
+</body></html>"""
+
+
+def test_html_page_gives_files_requires_python_and_yanked() -> None:
+    from poetry_platform.up.lookup import entries_from
+    from poetry_platform.up.lookup import parse_html_page
+
+    files = parse_html_page(HTML_PAGE)
+    assert files == [
+        ("torch-2.9.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl", ">=3.10", False),
+        ("torch-2.9.1+cpu-cp312-cp312-linux_x86_64.whl", ">=3.10", True),
+        ("torch-2.8.0.tar.gz", None, False),
+    ]
+    # 2.9.1 is yanked (its only file); the page states Requires-Python, so 2.8.0's silence
+    # means "no requirement", not "unknown"
+    assert entries_from(files, "torch", one_project=True) == [
+        ("2.9.0+cpu", ">=3.10", True),
+        ("2.8.0", None, True),
+    ]
+
+
+def test_json_page_and_a_release_whose_files_disagree() -> None:
+    from poetry_platform.up.lookup import PageError
+    from poetry_platform.up.lookup import entries_from
+    from poetry_platform.up.lookup import parse_json_page
+
+    body = json.dumps(
+        {
+            "meta": {"api-version": "1.1"},
+            "files": [
+                {"filename": "a-1.0-py3-none-any.whl", "requires-python": ">=3.8", "yanked": False},
+                {"filename": "a-1.0.tar.gz", "requires-python": ">=3.9"},
+                {"filename": "a-2.0-py3-none-any.whl", "yanked": "broken"},
+            ],
+        }
+    )
+    files = parse_json_page(body)
+    assert files[2] == ("a-2.0-py3-none-any.whl", None, True)
+    assert entries_from(files, "a", one_project=True) == [("1.0", ">=3.8 || >=3.9", True)]
+    with pytest.raises(PageError):
+        parse_json_page(b"<html>login</html>")
+
+
+def test_a_find_links_page_lists_other_projects_too() -> None:
+    from poetry_platform.up.lookup import entries_from
+    from poetry_platform.up.lookup import file_version
+    from poetry_platform.up.lookup import parse_html_page
+
+    page = '<a href="jaxlib-0.4.32+cuda12.cudnn89-cp311-cp311-manylinux2014_x86_64.whl">x</a>'
+    page += '<a href="jax_cuda12_plugin-0.4.32-cp311-cp311-manylinux2014_x86_64.whl">y</a>'
+    page += '<a href="Jax-Lib-0.1.tar.gz">z</a>'
+    files = parse_html_page(page)
+    assert entries_from(files, "jaxlib", one_project=False) == [
+        ("0.4.32+cuda12.cudnn89", None, False)  # the page never states Requires-Python
+    ]
+    assert entries_from(files, "jax-lib", one_project=False) == [("0.1", None, False)]
+    assert file_version("not-a-dist.txt") is None

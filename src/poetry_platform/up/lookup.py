@@ -221,7 +221,8 @@ def run_bounded(
 # --- reading one page ----------------------------------------------------------------------
 
 _SDIST = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
-_ANCHOR = re.compile(r"<a\s([^>]*)>", re.IGNORECASE)
+# an <a ...> tag; quoted attribute values may hold a raw ">" (`data-requires-python='>=3.10'`)
+_ANCHOR = re.compile(r"""<a\s((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
 
