@@ -120,3 +120,20 @@ def test_interrupt_messages_say_what_was_written_and_what_is_left(tmp_path: Path
     assert interrupted_message(
         _run(tmp_path, "done", ["poetry.lock"]), "interrupted by SIGTERM"
     ) == ("Interrupted (interrupted by SIGTERM): poetry.lock was written; the update is complete.")
+
+
+def test_lookup_timeout_is_seconds_above_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    from poetry_platform.up.lookup import lookup_deadline
+
+    def with_timeout(value: str) -> Any:
+        return parse_settings({**DEFAULTS, "lookup-timeout": value}, [])
+
+    assert with_timeout("2.5").lookup_timeout == 2.5
+    assert settings().lookup_timeout is None
+    for bad in ("0", "-1", "soon"):
+        with pytest.raises(UsageError, match="--lookup-timeout"):
+            with_timeout(bad)
+    # the default follows Poetry's own request timeout
+    monkeypatch.setenv("POETRY_REQUESTS_TIMEOUT", "7")
+    assert lookup_deadline(None) == 14
+    assert lookup_deadline(3.0) == 3.0
