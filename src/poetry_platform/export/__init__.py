@@ -8,5 +8,8 @@
 - `urls`: the one part that may use the network: pylock.toml needs each file's URL, which
   poetry.lock does not record; Poetry's repositories know them (as its installer does).
 
-`commands/export.py` is the thin cleo layer over these.
+- `run`: what the command does: an `ExportRequest` (its options) in, refused when the options
+  contradict each other, the targets chosen and checked, the files' texts out; `write`.
+
+`commands/export.py` is the thin cleo layer over `run`.
 """
