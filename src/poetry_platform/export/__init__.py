@@ -7,7 +7,6 @@
   pip requirements file. Pure functions of their inputs, no I/O.
 - `urls`: the one part that may use the network: pylock.toml needs each file's URL, which
   poetry.lock does not record; Poetry's repositories know them (as its installer does).
-
 - `run`: what the command does: an `ExportRequest` (its options) in, refused when the options
   contradict each other, the targets chosen and checked, the files' texts out; `write`.
 
