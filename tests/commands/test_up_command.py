@@ -52,6 +52,9 @@ CRAFTED: dict[str, tuple[str, ...]] = {
     "idna": ("3.7", "3.10"),
     "tomli": ("2.0.1", "2.2.1"),
     "private-lib": ("9.0.0",),  # a public namesake of the private package
+    # majors that raise the Python floor
+    "mixpy": ("1.0.0", "1.1.0", "2.0.0|>=3.12", "2.1.0|>=3.12", "3.0.0|>=3.13"),
+    "plainpy": ("1.0.0", "1.5.0", "2.0.0|>=3.13", "2.1.0|>=3.13"),
 }
 # `breaker` 2.0 cannot be locked: it needs a numpy that does not exist
 BREAKER = {"1.0": (), "2.0": ("numpy<1",)}
@@ -268,6 +271,52 @@ def test_json_plan_with_latest_and_check_exit_codes(
     again = run_up(demo, hermetic_env, "--check", "--latest")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Nothing to bump" in again.stdout
+
+
+def test_latest_and_lists_of_entries_follow_requires_python(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(
+        f"""[project]
+name = "mixed"
+version = "0.1.0"
+requires-python = ">=3.10,<3.14"
+dependencies = ["plainpy>=1.0"]
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.group.cloud.dependencies]
+mixpy = [
+    {{ version = "^1.0", python = "<3.12" }},
+    {{ version = "^1.0", python = ">=3.12" }},
+]
+{sources_toml(server)}""",
+        "mixed",
+    )
+    result = run_up(project, hermetic_env, "--latest", "--dry-run", "--json", check=True)
+    data = json.loads(result.stdout)
+    by_new = sorted((c["name"], c["new"], c["note"]) for c in data["changes"])
+    assert by_new == [
+        (
+            "mixpy",
+            "^1.1",
+            "held back by Python: mixpy 2.0.0 and later need Python >=3.12;"
+            " this entry is used on Python 3.10-3.11",
+        ),
+        (
+            "mixpy",
+            "^2.1",
+            "held back by Python: mixpy 3.0.0 and later need Python >=3.13;"
+            " this entry is used on Python 3.12-3.13",
+        ),
+        (
+            "plainpy",
+            ">=1.5",
+            "held back by Python: plainpy 2.0.0 and later need Python >=3.13;"
+            " this entry is used on Python 3.10-3.13",
+        ),
+    ]
 
 
 def test_dry_run_writes_nothing_and_markdown_is_a_table(
