@@ -28,6 +28,7 @@ from poetry_platform.check.tags import tag_target
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
+    from collections.abc import Sequence
 
     from packaging.version import Version
     from poetry.core.packages.dependency import Dependency
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from poetry_platform.check.files import BinaryPolicy
     from poetry_platform.check.lock import LockState
     from poetry_platform.check.tags import TagTarget
+    from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
     from poetry_platform.host.system import SystemFacts
@@ -206,6 +208,48 @@ def project_plans(
         return python_range.allows(PoetryVersion.parse(version))
 
     return plans_for(target, variant, accepts, str(poetry.package.python_versions))
+
+
+def selected_plans(
+    poetry: Poetry, config: PlatformConfig, wanted: Sequence[str], *, python: str | None
+) -> list[tuple[TargetPlan, Problem | None]]:
+    """platform-check's plans: the declared targets, or (none declared) every variant on
+    this machine for the project's Python `python`; only the ones named in `wanted` (its
+    --target options), refusing a name that is none of them."""
+    from dataclasses import replace
+
+    from poetry_platform.errors import UsageError
+
+    if config.targets:
+        pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
+    else:
+        assert python is not None
+        default_groups = tuple(sorted(poetry.package.dependency_group_names()))
+        host = host_target(host_system(), default_groups, python=python)
+        pairs = [(replace(host, name=v.name), v) for v in config.variants]
+
+    known = [t.name for t, _ in pairs]
+    unknown = [name for name in wanted if name not in known]
+    if unknown and config.targets:
+        raise UsageError(
+            f"No target named {', '.join(unknown)} in [tool.poetry-platform]; "
+            f"targets: {', '.join(known)}"
+        )
+    if unknown:
+        raise UsageError(
+            f"--target {', '.join(unknown)}: no targets are declared in "
+            "[tool.poetry-platform], so --target names a variant checked on this machine "
+            f"({', '.join(known) or 'none'}).",
+            "To check another machine, declare it: [[tool.poetry-platform.target]] "
+            f'name = "{unknown[0]}", sys_platform = "linux", platform_machine = "x86_64", '
+            'python = "3.12" (see README, Configuration reference).',
+        )
+    return [
+        work
+        for target, variant in pairs
+        if not wanted or target.name in wanted
+        for work in project_plans(poetry, target, variant)
+    ]
 
 
 def check_plans(

@@ -20,11 +20,6 @@ from poetry_platform.commands.base import PlatformCommand
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
-    from poetry_platform.check.problems import Problem
-    from poetry_platform.check.targets import TargetPlan
-    from poetry_platform.config import PlatformConfig
-    from poetry_platform.config import Target
-
 
 class PlatformCheckCommand(PlatformCommand, Command):
     name = "platform-check"
@@ -81,16 +76,27 @@ index asked (5 s at most) which release first has the extra, to name it in the f
 <info>poetry platform-check --json</info>
 """
 
-    _host_python = "Python"
-
     def run_command(self) -> int:
         from poetry_platform import render
         from poetry_platform.check.lock import read_lock
         from poetry_platform.check.targets import check_plans
+        from poetry_platform.check.targets import selected_plans
         from poetry_platform.context import project_config
 
         config = project_config(self.poetry)
-        work = self._plans(config)
+        host_python = "Python"
+        project = None
+        if not config.targets:  # every variant, for this machine and the project's Python
+            from poetry_platform.context import project_python
+
+            project = project_python(self.poetry, self.io)
+            host_python = render.project_python(project)
+        work = selected_plans(
+            self.poetry,
+            config,
+            list(self.option("target") or []),
+            python=project.version if project else None,
+        )
 
         lock = read_lock(self.poetry)
         lookup = None
@@ -113,56 +119,7 @@ index asked (5 s at most) which release first has the extra, to name it in the f
                     results,
                     strict=strict,
                     host_mode=not config.targets,
-                    host_python=self._host_python,
+                    host_python=host_python,
                 )
             )
         return 1 if failed else 0
-
-    def _plans(self, config: PlatformConfig) -> list[tuple[TargetPlan, Problem | None]]:
-        """Declared targets, or every variant on this host; filtered by --target."""
-        from poetry_platform.check.targets import host_system
-        from poetry_platform.check.targets import host_target
-        from poetry_platform.check.targets import project_plans
-        from poetry_platform.errors import UsageError
-
-        if config.targets:
-            pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
-        else:
-            from poetry_platform import render
-            from poetry_platform.context import project_python
-
-            default_groups = tuple(sorted(self.poetry.package.dependency_group_names()))
-            project = project_python(self.poetry, self.io)
-            self._host_python = render.project_python(project)
-            host = host_target(host_system(), default_groups, python=project.version)
-            pairs = [(_named(host, v.name), v) for v in config.variants]
-
-        wanted = list(self.option("target") or [])
-        known = [t.name for t, _ in pairs]
-        unknown = [name for name in wanted if name not in known]
-        if unknown and config.targets:
-            raise UsageError(
-                f"No target named {', '.join(unknown)} in [tool.poetry-platform]; "
-                f"targets: {', '.join(known)}"
-            )
-        if unknown:
-            raise UsageError(
-                f"--target {', '.join(unknown)}: no targets are declared in "
-                "[tool.poetry-platform], so --target names a variant checked on this machine "
-                f"({', '.join(known) or 'none'}).",
-                "To check another machine, declare it: [[tool.poetry-platform.target]] "
-                f'name = "{unknown[0]}", sys_platform = "linux", platform_machine = "x86_64", '
-                'python = "3.12" (see README, Configuration reference).',
-            )
-        return [
-            work
-            for target, variant in pairs
-            if not wanted or target.name in wanted
-            for work in project_plans(self.poetry, target, variant)
-        ]
-
-
-def _named(target: Target, name: str) -> Target:
-    from dataclasses import replace
-
-    return replace(target, name=name)
