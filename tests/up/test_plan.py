@@ -458,7 +458,13 @@ torchaudio = { version = ">=2.8", source = "torch-cpu" }
 """
 # torchvision/torchaudio release -> the torch it is built for (PyTorch's metadata pins it)
 BUILT_FOR = {
-    "torchvision": {"0.23.0": "2.8.0", "0.24.0": "2.9.0", "0.24.1": "2.9.1", "0.25.0": "2.10.0"},
+    "torchvision": {
+        "0.22.0": "2.7.0",
+        "0.23.0": "2.8.0",
+        "0.24.0": "2.9.0",
+        "0.24.1": "2.9.1",
+        "0.25.0": "2.10.0",
+    },
     "torchaudio": {"2.8.0": "2.8.0", "2.9.0": "2.9.0", "2.9.1": "2.9.1", "2.10.0": "2.10.0"},
 }
 
@@ -553,10 +559,17 @@ def test_companion_requirements_are_read_only_where_needed_and_trusted_only_whil
     releases = torch_releases(
         {"cpu": ("2.8.0", "2.9.0", "2.9.1"), "cu130": ("2.8.0", "2.9.0", "2.9.1")}, {}
     )
+    releases[q("torchvision", "torch-cpu")].append(rel("0.22.0+cpu", "torch-cpu"))
     first = torch_plan(releases, None)
     wanted = {(name, r.version.to_string()) for name, r in first.unknown_requirements}
+    # every companion release from the current one up, in one round: 3 per source and package
     assert ("torchvision", "0.24.1+cpu") in wanted
+    assert ("torchvision", "0.22.0+cpu") not in wanted  # below the pinned 0.23.0: not needed
     assert all(name in BUILT_FOR for name, _ in wanted)
+    known = requirements_for(releases)
+    second = torch_plan(releases, {k: v for k, v in known.items() if (k[0], k[1]) in wanted})
+    assert not second.unknown_requirements  # one round of reads settles it
+    assert new_of(second, "torchvision") == ["0.24.1+cpu", "0.24.1+cu130"]
     # not known and no longer trusted: nothing is proposed for the companions
     final = torch_plan(releases, None, trust_unknown=False)
     assert new_of(final, "torchvision") == []

@@ -557,6 +557,18 @@ class _Take:
     opts: _Options
     own_of: int | None  # the candidate index, for a candidate's own contexts
     anchor: str | None = None  # a companion: the package it is built against
+    floor: Version | None = None  # a companion: no need to know releases below this one
+
+
+def _floor(text: str) -> Version | None:
+    """The lowest public version a constraint admits (`==0.23.0+cpu`: 0.23.0), if any."""
+    from poetry.core.constraints.version import parse_constraint
+
+    try:
+        lowest = getattr(parse_constraint(text or "*"), "min", None)
+    except ValueError:
+        return None
+    return _public(lowest) if isinstance(lowest, Version) else None
 
 
 def _split_anchorless(
@@ -597,13 +609,15 @@ def _builds_for(
 ) -> Iterable[tuple[Version, str | None]]:
     """The companion's releases (public version, requirement on its anchor), newest first,
     that admit one of the `anchor` versions (a public version and its labelled builds).
-    Unknown requirements are listed in `unknown` and admitted while trusted."""
+    Unknown requirements at or above the take's floor are listed in `unknown` (all at once,
+    so that one round of metadata reads settles them) and admitted while trusted."""
     for public in sorted(take.opts.release, reverse=True):
         r = take.opts.release[public]
         key = (str(canonicalize_name(take.name)), r.version.to_string(), r.repository)
         text = inputs.requirements.get(key)
         if text is None:
-            unknown.append((key[0], r))
+            if take.floor is None or public >= take.floor:
+                unknown.append((key[0], r))
             if inputs.trust_unknown:
                 yield public, None
             continue
@@ -648,7 +662,8 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
                     trust_unknown=inputs.trust_unknown,
                 )
                 anchor = families.anchor_of(c.decl.name, inputs.linked)
-                takes.append(_Take(c.decl.pretty_name, _where(ctx), opts, m.index, anchor))
+                floor = _floor(c.decl.version) if anchor else None
+                takes.append(_Take(c.decl.pretty_name, _where(ctx), opts, m.index, anchor, floor))
         elif m.kind == "companion":
             comp = inputs.companions[m.index]
             opts = _options(
@@ -702,7 +717,7 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
             continue
         c = inputs.candidates[m.index]
         own = [t for t in takes if t.own_of == m.index]
-        if own and own[0] in anchored:
+        if own and any(own[0] is t for t in anchored):
             _follow(c, own, target, builds, inputs, unit_id, plan)
             continue
         newest = max(
