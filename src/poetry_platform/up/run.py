@@ -335,6 +335,7 @@ class UpRun:
         """Locked members of a moving family that the project does not declare."""
         from packaging.utils import canonicalize_name
 
+        from poetry_platform.up.families import anchor_of
         from poetry_platform.up.families import family_key
         from poetry_platform.up.families import is_family
         from poetry_platform.up.lookup import Query
@@ -353,6 +354,8 @@ class UpRun:
             normalized = canonicalize_name(name)
             if normalized in declared or family_key(normalized, linked) not in keys:
                 continue
+            if anchor_of(normalized, linked):
+                continue  # an undeclared torchvision follows torch in the lock itself
             ctx = Context(Query(normalized, sources.get(normalized)), python, False, None)
             out.append(Companion(normalized, ctx))
         return out
