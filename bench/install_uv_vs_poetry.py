@@ -9,7 +9,8 @@ Each timed run installs the whole lock into a fresh, empty virtualenv (created b
 clock starts), with
   - warm caches: Poetry's artifact cache and uv's cache filled by an earlier run;
   - cold caches: both emptied just before the run (every file is downloaded again).
-The installers take turns within a round, so drift in the machine's speed hits all alike.
+The installers take turns within a round, so drift in the machine's speed hits all alike, and
+each timed run starts after `sync`, so the previous run's pending writes are not its cost.
 Prints the medians of wall time and of CPU time (user + system of the command and its
 children: steadier than wall time on a shared machine), the ratio uv installer / poetry
 (goals: <= 0.12 warm, <= 0.45 cold), `uv pip install --no-deps` of the same pins alone as the
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
                     fresh_venv(project)
                     if mode == "cold":
                         clear_caches(envs[installer])
+                    # The previous run's writes (a 1.1 GB environment, a cache) reach the disk
+                    # now, not during this run: on a small VM they otherwise slow the next run.
+                    os.sync()
                     wall, cpu = timed(commands[installer], project, envs[installer])
                     runs.setdefault((mode, installer), []).append((wall, cpu))
                     if installer in snapshots:
