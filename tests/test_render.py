@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from poetry_platform import render
+from poetry_platform.check.problems import Duplicate
+from poetry_platform.check.problems import DuplicateAdvice
+from poetry_platform.check.problems import DuplicateEntry
+from poetry_platform.check.problems import ExtraNotLocked
+from poetry_platform.check.problems import FromSource
+from poetry_platform.check.problems import LockUnfit
+from poetry_platform.check.problems import NoFiles
+from poetry_platform.check.problems import NoWheel
 from poetry_platform.check.problems import Problem
+from poetry_platform.check.problems import PythonOutside
 from poetry_platform.config import PlatformConfig
 from poetry_platform.config import infer_variants
 from poetry_platform.context import Decision
@@ -77,23 +86,126 @@ def test_show_json_reasons_are_the_rendered_unmet_requirements() -> None:
 
 
 def test_problem_text_lines_and_json() -> None:
-    error = Problem("no-file", "no wheel for this target", "numpy", "2.2.6", needed="cp312")
-    warning = Problem("sdist", "builds from source", "pkg", "1.0", severity="warning")
-    lock_wide = Problem("stale-lock", "pyproject.toml changed")
-    assert render.problem(error) == "numpy 2.2.6: no wheel for this target"
-    assert render.problem(lock_wide) == "pyproject.toml changed"
+    target = "manylinux_2_28_x86_64 / cp312"
+    wheel = "numpy-2.2.6-cp311-cp311-manylinux_2_17_x86_64.whl"
+    no_wheel = NoWheel(target, no_binary=False, offered="cp311-cp311", files=(wheel,))
+    error = Problem("no-wheel", no_wheel, "numpy", "2.2.6", needed=target)
+    warning = Problem("builds-from-source", FromSource("directory ../pkg"), "pkg", "1.0", "warning")
+    lock_wide = Problem("stale-lock", LockUnfit("stale-lock"))
+    no_wheel_text = (
+        "numpy 2.2.6: no wheel for manylinux_2_28_x86_64 / cp312; files have cp311-cp311"
+    )
+    assert render.problem(error) == no_wheel_text
+    assert render.problem(lock_wide) == (
+        "pyproject.toml changed significantly since poetry.lock was last generated; "
+        "run `poetry lock` to fix the lock file"
+    )
     assert render.problem_lines([error, warning]) == [
-        "  <error>- numpy 2.2.6: no wheel for this target</error>",
-        "  <warning>- pkg 1.0: builds from source</warning>",
+        f"  <error>- {no_wheel_text}</error>",
+        "  <warning>- pkg 1.0: builds from source (directory ../pkg)</warning>",
     ]
-    assert render.problem_json(error)["message"] == "numpy 2.2.6: no wheel for this target"
+    assert render.problem_json(error)["message"] == no_wheel_text
     assert render.unfit_lock([warning]) is None
     assert render.unfit_lock([warning], strict=True) == (
         "poetry.lock cannot be installed on this machine:\n"
-        "  - pkg 1.0: builds from source\n"
+        "  - pkg 1.0: builds from source (directory ../pkg)\n"
         "Nothing was installed. Fix what each line says, or see every target with "
         "`poetry platform-check`."
     )
+
+
+def test_lock_wide_problems_worded_from_their_facts() -> None:
+    assert render.problem(Problem("no-lock", LockUnfit("no-lock"))) == (
+        "poetry.lock not found; run `poetry lock` to create it"
+    )
+    unreadable = LockUnfit("unreadable-lock", error="Unable to read the lock file (bad key).")
+    assert render.problem(Problem("unreadable-lock", unreadable)) == (
+        "poetry.lock cannot be read: Unable to read the lock file (bad key)."
+    )
+    old = LockUnfit("old-lock", lock_version="2.0")
+    assert render.problem(Problem("old-lock", old)) == (
+        "poetry.lock has lock-version 2.0; checking needs the per-group markers of "
+        "lock-version 2.1; run `poetry lock` to upgrade it"
+    )
+    tail = "declare the extra and run `poetry lock`"
+    assert render.facts(ExtraNotLocked("cuda13", ("cpu",), "install")) == (
+        f"the install needs extra 'cuda13', which poetry.lock does not have (it has: cpu); {tail}"
+    )
+    assert render.facts(ExtraNotLocked("gpu", (), "variant", "gpu")) == (
+        f"variant gpu needs extra 'gpu', which poetry.lock does not have (it has: none); {tail}"
+    )
+    assert render.facts(ExtraNotLocked("y", ("w", "x"), "target")) == (
+        f"the target needs extra 'y', which poetry.lock does not have (it has: w, x); {tail}"
+    )
+
+
+def test_file_and_python_problems_worded_from_their_facts() -> None:
+    assert render.problem(Problem("no-files", NoFiles(), "empty", "1.0")) == (
+        "empty 1.0: the lock records no files for it"
+    )
+    sdist = NoWheel("win_amd64 / cp312", True, "py3-none", ("m-1-py3-none-any.whl", "m-1.zip"))
+    assert (
+        render.facts(sdist)
+        == "no wheel for win_amd64 / cp312 (installer.no-binary); files have py3-none"
+    )
+    only_sdist = NoWheel("win_amd64 / cp312", False, "", ("m-1.zip",), sdist_refused=True)
+    assert render.facts(only_sdist) == (
+        "no wheel for win_amd64 / cp312; files are m-1.zip; installer.only-binary refuses the sdist"
+    )
+    assert render.facts(PythonOutside("3.8", "", "target")) == (
+        "the project does not support Python 3.8 (requires-python ?)"
+    )
+    assert render.facts(PythonOutside("3.9.1", ">=3.10", "environment")) == (
+        "this environment's Python 3.9.1 is outside the project's requires-python (>=3.10): "
+        "the lock holds nothing for it; use a Python the project supports (`poetry env use "
+        "3.X`), or widen requires-python and `poetry lock`"
+    )
+
+
+def _duplicate(name: str, advice: DuplicateAdvice, who: str | None, *markers: str) -> Duplicate:
+    brought = ((who, f"{name} >=1.0"),) if who else ()
+    entries = tuple(
+        DuplicateEntry(version, None, marker, brought)
+        for version, marker in zip(("1.0", "2.0"), markers, strict=True)
+    )
+    return Duplicate(name, entries, advice, who)
+
+
+def test_each_duplicate_advice_has_its_words() -> None:
+    """The advices no lock test words (the others: tests/check/test_plan.py)."""
+    constrain = _duplicate("numpy", "constrain", "user 1.0", "", 'sys_platform == "linux"')
+    problem = Problem("duplicate", constrain, "numpy", "1.0, 2.0")
+    assert render.problem(problem) == (
+        "numpy 1.0, 2.0: 2 locked entries are selected at once: 1.0 (lock marker: none; "
+        'required by user 1.0 (numpy >=1.0)); 2.0 (lock marker: sys_platform == "linux"; '
+        "required by user 1.0 (numpy >=1.0)). Fix: user 1.0 requires numpy and accepts every "
+        "entry, and the lock's markers of the entries overlap here; constrain numpy in the "
+        "project to one version for this platform (e.g. `numpy==<version> ; sys_platform == "
+        "'linux'`), then `poetry lock`"
+    )
+    assert render.problem_json(problem)["needed"] == "one entry"
+    assert render.problem_json(problem)["have"] == "1.0, 2.0"
+    own = (
+        "Fix: user 1.0 requires {0} and accepts every entry, so no marker on the project's "
+        "own {0} requirement (an extra, a source) can keep one out; "
+    )
+    pin = _duplicate("numpy", "pin-per-platform", "user 1.0", "", "")
+    assert render.duplicate_advice(pin) == own.format("numpy") + (
+        "pin numpy once per platform with disjoint markers (e.g. `sys_platform == 'linux'` / "
+        "`sys_platform != 'linux'`), then `poetry lock`"
+    )
+    jaxlib = _duplicate("jaxlib", "jaxlib-through-jax", "user 1.0", "", "")
+    assert render.duplicate_advice(jaxlib) == own.format("jaxlib") + (
+        "take CUDA through jax's extra (`jax[cuda12]`: the CUDA plugin, no `+cuda` jaxlib) "
+        "instead, then `poetry lock`"
+    )
+    extras = _duplicate("torch", "request-one-extra", None, 'extra == "cpu"', 'extra == "cuda"')
+    assert render.duplicate_advice(extras) == (
+        "Fix: each entry belongs to an extra and both extras are requested: request one "
+        "(e.g. with `--variant`), or make them exclusive (`extra == 'a' and extra != 'b'`)"
+    )
+    sourced = DuplicateEntry("2.9.0+cpu", "cpu", "", ())
+    assert render.duplicate_entry_version(sourced) == "2.9.0+cpu from cpu"
 
 
 def test_the_project_python_named_by_where_it_comes_from() -> None:

@@ -13,6 +13,7 @@ from packaging.version import Version
 from poetry.packages.locker import Locker
 
 from poetry_platform.check.lock import LockState
+from poetry_platform.check.problems import LockUnfit
 from poetry_platform.check.problems import Problem
 from poetry_platform.check.targets import check_target
 from poetry_platform.check.targets import plans_for
@@ -240,7 +241,7 @@ def test_a_failing_target_is_refused_in_one_line(tmp_path: Path) -> None:
 
 
 def test_an_unfit_lock_is_refused() -> None:
-    stale = Problem("stale-lock", "pyproject.toml changed significantly since poetry.lock ...")
+    stale = Problem("stale-lock", LockUnfit("stale-lock"))
     with pytest.raises(LockError, match=r"^Nothing exported: pyproject\.toml changed"):
         refuse_unfit_lock(LockState((stale,)))
     refuse_unfit_lock(LockState())

@@ -89,10 +89,9 @@ class Fidelity:
     def problems(self) -> list[Problem]:
         out: list[Problem] = []
         if self.missing is not None:
-            out.append(Problem("missing-accelerator", missing=self.missing))
+            out.append(Problem("missing-accelerator", self.missing))
         out += [
-            Problem("forbidden-package", "", f.package, f.version, "warning", forbidden=f)
-            for f in self.forbidden
+            Problem("forbidden-package", f, f.package, f.version, "warning") for f in self.forbidden
         ]
         return out
 

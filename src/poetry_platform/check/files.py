@@ -15,8 +15,10 @@ from packaging.tags import Tag
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
+from poetry_platform.check.problems import FromSource
+from poetry_platform.check.problems import NoFiles
+from poetry_platform.check.problems import NoWheel
 from poetry_platform.check.problems import Problem
-from poetry_platform.check.problems import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
 
     from poetry.core.packages.package import Package
 
+    from poetry_platform.check.problems import Facts
+    from poetry_platform.check.problems import Severity
     from poetry_platform.check.tags import SupportedTags
 
 
@@ -75,10 +79,10 @@ def choose_file(
     """The lock file an install would take for `package`, or why there is none."""
     policy = policy or BinaryPolicy()
 
-    def problem(kind: str, detail: str, have: str, severity: Severity = "error") -> Problem:
+    def problem(kind: str, facts: Facts, have: str, severity: Severity = "error") -> Problem:
         return Problem(
             kind,
-            detail,
+            facts,
             package.pretty_name,
             package.pretty_version,
             severity,
@@ -89,11 +93,11 @@ def choose_file(
     if package.source_type in ("git", "directory"):
         origin = f"{package.source_type} {package.source_url or ''}".strip()
         return FileChoice(
-            None, problem("builds-from-source", f"builds from source ({origin})", origin, "warning")
+            None, problem("builds-from-source", FromSource(origin), origin, "warning")
         )
     filenames = _lock_files(package)
     if not filenames:
-        return FileChoice(None, problem("no-files", "the lock records no files for it", ""))
+        return FileChoice(None, problem("no-files", NoFiles(), ""))
     wheels = [(f, _wheel_tags(f)) for f in filenames if f.lower().endswith(".whl")]
     sdists = [f for f in filenames if not f.lower().endswith((".whl", *_SKIPPED_EXTS))]
     name = canonicalize_name(package.name)
@@ -101,17 +105,14 @@ def choose_file(
     if wheels_ok and (best := _best_wheel(wheels, supported)):
         return FileChoice(best)
 
-    needed = f"no wheel for {supported.description}"
-    if wheels and not wheels_ok:
-        needed += " (installer.no-binary)"
+    no_binary = bool(wheels) and not wheels_ok
     have = _describe_wheels(wheels, supported)
+    files = tuple(filenames)
     if sdists and policy.sdists_allowed(name):
-        detail = f"{needed}; builds from source ({sdists[0]})"
-        return FileChoice(sdists[0], problem("builds-from-source", detail, have, "warning"))
-    offer = f"files have {have}" if have else f"files are {', '.join(filenames)}"
-    if sdists:
-        offer += "; installer.only-binary refuses the sdist"
-    return FileChoice(None, problem("no-wheel", f"{needed}; {offer}", have))
+        build = NoWheel(supported.description, no_binary, have, files, sdist=sdists[0])
+        return FileChoice(sdists[0], problem("builds-from-source", build, have, "warning"))
+    refused = NoWheel(supported.description, no_binary, have, files, sdist_refused=bool(sdists))
+    return FileChoice(None, problem("no-wheel", refused, have))
 
 
 def usable_files(

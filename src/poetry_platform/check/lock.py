@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 
 from packaging.utils import canonicalize_name
 
 from poetry_platform.check.files import BinaryPolicy
+from poetry_platform.check.problems import ExtraNotLocked
+from poetry_platform.check.problems import LockUnfit
 from poetry_platform.check.problems import Problem
 
 if TYPE_CHECKING:
@@ -96,7 +99,7 @@ def read_lock(poetry: Poetry) -> LockState:
     locker = poetry.locker
     if not locker.is_locked():
         return LockState(
-            (Problem("no-lock", "poetry.lock not found; run `poetry lock` to create it"),),
+            (Problem("no-lock", LockUnfit("no-lock")),),
             readable=False,
         )
     problems: list[Problem] = []
@@ -105,25 +108,13 @@ def read_lock(poetry: Poetry) -> LockState:
         fresh = _is_fresh(locker, data)
     except (RuntimeError, OSError, ValueError) as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        problem = Problem("unreadable-lock", f"poetry.lock cannot be read: {first}")
+        problem = Problem("unreadable-lock", LockUnfit("unreadable-lock", error=first))
         return LockState((problem,), readable=False)
     if not fresh:
-        problems.append(
-            Problem(
-                "stale-lock",
-                "pyproject.toml changed significantly since poetry.lock was last generated; "
-                "run `poetry lock` to fix the lock file",
-            )
-        )
+        problems.append(Problem("stale-lock", LockUnfit("stale-lock")))
     if not locker.is_locked_groups_and_markers():
         version = data.get("metadata", {}).get("lock-version", "?")
-        problems.append(
-            Problem(
-                "old-lock",
-                f"poetry.lock has lock-version {version}; checking needs the per-group markers "
-                "of lock-version 2.1; run `poetry lock` to upgrade it",
-            )
-        )
+        problems.append(Problem("old-lock", LockUnfit("old-lock", lock_version=str(version))))
         return LockState(tuple(problems), readable=False)
     extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
     return LockState(
@@ -153,16 +144,21 @@ def root_requirements(poetry: Poetry, groups: Iterable[str]) -> list[Dependency]
     return deps
 
 
-def extras_problems(extras: Iterable[str], lock_extras: Collection[str], who: str) -> list[Problem]:
-    """An extra the install asks for that the lock never recorded: Poetry would refuse it."""
-    known = ", ".join(sorted(lock_extras)) or "none"
+def extras_problems(
+    extras: Iterable[str],
+    lock_extras: Collection[str],
+    by: Literal["install", "target", "variant"],
+    variant: str | None = None,
+) -> list[Problem]:
+    """An extra the install asks for that the lock never recorded: Poetry would refuse it.
+    `by`: who asks (`platform-install`, a target, or the target's `variant`)."""
+    locked = tuple(sorted(lock_extras))
     return [
         Problem(
             "extra-not-locked",
-            f"{who} needs extra {extra!r}, which poetry.lock does not have (it has: {known}); "
-            "declare the extra and run `poetry lock`",
+            ExtraNotLocked(extra, locked, by, variant),
             needed=f"extra {extra}",
-            have=known,
+            have=", ".join(locked) or "none",
         )
         for extra in extras
         if canonicalize_name(extra) not in lock_extras

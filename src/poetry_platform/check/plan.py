@@ -19,8 +19,12 @@ from poetry_platform.check.lock import binary_policy
 from poetry_platform.check.lock import extras_problems
 from poetry_platform.check.lock import read_lock
 from poetry_platform.check.lock import root_requirements
+from poetry_platform.check.problems import Duplicate
+from poetry_platform.check.problems import DuplicateEntry
+from poetry_platform.check.problems import MissingRequirement
 from poetry_platform.check.problems import PlanCheck
 from poetry_platform.check.problems import Problem
+from poetry_platform.check.problems import PythonOutside
 from poetry_platform.check.problems import Selected
 from poetry_platform.check.problems import requirement_text
 from poetry_platform.check.tags import SupportedTags
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
     from poetry_platform.check.files import BinaryPolicy
     from poetry_platform.check.lock import LockState
     from poetry_platform.check.lock import Relations
+    from poetry_platform.check.problems import DuplicateAdvice
 
 
 def check_locked(
@@ -102,34 +107,35 @@ def check_locked(
         if dep.name in by_name or dep.name in reported or not dep.marker.validate(env):
             continue
         reported.add(dep.name)
-        why, have = _why_missing(dep.name, locked, wanted_groups)
-        if have == "excluded" and not python_allowed:
+        missing = _why_missing(dep, locked, wanted_groups)
+        if missing.why == "excluded" and not python_allowed:
             continue  # the lock is for the project's Pythons; this one is not among them
-        where = "" if dep.marker.is_any() else f" (where {dep.marker})"
         problems.append(
             Problem(
                 "missing",
-                f"required by the project{where}, but {why}; run `poetry lock`",
+                missing,
                 dep.pretty_name,
                 str(dep.pretty_constraint),
                 needed=dep.to_pep_508(),
-                have=have,
+                have=missing.why,
             )
         )
     return PlanCheck(tuple(out), tuple(problems))
 
 
 def _why_missing(
-    name: str, locked: Mapping[Package, TransitivePackageInfo], groups: Collection[str]
-) -> tuple[str, str]:
-    """Why a required package was not selected, and a one-word `have` for the JSON."""
-    infos = [info for package, info in locked.items() if package.name == name]
+    dep: Dependency, locked: Mapping[Package, TransitivePackageInfo], groups: Collection[str]
+) -> MissingRequirement:
+    """Why a required package was not selected: absent, locked for other groups, or
+    excluded by its lock markers."""
+    marker = "" if dep.marker.is_any() else str(dep.marker)
+    infos = [info for package, info in locked.items() if package.name == dep.name]
     if not infos:
-        return "poetry.lock does not contain it", "absent"
+        return MissingRequirement(marker, "absent")
     if not any(info.groups & set(groups) for info in infos):
-        others = sorted({g for info in infos for g in info.groups})
-        return f"poetry.lock has it only for other groups ({', '.join(others)})", "other-groups"
-    return "the markers of its lock entries exclude this target", "excluded"
+        others = tuple(sorted({g for info in infos for g in info.groups}))
+        return MissingRequirement(marker, "other-groups", others)
+    return MissingRequirement(marker, "excluded")
 
 
 def _duplicate(
@@ -145,28 +151,26 @@ def _duplicate(
     that fixes it (re-locking alone never does: the lock holds what pyproject asks for)."""
     wanted = {canonicalize_name(g) for g in groups}
     name = packages[0].name
-    entries: list[str] = []
-    markers: list[str] = []
-    requirers: list[set[str]] = []
+    entries: list[DuplicateEntry] = []
     for package in packages:
         marker = locked[package].get_marker(wanted)
-        markers.append("" if marker.is_any() else str(marker))
-        who = _requirers(package, selected, relations, requirements, env)
-        requirers.append({w for w, _ in who})
-        brought = "; ".join(f"{w} ({how})" for w, how in who) or "nothing in this install"
+        brought = _requirers(package, selected, relations, requirements, env)
         entries.append(
-            f"{_describe_version(package)} (lock marker: {markers[-1] or 'none'}; "
-            f"required by {brought})"
+            DuplicateEntry(
+                package.pretty_version,
+                package.source_reference or None,
+                "" if marker.is_any() else str(marker),
+                tuple(brought),
+            )
         )
-    advice = _duplicate_advice(name, markers, requirers)
-    versions = ", ".join(_describe_version(p) for p in packages)
+    advice, who = _duplicate_advice(
+        name, [e.marker for e in entries], [{w for w, _ in e.required_by} for e in entries]
+    )
     return Problem(
         "duplicate",
-        f"{len(packages)} locked entries are selected at once: {'; '.join(entries)}. {advice}",
+        Duplicate(name, tuple(entries), advice, who, _jax_backend(name)),
         packages[0].pretty_name,
         ", ".join(p.pretty_version for p in packages),
-        needed="one entry",
-        have=versions,
     )
 
 
@@ -207,53 +211,25 @@ def _allows(constraint: str, package: Package) -> bool:
         return True
 
 
-def _duplicate_advice(name: str, markers: Sequence[str], requirers: Sequence[set[str]]) -> str:
-    """The concrete change, from who brings each entry and the markers they carry."""
+def _duplicate_advice(
+    name: str, markers: Sequence[str], requirers: Sequence[set[str]]
+) -> tuple[DuplicateAdvice, str | None]:
+    """The concrete change, from who brings each entry and the markers they carry; with
+    the requirer that accepts every entry, when one does."""
     if not any(requirers):
-        return (
-            f"Fix: nothing in this install requires {name}; the lock does not match "
-            "pyproject.toml: `poetry lock`"
-        )
+        return "relock", None
     common = set.intersection(*requirers) - {"the project"} if requirers else set()
     own = any("the project" in r for r in requirers)
     if common and not own:
-        who = sorted(common)[0]
-        return (
-            f"Fix: {who} requires {name} and accepts every entry, and the lock's markers of "
-            f"the entries overlap here; constrain {name} in the project to one version for "
-            f"this platform (e.g. `{name}==<version> ; sys_platform == 'linux'`), then "
-            "`poetry lock`"
-        )
+        return "constrain", sorted(common)[0]
     if common:
-        who = sorted(common)[0]
-        text = (
-            f"Fix: {who} requires {name} and accepts every entry, so no marker on the "
-            f"project's own {name} requirement (an extra, a source) can keep one out"
-        )
-        if name == "jaxlib":
-            return text + (
-                "; take CUDA through jax's extra (`jax[cuda12]`: the CUDA plugin, no "
-                "`+cuda` jaxlib) instead, then `poetry lock`"
-            )
-        return text + (
-            f"; pin {name} once per platform with disjoint markers (e.g. "
-            "`sys_platform == 'linux'` / `sys_platform != 'linux'`), then `poetry lock`"
-        )
+        advice: DuplicateAdvice = "jaxlib-through-jax" if name == "jaxlib" else "pin-per-platform"
+        return advice, sorted(common)[0]
     if _jax_backend(name):
-        return (
-            f"Fix: require `jax[{_jax_backend(name)}]` instead of a bare {name} (the plugin must "
-            "follow jax's version), then `poetry lock`"
-        )
+        return "jax-extra", None
     if markers and all("extra" in m for m in markers):
-        return (
-            "Fix: each entry belongs to an extra and both extras are requested: request one "
-            "(e.g. with `--variant`), or make them exclusive (`extra == 'a' and extra != 'b'`)"
-        )
-    return (
-        f"Fix: make the markers of the requirements of {name} above exclusive for this "
-        f"target (exclusive extras: `extra == 'a' and extra != 'b'`; or by `sys_platform`), "
-        "then `poetry lock`"
-    )
+        return "request-one-extra", None
+    return "exclusive-markers", None
 
 
 def _jax_backend(name: str) -> str | None:
@@ -262,11 +238,6 @@ def _jax_backend(name: str) -> str | None:
 
     m = re.match(r"^jax-(cuda\d+|rocm\d*)-(plugin|pjrt)$", name)
     return m.group(1) if m else None
-
-
-def _describe_version(package: Package) -> str:
-    source = f" from {package.source_reference}" if package.source_reference else ""
-    return f"{package.pretty_version}{source}"
 
 
 def check_install_plan(
@@ -294,19 +265,17 @@ def check_install_plan(
     problems = list(lock.problems)
     if not lock.readable:
         return problems
-    problems += extras_problems(extras, lock.extras, "the install")
+    problems += extras_problems(extras, lock.extras, "install")
     python = str(marker_env.get("python_full_version", ""))
     python_allowed = _project_allows(poetry, python)
     if not python_allowed:
+        requires = str(poetry.package.python_versions)
         problems.append(
             Problem(
                 "python",
-                f"this environment's Python {python} is outside the project's requires-python "
-                f"({poetry.package.python_versions}): the lock holds nothing for it; use a "
-                "Python the project supports (`poetry env use 3.X`), or widen requires-python "
-                "and `poetry lock`",
+                PythonOutside(python, requires, "environment"),
                 needed=f"Python {python}",
-                have=str(poetry.package.python_versions),
+                have=requires,
             )
         )
     plan = check_locked(

@@ -1,10 +1,11 @@
 """Problems as data: what a check found. `render.py` words them (text and `--json`).
 
-A `Problem` carries the facts (`needed` against `have`) and its severity, so `--json` and
-the text output say the same thing. A variant's broken promise carries the verdict itself
-(`MissingAccelerator`, `ForbiddenPackage`: kinds and facts, no words; `fidelity.py` makes
-them); the lock's other problems still bring their sentence in `detail`, made where the
-check finds them (`plan.py`, `lock.py`, `files.py`, `targets.py`).
+A `Problem` carries its kind, severity and `facts`: one small dataclass per kind of
+problem, with the facts and no words, made where the check finds it (`lock.py`: `LockUnfit`,
+`ExtraNotLocked`; `files.py`: `NoFiles`, `FromSource`, `NoWheel`; `plan.py`:
+`MissingRequirement`, `Duplicate`, `PythonOutside`; `targets.py`: `PythonOutside`,
+`UnknownPlatform`; `fidelity.py`: `MissingAccelerator`, `ForbiddenPackage`). `render.py`
+words every one of them, so `--json` and the text output say the same thing.
 """
 
 from __future__ import annotations
@@ -92,6 +93,143 @@ class ForbiddenPackage:
     remedy: ForbidRemedy
 
 
+# --- the lock as a whole (`lock.py`) ---------------------------------------------------------
+
+LockFault = Literal["no-lock", "unreadable-lock", "stale-lock", "old-lock"]
+
+
+@dataclass(frozen=True)
+class LockUnfit:
+    """poetry.lock is absent, unreadable, older than pyproject.toml, or of a lock-version
+    too old to check (`kind`, also the problem's kind)."""
+
+    kind: LockFault
+    error: str = ""  # "unreadable-lock": the first line of the reader's error
+    lock_version: str = ""  # "old-lock": the version the lock has
+
+
+@dataclass(frozen=True)
+class ExtraNotLocked:
+    """An extra the install asks for that the lock never recorded: Poetry would refuse it.
+    `by`: who asks (`platform-install`, a target, or a target's `variant`)."""
+
+    extra: str
+    locked: tuple[str, ...]  # the extras poetry.lock has, sorted
+    by: Literal["install", "target", "variant"]
+    variant: str | None = None
+
+
+# --- one package's file (`files.py`) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoFiles:
+    """The lock records no file for the package."""
+
+
+@dataclass(frozen=True)
+class FromSource:
+    """A git or directory package: it always builds from source."""
+
+    origin: str  # "git <url>", "directory <path>"
+
+
+@dataclass(frozen=True)
+class NoWheel:
+    """No wheel the target accepts: the install builds `sdist` (kind "builds-from-source"),
+    or has no file to take (kind "no-wheel")."""
+
+    target: str  # the target's tags, described (`SupportedTags.description`)
+    no_binary: bool  # the lock has wheels, but installer.no-binary refuses them
+    offered: str  # what the lock's wheels offer on the axis that failed ("": no wheel)
+    files: tuple[str, ...]
+    sdist: str | None = None  # the sdist the install builds
+    sdist_refused: bool = False  # an sdist exists, but installer.only-binary refuses it
+
+
+# --- the set (`plan.py`, `targets.py`) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingRequirement:
+    """A requirement of the project that applies to the target, with no package selected."""
+
+    marker: str  # the requirement's marker; "" when it has none
+    # "absent": poetry.lock lacks it; "other-groups": locked only for `groups`;
+    # "excluded": the markers of its lock entries exclude the target.
+    why: Literal["absent", "other-groups", "excluded"]
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DuplicateEntry:
+    version: str
+    source: str | None  # the lock's source reference, if any
+    marker: str  # the lock's marker for the requested groups; "" when none
+    required_by: tuple[tuple[str, str], ...]  # (who, the requirement) bringing this entry
+
+
+# The change that separates two entries selected at once (re-locking alone never does).
+# "relock": nothing requires them, the lock is not pyproject's; "constrain": `who` requires
+# the package and accepts every entry, the project does not; "jaxlib-through-jax",
+# "pin-per-platform": `who` and the project both require it; "jax-extra": a bare jax
+# plugin (`backend`); "request-one-extra": every entry belongs to an extra; "exclusive-
+# markers": the requirements' markers overlap.
+DuplicateAdvice = Literal[
+    "relock",
+    "constrain",
+    "jaxlib-through-jax",
+    "pin-per-platform",
+    "jax-extra",
+    "request-one-extra",
+    "exclusive-markers",
+]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Several locked entries of one package selected at once."""
+
+    name: str  # canonical, as the advice names it
+    entries: tuple[DuplicateEntry, ...]
+    advice: DuplicateAdvice
+    who: str | None = None  # the requirer accepting every entry
+    backend: str | None = None  # "jax-extra": `cuda12` for `jax-cuda12-plugin`
+
+
+@dataclass(frozen=True)
+class PythonOutside:
+    """A Python outside the project's requires-python: this environment's ("environment",
+    `platform-install`) or a target's ("target", `platform-check`)."""
+
+    python: str
+    requires_python: str
+    scope: Literal["environment", "target"]
+
+
+@dataclass(frozen=True)
+class UnknownPlatform:
+    """A target whose wheel tags cannot be computed; `error` is the `TagError`'s message,
+    written where it is raised (an error's message is made where the failure is found)."""
+
+    error: str
+
+
+Facts = (
+    LockUnfit
+    | ExtraNotLocked
+    | NoFiles
+    | FromSource
+    | NoWheel
+    | MissingRequirement
+    | Duplicate
+    | PythonOutside
+    | UnknownPlatform
+    | MissingAccelerator
+    | ForbiddenPackage
+)
+
+
 # --- what a check found -------------------------------------------------------------------
 
 
@@ -99,21 +237,19 @@ class ForbiddenPackage:
 class Problem:
     """One reason a lock does not install on a target, as data.
 
-    `needed` is what the target asks for and `have` what the lock offers, so a script
-    reading `--json` gets the same facts the sentence is made from (`render.problem`).
-    A variant's broken promise carries its verdict instead (`missing`, `forbidden`), which
-    `render.py` words, `needed` and `have` included.
+    `facts` is the problem's own dataclass, which `render.problem` words. `needed` (what
+    the target asks for) and `have` (what the lock offers) are short facts for scripts
+    reading `--json`; for a variant's broken promise and duplicates `render.py` makes them
+    from the facts.
     """
 
     kind: str
-    detail: str = ""
+    facts: Facts
     package: str | None = None
     version: str | None = None
     severity: Severity = "error"
     needed: str = ""
     have: str = ""
-    missing: MissingAccelerator | None = None
-    forbidden: ForbiddenPackage | None = None
 
 
 @dataclass(frozen=True)

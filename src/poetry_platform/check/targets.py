@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import Literal
 
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
@@ -21,6 +22,8 @@ from poetry_platform.check.lock import root_requirements
 from poetry_platform.check.plan import check_locked
 from poetry_platform.check.problems import PlanCheck
 from poetry_platform.check.problems import Problem
+from poetry_platform.check.problems import PythonOutside
+from poetry_platform.check.problems import UnknownPlatform
 from poetry_platform.check.tags import SupportedTags
 from poetry_platform.check.tags import TagError
 from poetry_platform.check.tags import tag_target
@@ -106,8 +109,7 @@ def plans_for(
             if accepted
             else Problem(
                 "python",
-                f"the project does not support Python {python} "
-                f"(requires-python {requires_python or '?'})",
+                PythonOutside(str(python), requires_python, "target"),
                 needed=f"Python {python}",
                 have=requires_python,
             )
@@ -153,10 +155,10 @@ def check_target(
     try:
         supported = SupportedTags.for_target(plan.tags)
     except TagError as e:
-        problems.append(Problem("platform", str(e), needed=plan.tags.sys_platform))
+        problems.append(Problem("platform", UnknownPlatform(str(e)), needed=plan.tags.sys_platform))
         return TargetResult(plan, PlanCheck((), tuple(problems)))
-    who = f"variant {plan.variant}" if plan.variant else "the target"
-    problems += extras_problems(plan.extras, lock.extras, who)
+    by: Literal["target", "variant"] = "variant" if plan.variant else "target"
+    problems += extras_problems(plan.extras, lock.extras, by, plan.variant)
     requirements = list(requirements)
     env = plan.marker_env
     selected = select_locked(lock.locked, env, plan.groups, plan.extras)
