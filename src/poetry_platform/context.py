@@ -43,14 +43,18 @@ class Decision:
     fidelity: Mapping[str, Fidelity] = field(default_factory=dict)
 
 
-def project_config(poetry: Poetry) -> PlatformConfig:
-    """`[tool.poetry-platform]` validated against the project's own extras and groups."""
+def project_config(poetry: Poetry, data: Mapping[str, Any] | None = None) -> PlatformConfig:
+    """`[tool.poetry-platform]` validated against the project's own extras and groups.
+
+    `data`: the pyproject document where the caller has already parsed it (platform-up
+    does, to edit it); else Poetry's `pyproject.data`, which parses the file again.
+    """
     from poetry_platform.config import ConfigError
 
     package = poetry.package
     try:
         return load_config(
-            poetry.pyproject.data,
+            poetry.pyproject.data if data is None else data,
             extras=[str(e) for e in package.extras],
             groups=[str(g) for g in package.dependency_group_names(include_optional=True)],
         )

@@ -267,8 +267,9 @@ class UpRun:
         text = (self.snapshot.contents[self.pyproject] or b"").decode("utf-8")
         lock_bytes = self.snapshot.contents[self.lock]
         check_lock(self.lock, lock_bytes)  # dry runs too: fail the way the real run would
-        decls = declarations.read(declarations.parse(text))
-        config = project_config(self.poetry)
+        document = declarations.parse(text)
+        decls = declarations.read(document)
+        config = project_config(self.poetry, document)  # the text above, not read again
         report = Report(
             strategy=settings.rules.strategy, dry_run=settings.dry_run, check=settings.check
         )
