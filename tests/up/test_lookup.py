@@ -359,3 +359,35 @@ def test_a_find_links_page_lists_other_projects_too() -> None:
     ]
     assert entries_from(files, "jax-lib", one_project=False) == [("0.1", None, False)]
     assert file_version("not-a-dist.txt") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1", "0", "01.02", "1.0", "1.0.0", "1.0.0.0", "2024.8.0", "1.2.3.4.5", "10.0.0.0.1"],
+)
+def test_a_plain_version_is_built_as_poetry_parses_it(text: str) -> None:
+    """The fast path for plain `1.2.3` texts gives the very object `Version.parse` does."""
+    from poetry_platform.up.lookup import _version
+
+    fast = _version(text)
+    parsed = Version.parse(text)
+    assert fast is not None
+    assert fast == parsed
+    assert vars(fast) == vars(parsed)
+    assert (fast.text, repr(fast), hash(fast)) == (parsed.text, repr(parsed), hash(parsed))
+
+
+@pytest.mark.parametrize("text", ["1.2a1", "1.0+cpu", "1.0.post1", "v1.0", "1!2.0", " 1.2"])
+def test_other_versions_are_parsed_by_poetry(text: str) -> None:
+    from poetry_platform.up.lookup import _version
+
+    assert _version(text) == Version.parse(text)
+    assert vars(_version(text)) == vars(Version.parse(text))
+
+
+def test_a_text_that_is_no_version_is_none() -> None:
+    from poetry_platform.up.lookup import _version
+
+    assert _version("x86_64") is None
+    assert _version("") is None
+    assert _version("\u0661.\u0662") is None  # Arabic-Indic digits: not PEP 440
