@@ -442,12 +442,15 @@ def _options(
     the entry is used on. An unknown Requires-Python passes while `trust_unknown` (its
     metadata is read before the plan is final) and fails after."""
     opts = _Options(ctx.python)
+    # a page's releases share a few Requires-Python objects (`lookup._python` is cached):
+    # ask each once whether it admits the entry's Pythons, not once per release
+    admits: dict[int, bool] = {}
     for r in releases:
         v = r.version
         if ctx.label is not None and _local(v) != ctx.label:
             continue
         public = _public(v)
-        if not (within.allows(v) or within.allows(public)):
+        if not (within.allows(v) or (public is not v and within.allows(public))):
             continue
         if v.is_unstable() and not ctx.allow_prereleases:
             continue
@@ -458,7 +461,7 @@ def _options(
             if not trust_unknown:
                 opts.blocked.setdefault(public, "unknown")
                 continue
-        elif not r.requires_python.allows_all(ctx.python):
+        elif not _admits(admits, r.requires_python, ctx.python):
             opts.blocked.setdefault(public, r.requires_python_text or str(r.requires_python))
             continue
         current = opts.ok.get(public)
@@ -468,6 +471,16 @@ def _options(
     for public in opts.ok:
         opts.blocked.pop(public, None)  # another build of that release is fine
     return opts
+
+
+def _admits(seen: dict[int, bool], requires: VersionConstraint, python: VersionConstraint) -> bool:
+    """`requires.allows_all(python)`, remembered per constraint object in `seen` (the
+    objects outlive the call, so their ids cannot be reused within it)."""
+    key = id(requires)
+    answer = seen.get(key)
+    if answer is None:
+        answer = seen[key] = requires.allows_all(python)
+    return answer
 
 
 @dataclass(frozen=True)
