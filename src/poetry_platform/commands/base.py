@@ -1,6 +1,6 @@
 """What every platform command shares: the one place a `PlatformError` becomes output.
 
-A command class lists `PlatformCommand` before its Poetry base and implements `run()`
+A command class lists `PlatformCommand` before its Poetry base and implements `run_command()`
 instead of `handle()`. `handle()` here calls it and maps any `PlatformError` to one
 `<error>` line and the error's exit code, so no command repeats that mapping or words the
 same failure differently. Ctrl-C keeps its own path (`KeyboardInterrupt` is no error).

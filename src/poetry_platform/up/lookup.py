@@ -42,6 +42,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
+from typing import cast
 
 from poetry_platform.errors import SourceError
 from poetry_platform.redact import redact
@@ -168,54 +169,7 @@ def run_bounded(
     the caller is interrupted; daemon threads never keep the process alive (a hung request
     must not delay an interrupted command's exit).
     """
-    n = len(items)
-    if n == 0:
-        return []
-    results: list[Any] = [None] * n
-    errors: list[BaseException | None] = [None] * n
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in range(n):
-        todo.put(i)
-    done: queue.SimpleQueue[int] = queue.SimpleQueue()
-    stop = threading.Event()
-
-    def worker() -> None:
-        while not stop.is_set():
-            try:
-                i = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                results[i] = func(items[i])
-            except BaseException as e:  # handed to the caller
-                errors[i] = e
-                stop.set()
-            done.put(i)
-
-    threads = [
-        threading.Thread(target=worker, daemon=True, name=f"lookup-{k}")
-        for k in range(min(workers, n))
-    ]
-    for t in threads:
-        t.start()
-    finished = 0
-    try:
-        while finished < n:
-            if stop.is_set() and all(not t.is_alive() for t in threads):
-                break
-            try:
-                done.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            finished += 1
-            if on_done is not None:
-                on_done(finished, n)
-    finally:
-        stop.set()
-    for e in errors:
-        if e is not None:
-            raise e
-    return results
+    return cast("list[R]", gather(func, items, workers=workers, until=None, on_done=on_done))
 
 
 # --- reading one page ----------------------------------------------------------------------
@@ -743,26 +697,29 @@ def gather(
     items: Sequence[T],
     *,
     workers: int = DEFAULT_WORKERS,
-    until: float,
+    until: float | None,
     on_done: Callable[[int, int], None] | None = None,
 ) -> list[R | None]:
-    """`[func(i) for i in items]` on daemon threads, stopping at `until` (monotonic).
-
-    Items not finished by then are None. `func` must not raise (errors are answers here);
-    if it does, the error is raised in the caller.
+    """`[func(i) for i in items]` on daemon threads, stopping at `until` (monotonic; None:
+    no deadline). Items not finished by then are None. After the first exception no new
+    call starts; it is raised in the caller once the started calls have finished.
     """
     n = len(items)
     results: list[R | None] = [None] * n
     if n == 0:
         return results
-    errors: list[BaseException] = []
+    errors: list[BaseException | None] = [None] * n
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for i in range(n):
         todo.put(i)
     done: queue.SimpleQueue[int] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def in_time() -> bool:
+        return until is None or time.monotonic() < until
 
     def worker() -> None:
-        while time.monotonic() < until:
+        while not stop.is_set() and in_time():
             try:
                 i = todo.get_nowait()
             except queue.Empty:
@@ -770,26 +727,35 @@ def gather(
             try:
                 results[i] = func(items[i])
             except BaseException as e:  # handed to the caller
-                errors.append(e)
+                errors[i] = e
+                stop.set()
             done.put(i)
 
-    for k in range(min(workers, n)):
-        threading.Thread(target=worker, daemon=True, name=f"lookup-{k}").start()
+    threads = [
+        threading.Thread(target=worker, daemon=True, name=f"lookup-{k}")
+        for k in range(min(workers, n))
+    ]
+    for t in threads:
+        t.start()
     finished = 0
-    while finished < n and not errors:
-        remaining = until - time.monotonic()
-        if remaining <= 0:
-            break
-        try:
-            done.get(timeout=min(0.1, remaining))
-        except queue.Empty:
-            continue
-        finished += 1
-        if on_done is not None:
-            on_done(finished, n)
-    if errors:
-        raise errors[0]
-    return list(results)
+    try:
+        while finished < n and in_time():
+            if stop.is_set() and all(not t.is_alive() for t in threads):
+                break
+            wait = 0.1 if until is None else max(0.0, min(0.1, until - time.monotonic()))
+            try:
+                done.get(timeout=wait)
+            except queue.Empty:
+                continue
+            finished += 1
+            if on_done is not None:
+                on_done(finished, n)
+    finally:
+        stop.set()
+    for e in errors:
+        if e is not None:
+            raise e
+    return results
 
 
 def read_requires_python(
