@@ -625,19 +625,53 @@ def test_an_unreachable_source_fails_at_the_lookup_deadline_naming_it(
     assert "source private could not be read" in result.stderr
 
 
-def test_index_timing_out_during_the_lock_changes_nothing(
+def test_index_timing_out_on_metadata_the_lock_needs_changes_nothing(
     demo: Path, server: IndexServer, hermetic_env: dict[str, str]
 ) -> None:
+    """Poetry gives up first (1 s timeout, its retries) well inside the lookup deadline."""
     before = snapshot(demo)
     server.hang_paths("numpy-2.2.6")  # the new numpy's files and metadata: needed by the lock
     env = {**hermetic_env, "POETRY_REQUESTS_TIMEOUT": "1"}
     try:
-        result = run_up(demo, env, "--no-install")
+        result = run_up(demo, env, "--no-install", "--lookup-timeout", "300")
     finally:
         server.clear_faults()
     assert result.returncode == 1, result.stdout
     assert snapshot(demo) == before
-    assert "Locking failed" in result.stderr
+    assert result.stderr.startswith(
+        "Reading the metadata of numpy 2.2.6 from source local failed: "
+    ), result.stderr
+    assert "pyproject.toml and poetry.lock are unchanged." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_index_holding_metadata_fails_at_the_lookup_deadline_naming_source_and_package(
+    demo: Path, server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    """The pages answer, the new numpy's metadata (and wheel) is held: the pre-lock read of
+    it ends at the run's one lookup deadline, not after Poetry's retries (~100 s)."""
+    before = snapshot(demo)
+    held = "numpy-2.2.6"
+    seen = len(server.requests_for(held))
+    release = server.hold_paths(held)  # held up to 120 s
+    start = time.monotonic()
+    try:
+        result = run_up(demo, hermetic_env, "--no-install", "--lookup-timeout", "6")
+        took = time.monotonic() - start
+        asked = len(server.requests_for(held)) > seen
+    finally:
+        release.set()
+        server.clear_faults()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert asked  # it waited on the held request
+    assert took < 40, took  # the deadline (6 s) plus Poetry's start-up, not the hold
+    assert snapshot(demo) == before
+    assert result.stderr.strip().splitlines() == [
+        "Reading the metadata of numpy 2.2.6 from source local failed: no answer within the"
+        " lookup deadline (6 s); pyproject.toml and poetry.lock are unchanged. Retry, or give"
+        " the lookups more time: --lookup-timeout SECONDS (by default twice"
+        " POETRY_REQUESTS_TIMEOUT)."
+    ]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

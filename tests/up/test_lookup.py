@@ -391,3 +391,45 @@ def test_a_text_that_is_no_version_is_none() -> None:
     assert _version("x86_64") is None
     assert _version("") is None
     assert _version("\u0661.\u0662") is None  # Arabic-Indic digits: not PEP 440
+
+
+@pytest.mark.parametrize("phase", ["requires-python", "requirements", "prefetch"])
+def test_a_metadata_read_the_index_holds_fails_at_the_deadline_naming_source_and_release(
+    index: IndexServer, tmp_path: Path, phase: str
+) -> None:
+    """The page answers, the release's metadata (and wheel) does not: the read ends at the
+    run's lookup deadline, not after Poetry's retries."""
+    import time
+
+    from poetry_platform.errors import SourceError
+    from poetry_platform.up.lookup import Deadline
+    from poetry_platform.up.lookup import Release
+    from poetry_platform.up.lookup import prefetch_metadata
+    from poetry_platform.up.lookup import read_requirements
+
+    pool = pool_for(index, tmp_path, [dict(s) for s in SOURCES])
+    version = Version.parse("1.2")
+    release = Release(version, "links", None)
+    seen = len(index.requests_for("alpha-1.2"))
+    held = index.hold_paths("alpha-1.2")
+    start = time.monotonic()
+    try:
+        budget = Deadline.start(1.0)
+        with pytest.raises(SourceError) as caught:
+            if phase == "requires-python":
+                read_requires_python(pool, [("alpha", release)], budget=budget)
+            elif phase == "requirements":
+                read_requirements(pool, [("alpha", release)], budget=budget)
+            else:
+                prefetch_metadata(pool, [("alpha", version, "links")], budget=budget)
+        took = time.monotonic() - start
+        asked = len(index.requests_for("alpha-1.2")) > seen
+    finally:
+        held.set()
+    assert asked  # it did wait on the held request, not fail before asking
+    assert took < 3  # Poetry's own retries: minutes
+    assert caught.value.message == (
+        "reading the metadata of alpha 1.2 from source links failed: no answer within the"
+        " lookup deadline (1 s)"
+    )
+    assert "--lookup-timeout" in caught.value.remedy

@@ -75,7 +75,7 @@ class PlatformUpCommand(PlatformCommand, GroupCommand):
         option(
             "lookup-timeout",
             None,
-            "Seconds all version lookups may take together (default: twice"
+            "Seconds all version and metadata lookups may take together (default: twice"
             " <comment>POETRY_REQUESTS_TIMEOUT</>, 30).",
             flag=False,
         ),

@@ -19,8 +19,14 @@ A lookup has three outcomes, never two: releases found (possibly none in the ran
 caller wants: the caller decides), the package unknown to the source (HTTP 404: no
 releases), or the page could not be read (401/403, 429/5xx after retries, a timeout, a
 page that is no index). The last is `Unreadable`, kept per package, so that a source that
-failed is never reported as "up to date". All lookups share one deadline
-(`lookup_deadline`); what has not answered by then is `Unreadable` too.
+failed is never reported as "up to date".
+
+One budget bounds every request of the lookup stage (`Deadline`, `lookup_deadline`
+seconds from the first page asked for): the pages, then the metadata reads below, then the
+pre-lock prefetch, each phase getting what the earlier ones left. A page not answered by
+then is `Unreadable`; a metadata read not answered by then fails the run
+(`IndexLookupError`, naming the source and the release), as the lock would wait on the
+same request under Poetry's retries (~100 s for an index that never answers).
 
 Only where a page does not give Requires-Python at all (find-links pages often do not) is
 the metadata of a candidate release read (`read_requires_python`), and only for the
@@ -91,6 +97,20 @@ def lookup_deadline(option: float | None = None) -> float:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """The one budget of a run's lookup stage: every page, metadata read and prefetch of
+    the run is done by `at` (monotonic), `seconds` after the first page was asked for."""
+
+    seconds: float
+    at: float
+
+    @classmethod
+    def start(cls, option: float | None = None) -> Deadline:
+        seconds = lookup_deadline(option)
+        return cls(seconds, time.monotonic() + seconds)
+
+
+@dataclass(frozen=True)
 class Query:
     """Where to look a package up: a named (explicit) source, or the project's default ones."""
 
@@ -145,15 +165,65 @@ def credentials_hint(source: str) -> str:
 
 
 class IndexLookupError(SourceError):
-    """A repository failed (after Poetry's retries); names the package and the repository."""
+    """A repository failed (after Poetry's retries, or at the lookup deadline); names the
+    package (`what`: the release whose metadata was read) and the repository."""
 
-    def __init__(self, query: Query, repository: str, cause: BaseException) -> None:
+    def __init__(
+        self,
+        query: Query,
+        repository: str,
+        cause: BaseException,
+        *,
+        what: str | None = None,
+        remedy: str = "",
+    ) -> None:
         self.query = query
         self.repository = repository
         self.cause = cause
         text = redact(str(cause).strip())
         first = text.splitlines()[0] if text else type(cause).__name__
-        super().__init__(f"looking up {query.describe()} in {repository} failed: {first}")
+        super().__init__(
+            f"reading {what or query.describe()} from source {repository} failed: {first}",
+            remedy,
+        )
+
+
+def _metadata_of(name: str, version: Version | str) -> str:
+    text = version if isinstance(version, str) else version.to_string()
+    return f"the metadata of {name} {text}"
+
+
+def _past_deadline(
+    budget: Deadline, name: str, version: Version, repository: str
+) -> IndexLookupError:
+    return IndexLookupError(
+        Query(name),  # type: ignore[arg-type]
+        repository,
+        TimeoutError(f"no answer within the lookup deadline ({budget.seconds:g} s)"),
+        what=_metadata_of(name, version),
+        remedy="Retry, or give the lookups more time: --lookup-timeout SECONDS (by default"
+        " twice POETRY_REQUESTS_TIMEOUT).",
+    )
+
+
+def _within(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    budget: Deadline | None,
+    release_of: Callable[[T], tuple[str, Version, str]],
+    workers: int,
+) -> list[R]:
+    """`run_bounded(func, items)` ending at the budget: the first item (in order) without
+    an answer by then fails as `IndexLookupError`, naming its release and source."""
+    if budget is None:
+        return run_bounded(func, items, workers=workers)
+    boxed = gather(lambda item: (func(item),), items, workers=workers, until=budget.at)
+    out: list[R] = []
+    for item, box in zip(items, boxed, strict=True):
+        if box is None:
+            raise _past_deadline(budget, *release_of(item))
+        out.append(box[0])
+    return out
 
 
 def run_bounded(
@@ -656,19 +726,22 @@ def fetch(
     deadline: float | None = None,
     on_done: Callable[[int, int], None] | None = None,
     cache_dir: Path | None = None,
+    budget: Deadline | None = None,
 ) -> Lookups:
     """The releases answering each query, every page asked for at once, under one deadline.
 
-    `deadline` is in seconds from now (`lookup_deadline()` when None); `cache_dir` (Poetry's
+    `budget` is the run's lookup deadline (the later metadata reads share it); without it,
+    `deadline` seconds from now (`lookup_deadline()` when None). `cache_dir` (Poetry's
     repository cache directory) remembers release lists for the page's cache lifetime.
     """
     unique = list(dict.fromkeys(queries))
     tasks: list[tuple[Query, Repository, bool]] = [
         (q, repo, supplemental) for q in unique for repo, supplemental in repositories_for(pool, q)
     ]
-    seconds = lookup_deadline(deadline)
+    budget = budget or Deadline.start(deadline)
+    seconds = budget.seconds
     memory = _Memory(cache_dir / "platform-up-pages") if cache_dir is not None else None
-    reader = _Reader(time.monotonic() + seconds, min(workers, max(len(tasks), 1)), memory)
+    reader = _Reader(budget.at, min(workers, max(len(tasks), 1)), memory)
 
     def one(task: tuple[Query, Repository, bool]) -> list[Release] | Unreadable:
         query, repo, _ = task
@@ -763,8 +836,10 @@ def read_requires_python(
     wanted: Sequence[tuple[str, Release]],
     *,
     workers: int = DEFAULT_WORKERS,
+    budget: Deadline | None = None,
 ) -> list[Release]:
-    """The same releases with Requires-Python read from their metadata (for silent indexes)."""
+    """The same releases with Requires-Python read from their metadata (for silent indexes),
+    by `budget` (the run's lookup deadline; None: Poetry's retries only)."""
     from dataclasses import replace
 
     def one(item: tuple[str, Release]) -> Release:
@@ -772,7 +847,12 @@ def read_requires_python(
         try:
             package = pool.package(name, release.version, repository_name=release.repository)
         except Exception as e:
-            raise IndexLookupError(Query(name), release.repository, e) from e  # type: ignore[arg-type]
+            raise IndexLookupError(
+                Query(name),  # type: ignore[arg-type]
+                release.repository,
+                e,
+                what=_metadata_of(name, release.version),
+            ) from e
         text = package.python_versions if package.python_versions != "*" else None
         return replace(
             release,
@@ -780,7 +860,12 @@ def read_requires_python(
             requires_python_text=text,
         )
 
-    return run_bounded(one, wanted, workers=workers)
+    return _within(one, wanted, budget, _release_key, workers)
+
+
+def _release_key(item: tuple[str, Release]) -> tuple[str, Version, str]:
+    name, release = item
+    return name, release.version, release.repository
 
 
 def read_requirements(
@@ -789,9 +874,11 @@ def read_requirements(
     linked: Iterable[Iterable[str]] = (),
     *,
     workers: int = DEFAULT_WORKERS,
+    budget: Deadline | None = None,
 ) -> dict[tuple[str, str, str], str]:
     """What each companion release (torchvision) requires of its anchor (torch), from its
-    metadata: (name, version, repository) -> `==2.9.0` (empty: no requirement on it)."""
+    metadata: (name, version, repository) -> `==2.9.0` (empty: no requirement on it); by
+    `budget` like `read_requires_python`."""
     from poetry_platform.up.families import anchor_of
 
     def one(item: tuple[str, Release]) -> tuple[tuple[str, str, str], str]:
@@ -800,12 +887,17 @@ def read_requirements(
         try:
             package = pool.package(name, release.version, repository_name=release.repository)
         except Exception as e:
-            raise IndexLookupError(Query(name), release.repository, e) from e  # type: ignore[arg-type]
+            raise IndexLookupError(
+                Query(name),  # type: ignore[arg-type]
+                release.repository,
+                e,
+                what=_metadata_of(name, release.version),
+            ) from e
         anchor = anchor_of(name, linked)
         texts = sorted({d.pretty_constraint for d in package.requires if d.name == anchor})
         return key, " || ".join(texts)
 
-    return dict(run_bounded(one, list(dict.fromkeys(wanted)), workers=workers))
+    return dict(_within(one, list(dict.fromkeys(wanted)), budget, _release_key, workers))
 
 
 def prefetch_metadata(
@@ -813,11 +905,13 @@ def prefetch_metadata(
     wanted: Sequence[tuple[str, Version, str]],
     *,
     workers: int = DEFAULT_WORKERS,
+    budget: Deadline | None = None,
 ) -> None:
     """Warm Poetry's release cache for (name, version, repository) so the lock waits less.
 
-    A network failure here is raised (`IndexLookupError`): the lock would meet it anyway,
-    after Poetry's retries, once more.
+    A network failure here is raised (`IndexLookupError`), and so is a release not read by
+    `budget` (the run's lookup deadline): the lock would meet the same request, after
+    Poetry's retries (minutes for an index that answers pages but hangs on metadata).
     """
 
     from poetry.repositories.exceptions import PackageNotFoundError
@@ -829,6 +923,11 @@ def prefetch_metadata(
         except PackageNotFoundError:
             return  # not in this repository: the lock looks elsewhere
         except Exception as e:  # the lock would fail on the same request: say it now
-            raise IndexLookupError(Query(name, None), repository, e) from e  # type: ignore[arg-type]
+            raise IndexLookupError(
+                Query(name),  # type: ignore[arg-type]
+                repository,
+                e,
+                what=_metadata_of(name, version),
+            ) from e
 
-    run_bounded(one, wanted, workers=workers)
+    _within(one, wanted, budget, lambda item: item, workers)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from poetry_platform.up.constraints import Rules
     from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
+    from poetry_platform.up.lookup import Deadline
     from poetry_platform.up.lookup import Query
     from poetry_platform.up.lookup import Release
     from poetry_platform.up.plan import Candidate
@@ -220,6 +221,9 @@ class UpRun:
     poetry: Poetry = field(init=False)
     split: frozenset[str] = frozenset()  # keys of entries told apart by markers
     snapshot: Snapshot = field(init=False)
+    # the lookup stage's one deadline, started with the first page: the metadata reads
+    # and the pre-lock prefetch get what the pages left (docs/reliability.md)
+    budget: Deadline | None = field(default=None, init=False)
 
     @property
     def lock(self) -> Path:
@@ -241,8 +245,8 @@ class UpRun:
                 return self._run()
         except IndexLookupError as e:
             raise SourceError(
-                f"Version lookup failed, {e}; {RESTORED}.",
-                "Check the source's URL and credentials, or retry.",
+                f"{e.message[:1].upper()}{e.message[1:]}; {RESTORED}.",
+                e.remedy or "Check the source's URL and credentials, or retry.",
             ) from None
         except LockFailed as e:
             raise LockError(f"Locking failed: {e}; {RESTORED}.") from None
@@ -382,11 +386,12 @@ class UpRun:
                 f"{'s' * (len(pool.all_repositories) != 1)}"
             )
         progress = self.console.progress("Looking up")
+        self.budget = budget = lookup.Deadline.start(self.settings.lookup_timeout)
         lookups = lookup.fetch(
             pool,
             unique,
             on_done=progress,
-            deadline=self.settings.lookup_timeout,
+            budget=budget,
             cache_dir=self.poetry.config.repository_cache_directory,
         )
         self.console.end_progress()
@@ -416,7 +421,7 @@ class UpRun:
             if not plan.unknown_python and not plan.unknown_requirements:
                 break
             if plan.unknown_python:
-                known = lookup.read_requires_python(pool, plan.unknown_python)
+                known = lookup.read_requires_python(pool, plan.unknown_python, budget=budget)
                 update = {(r.repository, r.version): r for r in known}
                 releases = {
                     q: [update.get((r.repository, r.version), r) for r in rs]
@@ -426,7 +431,7 @@ class UpRun:
                 }
             if plan.unknown_requirements:
                 requirements.update(
-                    lookup.read_requirements(pool, plan.unknown_requirements, linked)
+                    lookup.read_requirements(pool, plan.unknown_requirements, linked, budget=budget)
                 )
             plan = plan_now()
         if plan.unknown_python or plan.unknown_requirements:  # unverified: not candidates
@@ -446,7 +451,6 @@ class UpRun:
         from cleo.io.null_io import NullIO
 
         from poetry_platform.up import lookup
-        from poetry_platform.up.relock import LockFailed
         from poetry_platform.up.relock import Relocker
         from poetry_platform.up.relock import lock_with_holdbacks
 
@@ -457,10 +461,10 @@ class UpRun:
             for c in plan.changes
             for repo, _ in lookup.repositories_for(pool, lookup.Query(c.decl.name, c.decl.source))
         ]
-        try:
-            lookup.prefetch_metadata(pool, list(dict.fromkeys(wanted)))
-        except lookup.IndexLookupError as e:
-            raise LockFailed(str(e)) from e
+        # by the lookup deadline: the lock would wait on the same requests under Poetry's
+        # retries; a failure is the source's (`IndexLookupError`, a `SourceError`)
+        budget = self.budget or lookup.Deadline.start(settings.lookup_timeout)
+        lookup.prefetch_metadata(pool, list(dict.fromkeys(wanted)), budget=budget)
 
         n = len(plan.changes)
         self.console.status(f"Locking with {n} bump{'s' * (n != 1)}")
