@@ -21,6 +21,7 @@ from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import sources_toml
 from tests.support.project import write_project
+from tests.support.templates import split_project
 
 if TYPE_CHECKING:
     import subprocess
@@ -28,23 +29,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 pytestmark = pytest.mark.slow
-
-
-def split_pyproject(server: IndexServer) -> str:
-    return f"""[project]
-name = "split-demo"
-version = "0.1.0"
-requires-python = ">=3.10,<4.0"
-dependencies = ["jax>={SPLIT_OLD}"]
-
-[project.optional-dependencies]
-cuda12 = ["jax[cuda12]>={SPLIT_OLD} ; sys_platform == 'linux'"]
-cuda13 = ["jax[cuda13]>={SPLIT_OLD} ; sys_platform == 'linux'"]
-
-[tool.poetry]
-package-mode = false
-{sources_toml(server)}
-"""
 
 
 def torch_pyproject(server: IndexServer) -> str:
@@ -95,7 +79,7 @@ def locked(
     index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Path]:
     out = {}
-    for name, text in (("split", split_pyproject(index)), ("torch", torch_pyproject(index))):
+    for name, text in (("split", split_project(index)), ("torch", torch_pyproject(index))):
         project = tmp_path_factory.mktemp(f"fidelity-{name}")
         write_project(project, text)
         run_poetry(["lock"], project, env)
@@ -183,7 +167,7 @@ def test_raising_the_floor_as_advised_passes(
 ) -> None:
     """The remedy works: the release with the extra, and the Pythons it supports."""
     text = (
-        split_pyproject(index)
+        split_project(index)
         .replace(f">={SPLIT_OLD}", f">={SPLIT_NEW}")
         .replace('requires-python = ">=3.10,<4.0"', f'requires-python = ">={NEWER_PYTHON},<4.0"')
     )

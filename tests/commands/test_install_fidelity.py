@@ -19,6 +19,7 @@ from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import sources_toml
 from tests.support.project import write_project
+from tests.support.templates import split_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -63,20 +64,7 @@ def split(
     return locked_project(
         tmp_path_factory,
         "split",
-        f"""[project]
-name = "split-demo"
-version = "0.1.0"
-requires-python = ">=3.10,<4.0"
-dependencies = ["jax>={SPLIT_OLD}"]
-
-[project.optional-dependencies]
-cuda12 = ["jax[cuda12]>={SPLIT_OLD} ; sys_platform == 'linux'"]
-cuda13 = ["jax[cuda13]>={SPLIT_OLD} ; sys_platform == 'linux'"]
-
-[tool.poetry]
-package-mode = false
-{sources_toml(index)}
-""",
+        split_project(index),
     )
 
 

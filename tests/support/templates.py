@@ -15,6 +15,7 @@ from tests.support.layouts import TAGGED
 from tests.support.layouts import TORCH_CPU_INDEX
 from tests.support.layouts import TORCH_CU130_INDEX
 from tests.support.layouts import TORCH_VERSIONS
+from tests.support.layouts_check import SPLIT_OLD
 from tests.support.project import sources_toml
 
 if TYPE_CHECKING:
@@ -105,3 +106,22 @@ cuda = ["cuda-plugin ; sys_platform == 'linux'"]
 [tool.poetry]
 package-mode = false
 {sources_toml(server)}"""
+
+
+def split_project(server: IndexServer | str, *, name: str = "split-demo") -> str:
+    """A project over `layouts_check`'s split jax (`jax_split`): its floor, SPLIT_OLD, has a
+    cuda12 extra but no cuda13, and the release with cuda13 needs a newer Python."""
+    return f"""[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["jax>={SPLIT_OLD}"]
+
+[project.optional-dependencies]
+cuda12 = ["jax[cuda12]>={SPLIT_OLD} ; sys_platform == 'linux'"]
+cuda13 = ["jax[cuda13]>={SPLIT_OLD} ; sys_platform == 'linux'"]
+
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}
+"""
