@@ -177,6 +177,41 @@ def run_up(
     return run_poetry(["platform-up", *args], project, env, check=check)
 
 
+def start_waiting_on(
+    server: IndexServer,
+    path: str,
+    project: Path,
+    env: dict[str, str],
+    args: list[str],
+    *,
+    seen: int,
+    suffix: bool = False,
+    timeout: float = 60,
+) -> subprocess.Popen[str]:
+    """Start `poetry platform-up ARGS` and return once it has asked the index for `path`
+    (more often than the `seen` requests before), i.e. while it waits on a held request."""
+    process = subprocess.Popen(
+        [str(POETRY), "platform-up", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + timeout
+    while requested(server, path, suffix=suffix) == seen:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return process
+
+
+def requested(server: IndexServer, path: str, *, suffix: bool = False) -> int:
+    """How many requests asked for `path` (with `suffix`: paths ending with it)."""
+    hits = server.requests_for(path)
+    return len([p for p in hits if p.endswith(path)] if suffix else hits)
+
+
 def snapshot(project: Path) -> tuple[bytes, bytes]:
     return (project / "pyproject.toml").read_bytes(), (project / "poetry.lock").read_bytes()
 
@@ -652,13 +687,13 @@ def test_an_index_holding_metadata_fails_at_the_lookup_deadline_naming_source_an
     it ends at the run's one lookup deadline, not after Poetry's retries (~100 s)."""
     before = snapshot(demo)
     held = "numpy-2.2.6"
-    seen = len(server.requests_for(held))
+    seen = requested(server, held)
     release = server.hold_paths(held)  # held up to 120 s
     start = time.monotonic()
     try:
         result = run_up(demo, hermetic_env, "--no-install", "--lookup-timeout", "6")
         took = time.monotonic() - start
-        asked = len(server.requests_for(held)) > seen
+        asked = requested(server, held) > seen
     finally:
         release.set()
         server.clear_faults()
@@ -685,22 +720,10 @@ def test_interrupted_mid_lock_changes_nothing(
 ) -> None:
     before = snapshot(demo)
     hang = "numpy-2.2.6"
-    seen = len(server.requests_for(hang))
+    seen = requested(server, hang)
     server.hang_paths(hang)
     try:
-        process = subprocess.Popen(
-            [str(POETRY), "platform-up", "--no-install"],
-            cwd=demo,
-            env=hermetic_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while len(server.requests_for(hang)) == seen:  # until it waits on the hung request
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        process = start_waiting_on(server, hang, demo, hermetic_env, ["--no-install"], seen=seen)
         process.send_signal(signum)
         out, err = process.communicate(timeout=30)
     finally:
@@ -717,22 +740,10 @@ def test_an_edit_saved_during_the_relock_is_kept_and_nothing_is_written(
 ) -> None:
     before = snapshot(demo)
     held = "numpy-2.2.6"  # the new numpy's files and metadata: the lock needs them
-    seen = len(server.requests_for(held))
+    seen = requested(server, held)
     release = server.hold_paths(held)
     try:
-        process = subprocess.Popen(
-            [str(POETRY), "platform-up", "--no-install"],
-            cwd=demo,
-            env=hermetic_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while len(server.requests_for(held)) == seen:  # until the run waits on the index
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        process = start_waiting_on(server, held, demo, hermetic_env, ["--no-install"], seen=seen)
         path = demo / edited
         mine = path.read_bytes() + b"\n# saved by the user while platform-up ran\n"
         path.write_bytes(mine)
@@ -839,22 +850,12 @@ def test_ctrl_c_during_the_install_keeps_the_written_files_and_says_how_to_finis
 ) -> None:
     project = locked_project(_small(server), "small")
     wheel = "attrs-25.1.0-py3-none-any.whl"  # the install downloads it (the lock reads metadata)
-    seen = len([p for p in server.requests_for(wheel) if p.endswith(wheel)])
+    seen = requested(server, wheel, suffix=True)
     release = server.hold_paths(wheel, suffix=True)
     try:
-        process = subprocess.Popen(
-            [str(POETRY), "platform-up"],
-            cwd=project,
-            env=hermetic_env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        process = start_waiting_on(
+            server, wheel, project, hermetic_env, [], seen=seen, suffix=True, timeout=120
         )
-        deadline = time.monotonic() + 120
-        while len([p for p in server.requests_for(wheel) if p.endswith(wheel)]) == seen:
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
         process.send_signal(signal.SIGINT)
         time.sleep(0.5)
         release.set()
