@@ -27,6 +27,7 @@ from tests.fakes.gpu import GTX_1080_TI_CUDA_13
 from tests.fakes.gpu import H100
 from tests.fakes.gpu import FakeNvidiaHost
 from tests.fakes.gpu import fake_gpu_env
+from tests.support import cli
 from tests.support.layouts import JAX_2026_INDEX
 from tests.support.layouts import JAX_CUDA13_FIRST
 from tests.support.layouts import NVIDIA_CU13
@@ -471,32 +472,10 @@ def platform_install_calls(dockerfile: str, command: str = "platform-install") -
 
 
 def unknown_options(arguments: list[str], command: type[Any] | None = None) -> list[str]:
-    """Options `platform-install` (or `command`, or Poetry's application) would refuse;
-    values skipped."""
-    from poetry.console.application import Application
-
+    """Options `platform-install` (or `command`) would refuse; values skipped."""
     from poetry_platform.commands.install import PlatformInstallCommand
 
-    own = (command or PlatformInstallCommand).options
-    options = [*own, *Application().definition.options]
-    longs = {o.name: o for o in options}
-    shorts = {s: o for o in options if o.shortcut for s in o.shortcut.split("|")}
-    unknown = []
-    words = iter(arguments)
-    for word in words:
-        if word.startswith("--"):
-            name, has_value, _ = word[2:].partition("=")
-            option = longs.get(name)
-        elif word.startswith("-") and len(word) > 1:
-            name, has_value = word[1], word[2:]
-            option = shorts.get(name)
-        else:
-            continue
-        if option is None:
-            unknown.append(word)
-        elif option.accepts_value() and not has_value:
-            next(words, None)
-    return unknown
+    return cli.unknown_options(arguments, command or PlatformInstallCommand)
 
 
 def test_dockerfile_calls_platform_install_with_options_it_accepts() -> None:

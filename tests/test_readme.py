@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from poetry_platform.plugin import COMMANDS
+from tests.support import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ("Quick start", "Benchmarks", "Development")
@@ -108,29 +109,9 @@ def poetry_option_problems(command: str, arguments: list[str]) -> list[str]:
     """Options a `poetry platform-*` command (or Poetry's application) would refuse."""
     import importlib
 
-    from poetry.console.application import Application
-
     module, class_name = COMMANDS[command]
     cls = getattr(importlib.import_module(f"poetry_platform.commands.{module}"), class_name)
-    options = [*cls.options, *Application().definition.options]
-    longs = {o.name: o for o in options}
-    shorts = {s: o for o in options if o.shortcut for s in o.shortcut.split("|")}
-    problems = []
-    words = iter(arguments)
-    for word in words:
-        if word.startswith("--"):
-            name, has_value, _ = word[2:].partition("=")
-            option = longs.get(name)
-        elif word.startswith("-") and len(word) > 1:
-            name, has_value = word[1], word[2:]
-            option = shorts.get(name)
-        else:
-            continue
-        if option is None:
-            problems.append(f"{command}: unknown option {word}")
-        elif option.accepts_value() and not has_value:
-            next(words, None)
-    return problems
+    return [f"{command}: unknown option {word}" for word in cli.unknown_options(arguments, cls)]
 
 
 @functools.cache

@@ -472,10 +472,9 @@ def test_old_jax_way_macos_and_find_links_cuda_builds_move_together(
     assert locked(project)["jax"] == ["0.4.32"]
 
 
-def test_a_bump_that_breaks_the_lock_is_held_back_the_rest_goes_in(
-    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
-) -> None:
-    text = f"""[project]
+def breaks_project(server: IndexServer) -> str:
+    """Four bumps, one of which (breaker 2.0) the resolver cannot lock."""
+    return f"""[project]
 name = "breaks"
 version = "0.1.0"
 requires-python = ">=3.10,<4.0"
@@ -483,7 +482,12 @@ dependencies = ["breaker>=1.0", "attrs>=24.2", "click>=8.1", "numpy>=1.26"]
 [tool.poetry]
 package-mode = false
 {sources_toml(server)}"""
-    project = locked_project(text, "breaks")
+
+
+def test_a_bump_that_breaks_the_lock_is_held_back_the_rest_goes_in(
+    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(breaks_project(server), "breaks")
     before = snapshot(project)
 
     strict = run_up(project, hermetic_env, "--no-install", "--all-or-nothing")
@@ -504,15 +508,7 @@ package-mode = false
 def test_dry_run_says_the_resolver_was_not_run_and_resolve_agrees_with_the_real_run(
     locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
 ) -> None:
-    text = f"""[project]
-name = "breaks"
-version = "0.1.0"
-requires-python = ">=3.10,<4.0"
-dependencies = ["breaker>=1.0", "attrs>=24.2", "click>=8.1", "numpy>=1.26"]
-[tool.poetry]
-package-mode = false
-{sources_toml(server)}"""
-    project = locked_project(text, "breaks")
+    project = locked_project(breaks_project(server), "breaks")
     before = snapshot(project)
 
     plain = run_up(project, hermetic_env, "--dry-run", check=True)
