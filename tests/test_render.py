@@ -1,4 +1,4 @@
-"""render.py: the words of host facts, verdicts and problems, and which stream they go to."""
+"""render/: the words of host facts, verdicts and problems, and which stream they go to."""
 
 from __future__ import annotations
 

@@ -143,7 +143,7 @@ def test_cuda_without_readable_compute_capability_is_not_refused() -> None:
 
 
 def test_unmet_requirements_are_data() -> None:
-    """Code reads kind, wanted and found; only render.py turns them into words."""
+    """Code reads kind, wanted and found; only render/ turns them into words."""
     assert evaluate(JAX[0], host("12.4", ("8.6", "6.1")), MAC).unmet == (
         Unmet("markers", 'sys_platform == "linux"', ("darwin",), ("sys_platform",)),
         Unmet("cuda", ">=13.0", ("12.4",)),

@@ -1,7 +1,7 @@
 """Choosing a variant: ordered candidates, the first one the host satisfies wins.
 
 The explanation is data (one verdict per variant, each unmet requirement an `Unmet` value
-that `render.py` words) and the choice is derived from the same verdicts, so what
+that `render/` words) and the choice is derived from the same verdicts, so what
 `platform-show` prints and what `platform-install` installs cannot disagree. Host facts
 come in as a `HostProfile` and a marker environment, so tests hand in any host ("CUDA 12.4,
 compute capability 6.1").

@@ -31,7 +31,7 @@ class PlatformCommand:
         raise NotImplementedError
 
     def emit(self, lines: Iterable[Line]) -> None:
-        """Print what `render.py` made: each line to stdout, or to stderr when an error."""
+        """Print what `render/` made: each line to stdout, or to stderr when an error."""
         for line in lines:
             if line.error:
                 self.io.write_error_line(line.text)

@@ -1,0 +1,178 @@
+"""A variant's promise in words (the rule is `check/fidelity.py`): the accelerator it must
+deliver, why the lock does not, the fixes, and the packages it forbids; text and JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from poetry_platform.check.fidelity import Fidelity
+    from poetry_platform.check.problems import Cause
+    from poetry_platform.check.problems import ForbiddenPackage
+    from poetry_platform.check.problems import MissingAccelerator
+    from poetry_platform.check.problems import Remedy
+
+
+def wanted(m: MissingAccelerator) -> str:
+    """What should have been installed, short: `jax-cuda13-plugin or jaxlib+cuda13*`."""
+    if m.rule == "adds-a-package":
+        return f"a package from extras {', '.join(m.extras)}"
+    return " or ".join(m.patterns)
+
+
+def expected(m: MissingAccelerator) -> str:
+    """The promise in words: `it must install ... (JAX build for its extras)`."""
+    if m.rule == "declared":
+        return f"it provides {' or '.join(m.patterns)} (declared)"
+    if m.rule == "family":
+        return (
+            f"it must install {' or '.join(m.patterns)} "
+            f"({', '.join(m.families)} build for its extras)"
+        )
+    return f"its extras ({', '.join(m.extras)}) must add at least one package, and they add none"
+
+
+def cause(c: Cause) -> str:
+    """Why the requirement that should bring the accelerator did not, from the lock."""
+    if c.kind == "not-applicable":
+        return (
+            f"the project's requirement {c.requirement} does not apply to Python {c.python} "
+            "on this platform"
+        )
+    if c.kind == "not-selected":
+        return (
+            f"no locked {c.package} is selected for Python {c.python} "
+            "(its lock markers exclude this target)"
+        )
+    where = f"locked {c.package} {c.version} for Python {c.python}"
+    if c.kind == "no-extra":
+        return (
+            f"the {where} has no extra {c.extra} (poetry.lock's [package.extras] for it: "
+            f"{', '.join(c.listed) or 'none'})"
+        )
+    return (
+        f"the {where} has extra {c.extra} ({', '.join(c.listed)}), but the lock's markers "
+        "keep those packages out of this target"
+    )
+
+
+def remedy(r: Remedy) -> str:
+    if r.kind == "narrow-python":
+        return f"narrow requires-python to exclude Python {r.python}"
+    if r.kind == "drop-python":
+        return f"drop Python {r.python} from target {r.target}"
+    if r.kind == "other-python":
+        return "install into an environment with a Python the release supports (`poetry env use`)"
+    name = f"{r.package}[{r.extra}]"
+    if r.version is None:
+        return (
+            f"raise the floor of {name} to its first release that has the extra "
+            "(poetry.lock holds none) and re-lock"
+        )
+    source = (
+        "its first release with the extra, per the index"
+        if r.found_by == "index"
+        else "the oldest locked release with the extra"
+    )
+    return (
+        f"raise the floor to {name}>={r.version} ({source}"
+        f"{_needs(r.requires_python, r.python)}) and re-lock"
+    )
+
+
+def _needs(requires_python: str | None, python: str) -> str:
+    """`, which needs Python >=3.12, not 3.11` (or nothing when it allows any Python)."""
+    if requires_python in (None, "", "*"):
+        return ""
+    text = f", which needs Python {requires_python}"
+    try:
+        from packaging.specifiers import SpecifierSet
+
+        if not SpecifierSet(requires_python.replace(" ", "")).contains(
+            f"{python}.0", prereleases=True
+        ):
+            text += f", not {python}"
+    except ValueError:
+        pass
+    return text
+
+
+def missing_accelerator(m: MissingAccelerator) -> str:
+    """The whole verdict in one line: the promise, why it is broken, the fixes."""
+    text = f"variant {m.variant} delivers no accelerator on Python {m.python}: {expected(m)}"
+    if m.causes:
+        text += "; " + "; ".join(cause(c) for c in m.causes)
+    if m.remedies:
+        text += ". Fix: " + "; or ".join(remedy(r) for r in m.remedies)
+    return text
+
+
+FORBID_REMEDIES = {
+    "torch-cpu-index": (
+        "PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU "
+        "wheel index as an explicit source for this variant (see examples/torch)."
+    ),
+    "jax-into-cuda-extras": (
+        "Move jax[cudaNN] into the CUDA variants' extras so that the CPU install does not take it."
+    ),
+    "keep-out": (
+        "Keep it out of this variant (markers or an extra of another variant), or change "
+        "the variant's forbids."
+    ),
+}
+
+
+def forbidden(f: ForbiddenPackage) -> str:
+    who = ", ".join(f.required_by) or "nothing in the set (a root of the lock)"
+    return (
+        f"variant {f.variant} forbids {f.pattern}, but the install takes "
+        f"{f.package} {f.version} (required by {who}). {FORBID_REMEDIES[f.remedy]}"
+    )
+
+
+def cause_json(c: Cause) -> dict[str, Any]:
+    return {
+        "requirement": c.requirement,
+        "kind": c.kind,
+        "package": c.package,
+        "version": c.version,
+        "extra": c.extra,
+        "detail": cause(c),
+        "first_locked_with_extra": c.first_with_extra,
+        "first_locked_with_extra_python": c.first_with_extra_python,
+    }
+
+
+def missing_json(m: MissingAccelerator) -> dict[str, Any]:
+    return {
+        "variant": m.variant,
+        "python": m.python,
+        "rule": m.rule,
+        "expected": expected(m),
+        "causes": [cause_json(c) for c in m.causes],
+        "remedies": [remedy(r) for r in m.remedies],
+        "message": missing_accelerator(m),
+    }
+
+
+def forbidden_json(f: ForbiddenPackage) -> dict[str, Any]:
+    return {
+        "variant": f.variant,
+        "package": f.package,
+        "version": f.version,
+        "pattern": f.pattern,
+        "required_by": list(f.required_by),
+        "remedy": FORBID_REMEDIES[f.remedy],
+        "message": forbidden(f),
+    }
+
+
+def fidelity_json(f: Fidelity) -> dict[str, Any]:
+    return {
+        "variant": f.variant,
+        "applies": f.applies,
+        "delivered_by": list(f.delivered_by),
+        "missing_accelerator": missing_json(f.missing) if f.missing else None,
+        "forbidden_packages": [forbidden_json(x) for x in f.forbidden],
+    }

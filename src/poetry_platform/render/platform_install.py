@@ -1,0 +1,51 @@
+"""`platform-install`: the one line naming the variant and why, and its warnings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from poetry_platform.render.accelerator import forbidden
+from poetry_platform.render.accelerator import missing_accelerator
+from poetry_platform.render.lines import Line
+from poetry_platform.render.verdicts import selection_reason
+
+if TYPE_CHECKING:
+    from poetry_platform.context import Decision
+
+
+def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
+    """The one line naming the variant and why, before Poetry's installer output."""
+    selection = decision.selection
+    variant = selection.chosen
+    assert variant is not None
+    reason = selection_reason(selection, decision.host)
+    out = [Line(f"<b>Platform variant</b>: <c1>{variant.name}</c1> ({reason})")]
+    verdict = selection.chosen_verdict
+    if selection.forced_by and verdict is not None and not verdict.satisfied:
+        out.append(
+            Line(
+                f"<warning>Installing variant {variant.name} although this host does not run "
+                "it: fine for an image built without a GPU; it needs a matching host at run "
+                "time.</warning>",
+                error=True,
+            )
+        )
+    fidelity = decision.fidelity.get(variant.name)
+    if fidelity is not None:
+        if fidelity.missing is not None:
+            out.append(
+                Line(
+                    f"<warning>Installing variant {variant.name} without its accelerator "
+                    "(--allow-missing-accelerator): "
+                    f"{missing_accelerator(fidelity.missing)}.</warning>",
+                    error=True,
+                )
+            )
+        out += [
+            Line(f"<warning>Warning: {forbidden(f)}</warning>", error=True)
+            for f in fidelity.forbidden
+        ]
+    if verbose:
+        out += [Line(f"<debug>probe: {entry}</debug>") for entry in decision.host.log]
+    out.append(Line(""))
+    return out

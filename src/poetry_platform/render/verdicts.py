@@ -1,0 +1,108 @@
+"""Requirements, verdicts and the selection reason in words: `cuda >=13.0: host has CUDA
+12.4`, written once for show, install, check and every `--json`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from poetry_platform.render.accelerator import cause
+from poetry_platform.render.accelerator import wanted
+from poetry_platform.render.host import accelerator
+from poetry_platform.variants import VARIANT_ENV
+
+if TYPE_CHECKING:
+    from poetry_platform.config import Requirements
+    from poetry_platform.host.profile import HostProfile
+    from poetry_platform.variants import Assumed
+    from poetry_platform.variants import Selection
+    from poetry_platform.variants import Unmet
+    from poetry_platform.variants import Verdict
+
+
+def requirement(kind: str, wanted: str) -> str:
+    """`cuda >=13.0`: the one way a requirement is written, in every message and JSON."""
+    return f"{kind} {wanted}"
+
+
+def requirements(req: Requirements) -> list[str]:
+    return [requirement(kind, wanted) for kind, wanted in req.items()]
+
+
+def unmet(u: Unmet) -> str:
+    """`<requirement>: host has <fact>`, e.g. `cuda >=13.0: host has CUDA 12.4`; for the
+    lock's verdict `provides jax-cuda13-plugin: poetry.lock does not deliver it on Python
+    3.11 (<why>)`."""
+    if u.kind == "accelerator" and u.missing is not None:
+        m = u.missing
+        because = f" ({'; '.join(cause(c) for c in m.causes)})" if m.causes else ""
+        return (
+            f"provides {wanted(m)}: poetry.lock does not deliver it on Python {m.python}{because}"
+        )
+    return f"{requirement(u.kind, u.wanted)}: host has {_host_fact(u)}"
+
+
+def _host_fact(u: Unmet) -> str:
+    if u.kind == "markers":
+        pairs = zip(u.variables, u.found, strict=True)
+        return ", ".join(f"{key} == {value!r}" for key, value in pairs)
+    if u.kind == "cuda":
+        return f"CUDA {u.found[0]}" if u.found else "no CUDA driver"
+    if u.kind == "rocm":
+        return f"ROCm {u.found[0]}" if u.found else "no ROCm"
+    if u.found:
+        return f"compute capability {', '.join(u.found)}"
+    return "no NVIDIA GPU detected"
+
+
+def assumed(a: Assumed) -> str:
+    return f"{requirement(a.kind, a.wanted)} (not detected)"
+
+
+def selection_reason(selection: Selection, host: HostProfile) -> str:
+    """One line saying why this variant (or why none), for install and show output."""
+    if selection.chosen is None:
+        return "no declared variant runs on this machine"
+    verdict = selection.chosen_verdict
+    if selection.forced_by is not None:
+        text = f"forced by {selection.forced_by}"
+        if verdict is not None and not verdict.satisfied:
+            text += f"; this host does not meet it: {unmet(verdict.unmet[0])}"
+        return text
+    met = requirements(selection.chosen.requires)
+    skipped = [f"{v.variant.name} ({unmet(v.unmet[0])})" for v in selection.skipped]
+    parts = [accelerator(host)]
+    if met:
+        parts.append("meets " + ", ".join(met))
+    if verdict is not None and verdict.assumed:
+        parts.append("assumed " + "; ".join(assumed(a) for a in verdict.assumed))
+    if skipped:
+        parts.append("skipped " + ", ".join(skipped))
+    return "; ".join(parts)
+
+
+def no_variant(selection: Selection) -> str:
+    """pixi-style: what failed, one line per candidate with its unmet requirement, the remedy."""
+    lines = ["No declared variant runs on this machine:"]
+    for verdict in selection.verdicts:
+        lines.append(f"  - {verdict.variant.name}: {'; '.join(unmet(u) for u in verdict.unmet)}")
+    last = selection.verdicts[-1].variant.name
+    lines.append(
+        f"Force one with --variant NAME or {VARIANT_ENV}=NAME (e.g. {VARIANT_ENV}={last}), "
+        "or fake the accelerator with POETRY_PLATFORM_CUDA=12.4 / "
+        "POETRY_PLATFORM_COMPUTE_CAPABILITY=8.6."
+    )
+    return "\n".join(lines)
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    v = verdict.variant
+    return {
+        "name": v.name,
+        "satisfied": verdict.satisfied,
+        "reasons": [unmet(u) for u in verdict.unmet],
+        "assumed": [assumed(a) for a in verdict.assumed],
+        "extras": list(v.extras),
+        "groups": list(v.groups),
+        "requires": requirements(v.requires),
+    }
