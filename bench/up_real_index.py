@@ -1,6 +1,7 @@
 """`platform-up --dry-run` against `poetry up --dry-run` on the real index, research layout.
 
     .venv/bin/python bench/up_real_index.py [--runs 5] [--profile out.prof]
+    .venv/bin/python bench/up_real_index.py --cold-only [--runs 10]
 
 The project is examples/research-team (main plus the optional groups test, cloud, dev and
 cloud_dev; 13 constraints, one of them a list split by Python). Both commands see every
@@ -14,10 +15,12 @@ Both reach PyPI through one temporary primary legacy source at PyPI's simple ind
 is taken from pip at run time and only ever written into the temporary copy): some networks
 serve the simple index but not the per-version JSON that Poetry's built-in PyPI repository
 reads, and the two tools then read the same pages. Wall time is the median; CPU time is the
-child's user + system time. `poetry --version` is timed alongside: the start-up both
-commands pay, which bounds any ratio; and `poetry version` (start-up plus loading the
-project, `Factory.create_poetry`), which both commands pay too. `--profile` writes a
-cProfile of one cold platform-up.
+child's user + system time. `--cold-only` runs nothing but `--runs` cold platform-up runs
+(default 10) and prints each wall time, the median and the slowest: a run that stalls on one
+request (a 5 s name-resolution timeout) shows there, not in a median. `poetry --version` is
+timed alongside: the start-up both commands pay, which bounds any ratio; and `poetry
+version` (start-up plus loading the project, `Factory.create_poetry`), which both commands
+pay too. `--profile` writes a cProfile of one cold platform-up.
 
 The plugin's bytecode is compiled first: the test environment sets
 PYTHONDONTWRITEBYTECODE, so an editable checkout would otherwise compile every module of
@@ -87,11 +90,47 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     return wall, cpu
 
 
+def cold_only(runs: int) -> int:
+    """`runs` cold `platform-up --dry-run` runs, one fresh cache each: every wall time, the
+    median and the slowest, with the load average before and after."""
+    compileall.compile_dir(ROOT / "src" / "poetry_platform", quiet=1)  # as a wheel install
+    work = Path(tempfile.mkdtemp(prefix="bench-up-real-"))
+    before = os.getloadavg()
+    try:
+        project = make_project(work / "project")
+        command = [str(POETRY), "platform-up", "--dry-run"]
+        walls = [
+            timed(command, project, poetry_env(work / f"cold-{run}", offline=False))[0]
+            for run in range(runs)
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    after = os.getloadavg()
+    median = statistics.median(walls)
+    print(
+        f"research-team layout, real index through a legacy source: {runs} cold"
+        f" `platform-up --dry-run` runs; load average {before[0]:.2f} before,"
+        f" {after[0]:.2f} after, on {os.cpu_count()} CPUs"
+    )
+    print("  runs: " + " ".join(f"{w:.2f}" for w in walls))
+    print(
+        f"  median {median:.2f} s, slowest {max(walls):.2f} s"
+        f" ({max(walls) / median:.2f}x the median)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument(
+        "--cold-only", action="store_true", help="only cold platform-up runs: median and slowest"
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of a cold platform-up")
     args = parser.parse_args(argv)
+    if args.cold_only:
+        return cold_only(args.runs or 10)
+    args.runs = args.runs or 5
 
     compileall.compile_dir(ROOT / "src" / "poetry_platform", quiet=1)  # as a wheel install
     work = Path(tempfile.mkdtemp(prefix="bench-up-real-"))

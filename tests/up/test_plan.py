@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from poetry.core.constraints.version import Version
 from poetry.core.constraints.version import parse_constraint
 
+from poetry_platform.index.model import Query
+from poetry_platform.index.model import Release
 from poetry_platform.up import declarations
 from poetry_platform.up.constraints import Rules
-from poetry_platform.up.lookup import Query
-from poetry_platform.up.lookup import Release
 from poetry_platform.up.plan import Candidate
 from poetry_platform.up.plan import Companion
 from poetry_platform.up.plan import Context
@@ -391,7 +391,7 @@ def test_a_blocked_release_with_a_usable_one_after_it_is_not_and_later() -> None
 
 
 def test_a_source_that_could_not_be_read_holds_its_whole_unit() -> None:
-    from poetry_platform.up.lookup import Unreadable
+    from poetry_platform.index.model import Unreadable
 
     pyproject = '[project]\nname = "p"\ndependencies = ["jax>=0.6", "jaxlib>=0.6", "c>=1"]\n'
     releases = {

@@ -123,7 +123,7 @@ def test_interrupt_messages_say_what_was_written_and_what_is_left(tmp_path: Path
 
 
 def test_lookup_timeout_is_seconds_above_zero(monkeypatch: pytest.MonkeyPatch) -> None:
-    from poetry_platform.up.lookup import lookup_deadline
+    from poetry_platform.index.deadline import lookup_deadline
 
     def with_timeout(value: str) -> Any:
         return parse_settings({**DEFAULTS, "lookup-timeout": value}, [])

@@ -28,9 +28,9 @@ from typing import Literal
 from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version
 
+from poetry_platform.index.model import Query
 from poetry_platform.up import constraints
 from poetry_platform.up import families
-from poetry_platform.up.lookup import Query
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from poetry.core.constraints.version import VersionConstraint
     from poetry.core.packages.dependency import Dependency
 
+    from poetry_platform.index.model import Release
+    from poetry_platform.index.model import Unreadable
     from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
-    from poetry_platform.up.lookup import Release
-    from poetry_platform.up.lookup import Unreadable
 
 HeldKind = Literal[
     "pinned",

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from poetry.core.constraints.version import VersionConstraint
 
+    from poetry_platform.index.model import Unreadable
     from poetry_platform.up.declarations import Declaration
-    from poetry_platform.up.lookup import Unreadable
 
 # "resolved": a dry run or check with --resolve re-locked a copy; nothing was written
 LockStatus = Literal["written", "unchanged", "not-run", "failed", "would-change", "resolved"]

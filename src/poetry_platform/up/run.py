@@ -38,13 +38,13 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from poetry.poetry import Poetry
 
+    from poetry_platform.index.deadline import Deadline
+    from poetry_platform.index.model import Query
+    from poetry_platform.index.model import Release
     from poetry_platform.up.atomic import Snapshot
     from poetry_platform.up.constraints import Rules
     from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
-    from poetry_platform.up.lookup import Deadline
-    from poetry_platform.up.lookup import Query
-    from poetry_platform.up.lookup import Release
     from poetry_platform.up.plan import Candidate
     from poetry_platform.up.plan import Companion
     from poetry_platform.up.plan import Fixed
@@ -230,8 +230,8 @@ class UpRun:
         return self.pyproject.parent / "poetry.lock"
 
     def run(self) -> Result:
+        from poetry_platform.index.model import IndexLookupError
         from poetry_platform.up import atomic
-        from poetry_platform.up.lookup import IndexLookupError
         from poetry_platform.up.relock import LockFailed
 
         try:
@@ -340,10 +340,10 @@ class UpRun:
         """Locked members of a moving family that the project does not declare."""
         from packaging.utils import canonicalize_name
 
+        from poetry_platform.index.model import Query
         from poetry_platform.up.families import anchor_of
         from poetry_platform.up.families import family_key
         from poetry_platform.up.families import is_family
-        from poetry_platform.up.lookup import Query
         from poetry_platform.up.plan import Companion
         from poetry_platform.up.plan import Context
 
@@ -372,7 +372,9 @@ class UpRun:
         companions: list[Companion],
         linked: tuple[tuple[str, ...], ...],
     ) -> Plan:
-        from poetry_platform.up import lookup
+        from poetry_platform.index import client
+        from poetry_platform.index.deadline import Deadline
+        from poetry_platform.up.lookup import read_requirements
         from poetry_platform.up.plan import make_plan
 
         pool = self.poetry.pool
@@ -386,8 +388,8 @@ class UpRun:
                 f"{'s' * (len(pool.all_repositories) != 1)}"
             )
         progress = self.console.progress("Looking up")
-        self.budget = budget = lookup.Deadline.start(self.settings.lookup_timeout)
-        lookups = lookup.fetch(
+        self.budget = budget = Deadline.start(self.settings.lookup_timeout)
+        lookups = client.fetch(
             pool,
             unique,
             on_done=progress,
@@ -421,7 +423,7 @@ class UpRun:
             if not plan.unknown_python and not plan.unknown_requirements:
                 break
             if plan.unknown_python:
-                known = lookup.read_requires_python(pool, plan.unknown_python, budget=budget)
+                known = client.read_requires_python(pool, plan.unknown_python, budget=budget)
                 update = {(r.repository, r.version): r for r in known}
                 releases = {
                     q: [update.get((r.repository, r.version), r) for r in rs]
@@ -431,7 +433,7 @@ class UpRun:
                 }
             if plan.unknown_requirements:
                 requirements.update(
-                    lookup.read_requirements(pool, plan.unknown_requirements, linked, budget=budget)
+                    read_requirements(pool, plan.unknown_requirements, linked, budget=budget)
                 )
             plan = plan_now()
         if plan.unknown_python or plan.unknown_requirements:  # unverified: not candidates
@@ -450,7 +452,9 @@ class UpRun:
         install; with `--resolve` on a dry run or check, the same re-lock without the write."""
         from cleo.io.null_io import NullIO
 
-        from poetry_platform.up import lookup
+        from poetry_platform.index import client
+        from poetry_platform.index.deadline import Deadline
+        from poetry_platform.index.model import Query
         from poetry_platform.up.relock import Relocker
         from poetry_platform.up.relock import lock_with_holdbacks
 
@@ -459,12 +463,12 @@ class UpRun:
         wanted = [
             (str(c.decl.name), c.version, repo.name)
             for c in plan.changes
-            for repo, _ in lookup.repositories_for(pool, lookup.Query(c.decl.name, c.decl.source))
+            for repo, _ in client.repositories_for(pool, Query(c.decl.name, c.decl.source))
         ]
         # by the lookup deadline: the lock would wait on the same requests under Poetry's
         # retries; a failure is the source's (`IndexLookupError`, a `SourceError`)
-        budget = self.budget or lookup.Deadline.start(settings.lookup_timeout)
-        lookup.prefetch_metadata(pool, list(dict.fromkeys(wanted)), budget=budget)
+        budget = self.budget or Deadline.start(settings.lookup_timeout)
+        client.prefetch_metadata(pool, list(dict.fromkeys(wanted)), budget=budget)
 
         n = len(plan.changes)
         self.console.status(f"Locking with {n} bump{'s' * (n != 1)}")
@@ -574,7 +578,7 @@ class UpRun:
 def unreadable_error(report: Report, *, check: bool) -> SourceError:
     """One error for the entries whose source failed: which sources, what to do; exit 1,
     or 2 for --check ("could not check", apart from "a bump is available")."""
-    from poetry_platform.up.lookup import credentials_hint
+    from poetry_platform.index.model import credentials_hint
 
     rows = report.unreadable
     sources = sorted({h.error.source for h in rows if h.error is not None})

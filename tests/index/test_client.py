@@ -1,4 +1,5 @@
-"""Concurrent lookups through Poetry's repositories, against a real index on 127.0.0.1."""
+"""The index client: concurrent lookups through Poetry's repositories, against a real index on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from poetry.config.config import Config
 from poetry.core.constraints.version import Version
 from poetry.factory import Factory
 
-from poetry_platform.up.lookup import Query
-from poetry_platform.up.lookup import fetch
-from poetry_platform.up.lookup import read_requires_python
-from poetry_platform.up.lookup import run_bounded
+from poetry_platform.index.client import fetch
+from poetry_platform.index.client import read_requires_python
+from poetry_platform.index.deadline import run_bounded
+from poetry_platform.index.model import Query
 from tests.support import layouts
 
 if TYPE_CHECKING:
@@ -251,7 +252,7 @@ def test_a_source_that_never_answers_fails_at_the_deadline(
 
 
 def test_the_credentials_hint_names_both_settings() -> None:
-    from poetry_platform.up.lookup import credentials_hint
+    from poetry_platform.index.model import credentials_hint
 
     assert credentials_hint("my-repo") == (
         "set the credentials of source my-repo with `poetry config http-basic.my-repo"
@@ -306,8 +307,8 @@ HTML_PAGE = """<!DOCTYPE html><html><body><h1>Links for torch</h1>
 
 
 def test_html_page_gives_files_requires_python_and_yanked() -> None:
-    from poetry_platform.up.lookup import entries_from
-    from poetry_platform.up.lookup import parse_html_page
+    from poetry_platform.index.pages import entries_from
+    from poetry_platform.index.pages import parse_html_page
 
     files = parse_html_page(HTML_PAGE)
     assert files == [
@@ -324,9 +325,9 @@ def test_html_page_gives_files_requires_python_and_yanked() -> None:
 
 
 def test_json_page_and_a_release_whose_files_disagree() -> None:
-    from poetry_platform.up.lookup import PageError
-    from poetry_platform.up.lookup import entries_from
-    from poetry_platform.up.lookup import parse_json_page
+    from poetry_platform.index.pages import PageError
+    from poetry_platform.index.pages import entries_from
+    from poetry_platform.index.pages import parse_json_page
 
     body = json.dumps(
         {
@@ -346,9 +347,9 @@ def test_json_page_and_a_release_whose_files_disagree() -> None:
 
 
 def test_a_find_links_page_lists_other_projects_too() -> None:
-    from poetry_platform.up.lookup import entries_from
-    from poetry_platform.up.lookup import file_version
-    from poetry_platform.up.lookup import parse_html_page
+    from poetry_platform.index.pages import entries_from
+    from poetry_platform.index.pages import file_version
+    from poetry_platform.index.pages import parse_html_page
 
     page = '<a href="jaxlib-0.4.32+cuda12.cudnn89-cp311-cp311-manylinux2014_x86_64.whl">x</a>'
     page += '<a href="jax_cuda12_plugin-0.4.32-cp311-cp311-manylinux2014_x86_64.whl">y</a>'
@@ -367,7 +368,7 @@ def test_a_find_links_page_lists_other_projects_too() -> None:
 )
 def test_a_plain_version_is_built_as_poetry_parses_it(text: str) -> None:
     """The fast path for plain `1.2.3` texts gives the very object `Version.parse` does."""
-    from poetry_platform.up.lookup import _version
+    from poetry_platform.index.pages import _version
 
     fast = _version(text)
     parsed = Version.parse(text)
@@ -379,14 +380,14 @@ def test_a_plain_version_is_built_as_poetry_parses_it(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["1.2a1", "1.0+cpu", "1.0.post1", "v1.0", "1!2.0", " 1.2"])
 def test_other_versions_are_parsed_by_poetry(text: str) -> None:
-    from poetry_platform.up.lookup import _version
+    from poetry_platform.index.pages import _version
 
     assert _version(text) == Version.parse(text)
     assert vars(_version(text)) == vars(Version.parse(text))
 
 
 def test_a_text_that_is_no_version_is_none() -> None:
-    from poetry_platform.up.lookup import _version
+    from poetry_platform.index.pages import _version
 
     assert _version("x86_64") is None
     assert _version("") is None
@@ -402,9 +403,9 @@ def test_a_metadata_read_the_index_holds_fails_at_the_deadline_naming_source_and
     import time
 
     from poetry_platform.errors import SourceError
-    from poetry_platform.up.lookup import Deadline
-    from poetry_platform.up.lookup import Release
-    from poetry_platform.up.lookup import prefetch_metadata
+    from poetry_platform.index.client import prefetch_metadata
+    from poetry_platform.index.deadline import Deadline
+    from poetry_platform.index.model import Release
     from poetry_platform.up.lookup import read_requirements
 
     pool = pool_for(index, tmp_path, [dict(s) for s in SOURCES])
