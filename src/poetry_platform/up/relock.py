@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.config.config import Config
     from poetry.core.packages.project_package import ProjectPackage
+    from poetry.packages.locker import Locker
     from poetry.repositories import RepositoryPool
 
     from poetry_platform.up.plan import Change
@@ -77,6 +78,42 @@ def draft_package(root: Path, data: Mapping[str, Any]) -> ProjectPackage:
     return package
 
 
+def draft_locker(lock: Path, data: dict[str, Any], project: Path) -> Locker:
+    """Poetry's `Locker` for a scratch lock file that records paths as the project's would.
+
+    Poetry writes the `url` of a path or directory dependency relative to the lock file's
+    directory, and reads it back from there. The draft lock lives in a scratch directory, so
+    without this `../wheels/x.whl` came out as `../../tmp/.../wheels/x.whl`: a lock that
+    `poetry check --lock` accepts and the next install cannot use. Both directions are
+    anchored at the project's directory instead, with Poetry's own rule (`os.path.relpath`
+    of the resolved paths), so the entries are byte-identical to what `poetry lock` in the
+    project writes. Every file the locker reads or writes is still the scratch one.
+    """
+    import os
+
+    from poetry.packages.locker import Locker
+
+    local = ("file", "directory")
+
+    class DraftLocker(Locker):
+        def _get_locked_package(self, info: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            source = info.get("source")
+            if isinstance(source, dict) and source.get("type") in local and "url" in source:
+                url = (project / str(source["url"])).resolve().as_posix()
+                info = {**info, "source": {**source, "url": url}}
+            return super()._get_locked_package(info, *args, **kwargs)
+
+        def _dump_package(self, package: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            data: dict[str, Any] = super()._dump_package(package, *args, **kwargs)
+            source = data.get("source")
+            if package.source_type in local and package.source_url and source:
+                where = os.path.relpath(Path(package.source_url).resolve(), project.resolve())
+                source["url"] = Path(where).as_posix()
+            return data
+
+    return DraftLocker(lock, data)
+
+
 class Relocker:
     """Lock attempts for one project: each takes a set of changes, returns an `Attempt`."""
 
@@ -108,7 +145,6 @@ class Relocker:
     def attempt(self, changes: Sequence[Change], io: IO | None = None) -> Attempt:
         from poetry.core.utils._compat import tomllib
         from poetry.installation.installer import Installer
-        from poetry.packages.locker import Locker
         from poetry.puzzle.exceptions import SolverProblemError
         from poetry.repositories.installed_repository import InstalledRepository
         from poetry.utils.env import NullEnv
@@ -121,7 +157,7 @@ class Relocker:
             lock_path = Path(scratch) / "poetry.lock"
             if self.lock is not None:
                 lock_path.write_bytes(self.lock)
-            locker = Locker(lock_path, data)
+            locker = draft_locker(lock_path, data, self.root)
             installer = Installer(
                 io or self.io,
                 NullEnv(path=self.root / ".venv"),
