@@ -223,12 +223,12 @@ def in_process(project: Path, runs: int) -> tuple[float, float, int, int]:
     from poetry.factory import Factory
 
     from poetry_platform import render
-    from poetry_platform.check.lock import binary_policy
-    from poetry_platform.check.lock import read_lock
-    from poetry_platform.check.lock import root_requirements
     from poetry_platform.check.targets import check_target
     from poetry_platform.check.targets import plans_for
     from poetry_platform.context import project_config
+    from poetry_platform.lockset.lock import binary_policy
+    from poetry_platform.lockset.lock import read_lock
+    from poetry_platform.lockset.lock import root_requirements
 
     load, check = [], []
     results = []

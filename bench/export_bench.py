@@ -116,8 +116,6 @@ def lock_files(lock: Path) -> dict[str, list[tuple[str, str]]]:
 
 def export_all(poetry: Any, fmt: str, *, urls: bool, memo: Any = None) -> tuple[int, float]:
     """What `platform-export --all-targets` does after loading; (bytes rendered, lookup s)."""
-    from poetry_platform.check.lock import binary_policy
-    from poetry_platform.check.lock import read_lock
     from poetry_platform.check.targets import check_plans
     from poetry_platform.check.targets import project_plans
     from poetry_platform.context import project_config
@@ -127,6 +125,8 @@ def export_all(poetry: Any, fmt: str, *, urls: bool, memo: Any = None) -> tuple[
     from poetry_platform.export.fileset import refuse_unfit_lock
     from poetry_platform.export.urls import file_urls
     from poetry_platform.export.urls import sources
+    from poetry_platform.lockset.lock import binary_policy
+    from poetry_platform.lockset.lock import read_lock
 
     config = project_config(poetry)
     lock = read_lock(poetry)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from poetry_platform import render
-from poetry_platform.check.problems import Duplicate
-from poetry_platform.check.problems import DuplicateAdvice
-from poetry_platform.check.problems import DuplicateEntry
-from poetry_platform.check.problems import ExtraNotLocked
-from poetry_platform.check.problems import FromSource
-from poetry_platform.check.problems import LockUnfit
-from poetry_platform.check.problems import NoFiles
-from poetry_platform.check.problems import NoWheel
-from poetry_platform.check.problems import Problem
-from poetry_platform.check.problems import PythonOutside
 from poetry_platform.config import PlatformConfig
 from poetry_platform.config import infer_variants
 from poetry_platform.context import Decision
 from poetry_platform.host.profile import HostProfile
 from poetry_platform.host.profile import NvidiaInfo
+from poetry_platform.lockset.problems import Duplicate
+from poetry_platform.lockset.problems import DuplicateAdvice
+from poetry_platform.lockset.problems import DuplicateEntry
+from poetry_platform.lockset.problems import ExtraNotLocked
+from poetry_platform.lockset.problems import FromSource
+from poetry_platform.lockset.problems import LockUnfit
+from poetry_platform.lockset.problems import NoFiles
+from poetry_platform.lockset.problems import NoWheel
+from poetry_platform.lockset.problems import Problem
+from poetry_platform.lockset.problems import PythonOutside
 from poetry_platform.variants import select
 
 LINUX = {"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.12"}

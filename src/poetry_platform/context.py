@@ -26,10 +26,10 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
     from poetry_platform.check.fidelity import Fidelity
-    from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
+    from poetry_platform.lockset.lock import LockState
     from poetry_platform.variants import Selection
     from poetry_platform.variants import Unmet
 
@@ -200,8 +200,8 @@ class _Judge:
 
     def __call__(self, variant: Variant) -> Fidelity:
         from poetry_platform.check.fidelity import judge
-        from poetry_platform.check.install_set import select_locked
-        from poetry_platform.check.lock import root_requirements
+        from poetry_platform.lockset.install_set import select_locked
+        from poetry_platform.lockset.lock import root_requirements
 
         lock, env = self._lock, self._env
         wanted = tuple(sorted({*self._groups, *variant.groups}))

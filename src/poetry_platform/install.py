@@ -35,10 +35,10 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
 
-    from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Variant
     from poetry_platform.context import Decision
+    from poetry_platform.lockset.lock import LockState
 
 INSTALLER_ENV = "POETRY_PLATFORM_INSTALLER"
 
@@ -75,8 +75,8 @@ def prepare(
     `groups` are the user's (Poetry's `--with/--without/--only` on the project's defaults);
     the variant's own are added with `with_variant_groups`.
     """
-    from poetry_platform.check.lock import read_lock
     from poetry_platform.context import decide
+    from poetry_platform.lockset.lock import read_lock
 
     environ = os.environ if environ is None else environ
     lock = read_lock(poetry) if poetry.locker.is_locked() else None

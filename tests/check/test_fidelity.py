@@ -17,12 +17,12 @@ from poetry_platform import render
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
 from poetry_platform.check.fidelity import matches
-from poetry_platform.check.install_set import marker_environment
-from poetry_platform.check.install_set import select_locked
-from poetry_platform.check.lock import Relations
-from poetry_platform.check.lock import read_relations
 from poetry_platform.config import infer_variants
 from poetry_platform.config import load_config
+from poetry_platform.lockset.install_set import marker_environment
+from poetry_platform.lockset.install_set import select_locked
+from poetry_platform.lockset.lock import Relations
+from poetry_platform.lockset.lock import read_relations
 
 if TYPE_CHECKING:
     from pathlib import Path

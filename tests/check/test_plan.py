@@ -13,13 +13,13 @@ from poetry.core.packages.dependency import Dependency
 from poetry.packages.locker import Locker
 
 from poetry_platform import render
-from poetry_platform.check.files import BinaryPolicy
-from poetry_platform.check.install_set import marker_environment
-from poetry_platform.check.install_set import select_locked
 from poetry_platform.check.plan import check_locked
-from poetry_platform.check.problems import blocking
-from poetry_platform.check.tags import SupportedTags
-from poetry_platform.check.tags import tag_target
+from poetry_platform.lockset.files import BinaryPolicy
+from poetry_platform.lockset.install_set import marker_environment
+from poetry_platform.lockset.install_set import select_locked
+from poetry_platform.lockset.problems import blocking
+from poetry_platform.lockset.tags import SupportedTags
+from poetry_platform.lockset.tags import tag_target
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.package import Package
     from poetry.packages.transitive_package_info import TransitivePackageInfo
 
-    from poetry_platform.check.problems import PlanCheck
+    from poetry_platform.lockset.problems import PlanCheck
 
 Locked = dict["Package", "TransitivePackageInfo"]
 
@@ -404,7 +404,7 @@ def test_group_names_are_normalized(tmp_path: Path) -> None:
 
 def test_duplicate_advice_follows_who_brings_each_entry(tmp_path: Path) -> None:
     """The fix depends on who requires the package: re-locking alone never separates them."""
-    from poetry_platform.check.lock import Relations
+    from poetry_platform.lockset.lock import Relations
 
     plugin = "jax_cuda12_plugin-{}-py3-none-manylinux_2_27_x86_64.whl"
     locked = read_lock(

@@ -516,7 +516,7 @@ def test_install_plan_for_this_host(locked: dict[str, Path], tmp_path: Path) -> 
 
     from poetry_platform import render
     from poetry_platform.check.plan import check_install_plan
-    from poetry_platform.check.problems import blocking
+    from poetry_platform.lockset.problems import blocking
     from poetry_platform.render import unfit_lock
 
     project = copy_project(locked["demo"], tmp_path / "demo")

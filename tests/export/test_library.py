@@ -12,9 +12,6 @@ from packaging.markers import Marker
 from packaging.version import Version
 from poetry.packages.locker import Locker
 
-from poetry_platform.check.lock import LockState
-from poetry_platform.check.problems import LockUnfit
-from poetry_platform.check.problems import Problem
 from poetry_platform.check.targets import check_target
 from poetry_platform.check.targets import plans_for
 from poetry_platform.config import Requirements
@@ -28,6 +25,9 @@ from poetry_platform.export.fileset import export_set
 from poetry_platform.export.fileset import refuse_unfit_lock
 from poetry_platform.export.urls import Source
 from poetry_platform.export.urls import without_userinfo
+from poetry_platform.lockset.lock import LockState
+from poetry_platform.lockset.problems import LockUnfit
+from poetry_platform.lockset.problems import Problem
 
 if TYPE_CHECKING:
     from pathlib import Path

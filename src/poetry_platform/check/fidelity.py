@@ -32,15 +32,15 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from poetry_platform.check.problems import Cause
-from poetry_platform.check.problems import CauseKind
-from poetry_platform.check.problems import ForbiddenPackage
-from poetry_platform.check.problems import ForbidRemedy
-from poetry_platform.check.problems import MissingAccelerator
-from poetry_platform.check.problems import Problem
-from poetry_platform.check.problems import Remedy
-from poetry_platform.check.problems import Rule
-from poetry_platform.check.problems import requirement_text
+from poetry_platform.lockset.problems import Cause
+from poetry_platform.lockset.problems import CauseKind
+from poetry_platform.lockset.problems import ForbiddenPackage
+from poetry_platform.lockset.problems import ForbidRemedy
+from poetry_platform.lockset.problems import MissingAccelerator
+from poetry_platform.lockset.problems import Problem
+from poetry_platform.lockset.problems import Remedy
+from poetry_platform.lockset.problems import Rule
+from poetry_platform.lockset.problems import requirement_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
     from poetry.core.packages.package import Package
 
-    from poetry_platform.check.lock import Relations
     from poetry_platform.config import Variant
+    from poetry_platform.lockset.lock import Relations
 
     # (package, extra) -> (first release with the extra, its Requires-Python), or None when
     # the index did not answer in time; see `check/first_release.py`.

@@ -13,21 +13,21 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from poetry_platform.check.files import choose_file
-from poetry_platform.check.install_set import select_locked
-from poetry_platform.check.lock import binary_policy
-from poetry_platform.check.lock import extras_problems
-from poetry_platform.check.lock import read_lock
-from poetry_platform.check.lock import root_requirements
-from poetry_platform.check.problems import Duplicate
-from poetry_platform.check.problems import DuplicateEntry
-from poetry_platform.check.problems import MissingRequirement
-from poetry_platform.check.problems import PlanCheck
-from poetry_platform.check.problems import Problem
-from poetry_platform.check.problems import PythonOutside
-from poetry_platform.check.problems import Selected
-from poetry_platform.check.problems import requirement_text
-from poetry_platform.check.tags import SupportedTags
+from poetry_platform.lockset.files import choose_file
+from poetry_platform.lockset.install_set import select_locked
+from poetry_platform.lockset.lock import binary_policy
+from poetry_platform.lockset.lock import extras_problems
+from poetry_platform.lockset.lock import read_lock
+from poetry_platform.lockset.lock import root_requirements
+from poetry_platform.lockset.problems import Duplicate
+from poetry_platform.lockset.problems import DuplicateEntry
+from poetry_platform.lockset.problems import MissingRequirement
+from poetry_platform.lockset.problems import PlanCheck
+from poetry_platform.lockset.problems import Problem
+from poetry_platform.lockset.problems import PythonOutside
+from poetry_platform.lockset.problems import Selected
+from poetry_platform.lockset.problems import requirement_text
+from poetry_platform.lockset.tags import SupportedTags
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from poetry.packages.transitive_package_info import TransitivePackageInfo
     from poetry.poetry import Poetry
 
-    from poetry_platform.check.files import BinaryPolicy
-    from poetry_platform.check.lock import LockState
-    from poetry_platform.check.lock import Relations
-    from poetry_platform.check.problems import DuplicateAdvice
+    from poetry_platform.lockset.files import BinaryPolicy
+    from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.lock import Relations
+    from poetry_platform.lockset.problems import DuplicateAdvice
 
 
 def check_locked(

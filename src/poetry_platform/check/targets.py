@@ -14,19 +14,19 @@ from typing import Literal
 
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
-from poetry_platform.check.install_set import marker_environment
-from poetry_platform.check.install_set import select_locked
-from poetry_platform.check.lock import binary_policy
-from poetry_platform.check.lock import extras_problems
-from poetry_platform.check.lock import root_requirements
 from poetry_platform.check.plan import check_locked
-from poetry_platform.check.problems import PlanCheck
-from poetry_platform.check.problems import Problem
-from poetry_platform.check.problems import PythonOutside
-from poetry_platform.check.problems import UnknownPlatform
-from poetry_platform.check.tags import SupportedTags
-from poetry_platform.check.tags import TagError
-from poetry_platform.check.tags import tag_target
+from poetry_platform.lockset.install_set import marker_environment
+from poetry_platform.lockset.install_set import select_locked
+from poetry_platform.lockset.lock import binary_policy
+from poetry_platform.lockset.lock import extras_problems
+from poetry_platform.lockset.lock import root_requirements
+from poetry_platform.lockset.problems import PlanCheck
+from poetry_platform.lockset.problems import Problem
+from poetry_platform.lockset.problems import PythonOutside
+from poetry_platform.lockset.problems import UnknownPlatform
+from poetry_platform.lockset.tags import SupportedTags
+from poetry_platform.lockset.tags import TagError
+from poetry_platform.lockset.tags import tag_target
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,13 +38,13 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
     from poetry_platform.check.fidelity import FirstRelease
-    from poetry_platform.check.files import BinaryPolicy
-    from poetry_platform.check.lock import LockState
-    from poetry_platform.check.tags import TagTarget
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
     from poetry_platform.host.system import SystemFacts
+    from poetry_platform.lockset.files import BinaryPolicy
+    from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.tags import TagTarget
 
 
 @dataclass(frozen=True)

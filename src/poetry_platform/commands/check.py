@@ -78,10 +78,10 @@ index asked (5 s at most) which release first has the extra, to name it in the f
 
     def run_command(self) -> int:
         from poetry_platform import render
-        from poetry_platform.check.lock import read_lock
         from poetry_platform.check.targets import check_plans
         from poetry_platform.check.targets import selected_plans
         from poetry_platform.context import project_config
+        from poetry_platform.lockset.lock import read_lock
 
         config = project_config(self.poetry)
         host_python = "Python"

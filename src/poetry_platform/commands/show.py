@@ -42,10 +42,10 @@ The first variant whose requirements the host meets is the one
         from dataclasses import replace
 
         from poetry_platform import render
-        from poetry_platform.check.lock import read_lock
         from poetry_platform.context import decide
         from poetry_platform.context import probe_host
         from poetry_platform.context import project_python
+        from poetry_platform.lockset.lock import read_lock
 
         # The interpreter platform-install would install into, not Poetry's own: both
         # commands must evaluate markers and the lock for the same Python.

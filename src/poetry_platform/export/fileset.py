@@ -21,11 +21,11 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from poetry_platform.check.files import usable_files
-from poetry_platform.check.problems import blocking
-from poetry_platform.check.tags import SupportedTags
 from poetry_platform.errors import LockError
 from poetry_platform.errors import UsageError
+from poetry_platform.lockset.files import usable_files
+from poetry_platform.lockset.problems import blocking
+from poetry_platform.lockset.tags import SupportedTags
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 
     from poetry.core.packages.package import Package
 
-    from poetry_platform.check.files import BinaryPolicy
-    from poetry_platform.check.lock import LockState
     from poetry_platform.check.targets import TargetPlan
     from poetry_platform.check.targets import TargetResult
+    from poetry_platform.lockset.files import BinaryPolicy
+    from poetry_platform.lockset.lock import LockState
 
 Kind = Literal["index", "url", "file"]
 

@@ -27,11 +27,11 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.poetry import Poetry
 
-    from poetry_platform.check.lock import LockState
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
     from poetry_platform.export.fileset import ExportSet
+    from poetry_platform.lockset.lock import LockState
     from poetry_platform.uv.choices import ChoiceMemo
 
     # A target's own groups (None: the project's defaults) -> the groups to export, with
@@ -81,13 +81,13 @@ def export(
     poetry: Poetry, request: ExportRequest, groups: Groups, io: IO | None = None
 ) -> list[Output]:
     """Every file the request asks for, checked and rendered (nothing written yet)."""
-    from poetry_platform.check.lock import binary_policy
-    from poetry_platform.check.lock import read_lock
     from poetry_platform.check.targets import check_plans
     from poetry_platform.check.targets import project_plans
     from poetry_platform.context import project_config
     from poetry_platform.export.fileset import export_set
     from poetry_platform.export.fileset import refuse_unfit_lock
+    from poetry_platform.lockset.lock import binary_policy
+    from poetry_platform.lockset.lock import read_lock
 
     validate(request)
     config = project_config(poetry)

@@ -8,10 +8,10 @@ from typing import Any
 
 if TYPE_CHECKING:
     from poetry_platform.check.fidelity import Fidelity
-    from poetry_platform.check.problems import Cause
-    from poetry_platform.check.problems import ForbiddenPackage
-    from poetry_platform.check.problems import MissingAccelerator
-    from poetry_platform.check.problems import Remedy
+    from poetry_platform.lockset.problems import Cause
+    from poetry_platform.lockset.problems import ForbiddenPackage
+    from poetry_platform.lockset.problems import MissingAccelerator
+    from poetry_platform.lockset.problems import Remedy
 
 
 def wanted(m: MissingAccelerator) -> str:

@@ -16,11 +16,11 @@ from poetry_platform.render.problems import problem_lines
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from poetry_platform.check.lock import LockState
-    from poetry_platform.check.problems import Selected
     from poetry_platform.check.targets import TargetPlan
     from poetry_platform.check.targets import TargetResult
     from poetry_platform.context import ProjectPython
+    from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.problems import Selected
 
 
 def project_python(p: ProjectPython) -> str:

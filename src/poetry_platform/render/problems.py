@@ -6,17 +6,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from poetry_platform.check.problems import Duplicate
-from poetry_platform.check.problems import ExtraNotLocked
-from poetry_platform.check.problems import ForbiddenPackage
-from poetry_platform.check.problems import FromSource
-from poetry_platform.check.problems import LockUnfit
-from poetry_platform.check.problems import MissingAccelerator
-from poetry_platform.check.problems import MissingRequirement
-from poetry_platform.check.problems import NoFiles
-from poetry_platform.check.problems import NoWheel
-from poetry_platform.check.problems import PythonOutside
-from poetry_platform.check.problems import UnknownPlatform
+from poetry_platform.lockset.problems import Duplicate
+from poetry_platform.lockset.problems import ExtraNotLocked
+from poetry_platform.lockset.problems import ForbiddenPackage
+from poetry_platform.lockset.problems import FromSource
+from poetry_platform.lockset.problems import LockUnfit
+from poetry_platform.lockset.problems import MissingAccelerator
+from poetry_platform.lockset.problems import MissingRequirement
+from poetry_platform.lockset.problems import NoFiles
+from poetry_platform.lockset.problems import NoWheel
+from poetry_platform.lockset.problems import PythonOutside
+from poetry_platform.lockset.problems import UnknownPlatform
 from poetry_platform.render.accelerator import cause
 from poetry_platform.render.accelerator import expected
 from poetry_platform.render.accelerator import forbidden
@@ -25,9 +25,9 @@ from poetry_platform.render.accelerator import missing_accelerator
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from poetry_platform.check.problems import DuplicateEntry
-    from poetry_platform.check.problems import Facts
-    from poetry_platform.check.problems import Problem
+    from poetry_platform.lockset.problems import DuplicateEntry
+    from poetry_platform.lockset.problems import Facts
+    from poetry_platform.lockset.problems import Problem
 
 
 LOCK_UNFIT = {
@@ -209,7 +209,7 @@ def problem_lines(problems: Iterable[Problem], *, indent: str = "  ") -> list[st
 
 def unfit_lock(problems: Iterable[Problem], *, strict: bool = False) -> str | None:
     """The error `platform-install` shows for a lock that cannot install here, else `None`."""
-    from poetry_platform.check.problems import blocking
+    from poetry_platform.lockset.problems import blocking
 
     stopping = blocking(problems, strict=strict)
     if not stopping:

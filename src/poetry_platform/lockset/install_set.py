@@ -15,7 +15,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from poetry_platform.check.tags import machine_for
+from poetry_platform.lockset.tags import machine_for
 
 if TYPE_CHECKING:
     from collections.abc import Collection

@@ -15,10 +15,10 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from poetry_platform.check.files import BinaryPolicy
-from poetry_platform.check.problems import ExtraNotLocked
-from poetry_platform.check.problems import LockUnfit
-from poetry_platform.check.problems import Problem
+from poetry_platform.lockset.files import BinaryPolicy
+from poetry_platform.lockset.problems import ExtraNotLocked
+from poetry_platform.lockset.problems import LockUnfit
+from poetry_platform.lockset.problems import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Collection

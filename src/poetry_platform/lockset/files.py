@@ -15,10 +15,10 @@ from packaging.tags import Tag
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
-from poetry_platform.check.problems import FromSource
-from poetry_platform.check.problems import NoFiles
-from poetry_platform.check.problems import NoWheel
-from poetry_platform.check.problems import Problem
+from poetry_platform.lockset.problems import FromSource
+from poetry_platform.lockset.problems import NoFiles
+from poetry_platform.lockset.problems import NoWheel
+from poetry_platform.lockset.problems import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
     from poetry.core.packages.package import Package
 
-    from poetry_platform.check.problems import Facts
-    from poetry_platform.check.problems import Severity
-    from poetry_platform.check.tags import SupportedTags
+    from poetry_platform.lockset.problems import Facts
+    from poetry_platform.lockset.problems import Severity
+    from poetry_platform.lockset.tags import SupportedTags
 
 
 # Archive kinds Poetry's chooser never installs (`Chooser.choose_for`).

@@ -8,10 +8,10 @@ from packaging import tags as ptags
 from packaging.tags import parse_tag
 from packaging.version import Version
 
-from poetry_platform.check.tags import SupportedTags
-from poetry_platform.check.tags import TagError
-from poetry_platform.check.tags import machine_for
-from poetry_platform.check.tags import tag_target
+from poetry_platform.lockset.tags import SupportedTags
+from poetry_platform.lockset.tags import TagError
+from poetry_platform.lockset.tags import machine_for
+from poetry_platform.lockset.tags import tag_target
 
 
 def _accepts(supported: SupportedTags, tag: str) -> bool:
