@@ -13,6 +13,9 @@ credentials cannot leak through our messages or through Poetry's own warnings.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from typing import Any
+from typing import ClassVar
+from typing import cast
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -26,6 +29,17 @@ class PlatformCommand:
     """Mixin for cleo commands; must come first in the bases so its `handle()` wins."""
 
     io: IO
+    # options whose value is a number: cleo reads `--lookup-timeout -1` as the option without
+    # a value followed by an option `-1` ("option requires a value"); `run` says what it got
+    numeric_options: ClassVar[tuple[str, ...]] = ()
+
+    def run(self, io: IO) -> int:
+        """Cleo's `Command.run`, after refusing a negative number given as a separate word."""
+        message = negative_value_message(io, self.numeric_options)
+        if message is not None:
+            io.write_error_line(f"<error>{message}</error>")
+            return 1
+        return int(cast("Any", super()).run(io))
 
     def run_command(self) -> int:
         raise NotImplementedError
@@ -48,3 +62,26 @@ class PlatformCommand:
             except PlatformError as e:
                 self.io.write_error_line(f"<error>{e}</error>")
                 return e.exit_code
+
+
+def negative_value_message(io: IO, names: tuple[str, ...]) -> str | None:
+    """The one line for `--NAME -1` (a negative number after a space), or None.
+
+    Cleo takes a word starting with `-` for an option, so `--lookup-timeout -1` would only
+    say that the option requires a value. The line names the value, why it was not read,
+    the spelling that passes it (`--lookup-timeout=-1`), and that it is refused either way.
+    """
+    for name in names:
+        value = io.input.parameter_option(f"--{name}", None, only_params=True)
+        if not isinstance(value, str) or not value.startswith("-"):
+            continue
+        try:
+            float(value)
+        except ValueError:
+            continue  # another option: cleo's "requires a value" is right
+        return (
+            f"--{name} {value!r} is not a number of seconds above 0 (after a space, {value}"
+            f" reads as an option; --{name}={value} passes it, and is refused the same way);"
+            f" give a finite number, e.g. --{name} 30."
+        )
+    return None

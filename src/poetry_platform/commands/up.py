@@ -38,6 +38,8 @@ class PlatformUpCommand(PlatformCommand, GroupCommand):
         " variant- and Python-aware, all or nothing."
     )
 
+    numeric_options: ClassVar[tuple[str, ...]] = ("lookup-timeout",)
+
     arguments: ClassVar[list[Argument]] = [
         argument("packages", "Only bump these packages.", optional=True, multiple=True)
     ]

@@ -8,6 +8,7 @@ daemons: a hung request must not delay an interrupted command's exit.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -44,6 +45,29 @@ def lookup_deadline(option: float | None = None) -> float:
     if option is not None and option > 0:
         return option
     return 2 * requests_timeout()
+
+
+def timeout_option(value: object, option: str = "--lookup-timeout") -> float | None:
+    """The deadline option as typed: None when not given, else finite seconds above 0.
+
+    `float()` accepts `nan`, `inf` and `1e999`; none of them is a deadline (`nan` compared
+    false with everything and fell back to the default, `inf` waited forever), so they are
+    refused like `0` and `abc`, in one line. platform-up and platform-export share it.
+    """
+    from poetry_platform.errors import UsageError
+
+    if value in (None, ""):
+        return None
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(
+            f"{option} {value!r} is not a number of seconds above 0;"
+            f" give a finite number, e.g. {option} 30."
+        )
+    return seconds
 
 
 @dataclass(frozen=True)

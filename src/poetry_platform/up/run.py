@@ -94,6 +94,7 @@ def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Setti
     """Options as typed, checked: a value or a pair that cannot apply is one `UsageError`."""
     from packaging.utils import canonicalize_name
 
+    from poetry_platform.index.deadline import timeout_option
     from poetry_platform.up.constraints import STRATEGIES
     from poetry_platform.up.constraints import Rules
 
@@ -130,20 +131,8 @@ def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Setti
         all_or_nothing=bool(options.get("all-or-nothing")),
         output=chosen,
         resolve=bool(options.get("resolve")),
-        lookup_timeout=_seconds(options.get("lookup-timeout")),
+        lookup_timeout=timeout_option(options.get("lookup-timeout")),
     )
-
-
-def _seconds(value: object) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        seconds = float(str(value))
-    except ValueError:
-        seconds = 0.0
-    if seconds <= 0:
-        raise UsageError(f"--lookup-timeout {value!r} is not a number of seconds above 0.")
-    return seconds
 
 
 # options that choose which constraints move and how: `lock-only` moves none
