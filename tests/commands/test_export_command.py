@@ -281,3 +281,112 @@ def test_explicit_sources_in_requirements(torch_locked: Path, env: dict[str, str
     assert options[1].endswith(f"/{TORCH_CU130_INDEX}/simple")
     assert TORCH_CPU_INDEX not in text
     assert f"\ntorch=={TORCH_VERSIONS[1]}+cu130 \\\n" in text  # the template's torch
+
+
+def test_no_destination_but_a_regular_file_outside_the_project(
+    jax_locked: Path, env: dict[str, str]
+) -> None:
+    """The project's own files (however reached), directories and special files are
+    refused in one line; every file, and every file's kind, stays as it was."""
+    import os
+    import stat
+
+    (jax_locked / "sub").mkdir()
+    (jax_locked / "link.txt").symlink_to(jax_locked / "poetry.lock")
+    os.link(jax_locked / "pyproject.toml", jax_locked / "hard.txt")
+    os.mkfifo(jax_locked / "pipe")
+    (jax_locked / "dist" / "requirements-cpu.txt").mkdir(parents=True)
+    cases = {
+        "pyproject.toml": "that is the project's pyproject.toml",
+        "poetry.lock": "that is the project's poetry.lock",
+        "sub/../poetry.lock": "that is the project's poetry.lock",
+        "link.txt": "that is the project's poetry.lock",
+        "hard.txt": "that is the project's pyproject.toml",
+        "pipe": "is a FIFO (named pipe), not a regular file",
+        "dist": "is a directory, not a regular file",
+    }
+    try:
+        os.mknod(jax_locked / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        cases["null"] = "is a character device, not a regular file"
+    except OSError:
+        pass  # not root: the device case is tests/test_outputs.py's (skipped there too)
+    kept = {p: p.read_bytes() for p in (jax_locked / "pyproject.toml", jax_locked / "poetry.lock")}
+    for output, message in cases.items():
+        args = ["platform-export", "--variant", "cpu", "-f", "requirements", "-o", output]
+        result = run_poetry(args, jax_locked, env, check=False)
+        assert result.returncode == 1, output
+        (line,) = result.stderr.strip().splitlines()
+        assert message in line, output
+        assert "nothing was written" in line
+        assert {p: p.read_bytes() for p in kept} == kept
+    assert (jax_locked / "link.txt").is_symlink()
+    assert stat.S_ISFIFO((jax_locked / "pipe").stat().st_mode)
+    assert (jax_locked / "dist" / "requirements-cpu.txt").is_dir()
+    if "null" in cases:
+        assert stat.S_ISCHR((jax_locked / "null").stat().st_mode)
+
+
+SMALL_THEN_BIG = """
+[[tool.poetry-platform.target]]
+name = "small"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = "3.12"
+variant = "cpu"
+groups = ["main"]
+[[tool.poetry-platform.target]]
+name = "big"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = ["3.10", "3.11", "3.12"]
+variant = "cuda13"
+groups = ["main", "test"]
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file size limit (ulimit -f) on Linux")
+def test_all_targets_writes_all_files_or_none(jax_locked: Path, env: dict[str, str]) -> None:
+    """A later file that cannot be written (here: larger than `ulimit -f` allows) undoes the
+    earlier ones: the one that did not exist is removed, the one that did is put back."""
+    add_config(jax_locked, SMALL_THEN_BIG)
+    whole = jax_locked / "whole"
+    whole.mkdir()
+    args = ["platform-export", "--all-targets", "-f", "requirements"]
+    run_poetry([*args, "-o", "whole"], jax_locked, env)
+    small, big = (whole / n for n in ("requirements-small.txt", "requirements-big.txt"))
+    blocks = small.stat().st_size // 1024 + 1  # room for the first file, not the second
+    assert blocks * 1024 < big.stat().st_size
+
+    out = jax_locked / "out"
+    out.mkdir()
+    (out / "requirements-small.txt").write_text("previous export\n")
+    command = f'ulimit -f {blocks} && exec "$0" "$@"'
+    result = subprocess.run(
+        ["bash", "-c", command, str(BIN_DIR / "poetry"), *args, "-o", "out"],
+        cwd=jax_locked,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Could not write out/requirements-big.txt: File too large.")
+    assert line.endswith("All or none: out/requirements-small.txt was put back as before.")
+    assert sorted(p.name for p in out.iterdir()) == ["requirements-small.txt"]
+    assert (out / "requirements-small.txt").read_text() == "previous export\n"
+
+    (out / "requirements-small.txt").unlink()
+    result = subprocess.run(
+        ["bash", "-c", command, str(BIN_DIR / "poetry"), *args, "-o", "out"],
+        cwd=jax_locked,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith(
+        "All or none: out/requirements-small.txt, written before it, was removed."
+    )
+    assert list(out.iterdir()) == []

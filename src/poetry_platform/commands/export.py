@@ -88,6 +88,7 @@ requirements format is written offline.
         from poetry_platform import render
         from poetry_platform.export.run import ExportRequest
         from poetry_platform.export.run import export
+        from poetry_platform.export.run import project_files
         from poetry_platform.export.run import write
 
         request = ExportRequest(
@@ -105,7 +106,7 @@ requirements format is written offline.
 
             self.io.write(outputs[0].text, type=OutputType.RAW)
         else:
-            self.emit(render.wrote(path) for path in write(outputs))
+            self.emit(render.wrote(path) for path in write(outputs, project_files(self.poetry)))
         return 0
 
     def _groups(self, defaults: tuple[str, ...] | None) -> tuple[str, ...]:

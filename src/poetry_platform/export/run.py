@@ -88,6 +88,7 @@ def export(
     from poetry_platform.export.fileset import refuse_unfit_lock
     from poetry_platform.lockset.lock import binary_policy
     from poetry_platform.lockset.lock import read_lock
+    from poetry_platform.outputs import check_destinations
 
     validate(request)
     config = project_config(poetry)
@@ -100,6 +101,7 @@ def export(
         for t, v in pairs
     ]
     paths = _outputs(request, exports)
+    check_destinations([p for p in paths if p is not None], project_files(poetry))
     texts = _render(poetry, request, exports, paths)
     if not request.with_credentials:
         from poetry_platform.redact import redact
@@ -110,14 +112,19 @@ def export(
     return [Output(path, text) for path, text in zip(paths, texts, strict=True)]
 
 
-def write(outputs: list[Output]) -> list[Path]:
-    """Write every file or none (atomic); the paths written. Standard output is the
-    caller's."""
-    from poetry_platform.up.atomic import write_all_atomic
+def write(outputs: list[Output], protected: list[Path]) -> list[Path]:
+    """Write every file or none (`outputs.write_all_or_none`: never over `protected`, the
+    project's own files, nor a directory or special file); the paths written. Standard
+    output is the caller's."""
+    from poetry_platform.outputs import write_all_or_none
 
     files = {o.path: o.text.encode() for o in outputs if o.path is not None}
-    write_all_atomic(files)
-    return list(files)
+    return write_all_or_none(files, protected)
+
+
+def project_files(poetry: Poetry) -> list[Path]:
+    """The files an export must never replace: the project's pyproject.toml and lock."""
+    return [Path(poetry.pyproject_path), Path(poetry.locker.lock)]
 
 
 # --- which targets -------------------------------------------------------------------------
