@@ -171,3 +171,111 @@ def test_no_variant_message_lists_every_candidate_and_the_override() -> None:
         "(e.g. POETRY_PLATFORM_VARIANT=rocm), or fake the accelerator with "
         "POETRY_PLATFORM_CUDA=12.4 / POETRY_PLATFORM_COMPUTE_CAPABILITY=8.6."
     )
+
+
+GPU = Variant("gpu", requires=Requirements(cuda=SpecifierSet(">=12")))
+ROCM = Variant("rocm", requires=Requirements(rocm=SpecifierSet(">=6")))
+
+
+def amd(version: str) -> HostProfile:
+    return HostProfile("linux", "x86_64", "3.12.0", rocm=RocmInfo("kfd", version))
+
+
+@pytest.mark.parametrize(
+    ("profile", "variant"),
+    [
+        (host("13.0rc1"), GPU),  # a pre-release driver's CUDA is still CUDA 13
+        (amd("6.3.0-rc1"), ROCM),  # a ROCm release candidate, as rocminfo prints it
+    ],
+)
+def test_a_pre_release_host_version_meets_the_requirement(
+    profile: HostProfile, variant: Variant
+) -> None:
+    assert evaluate(variant, profile, LINUX).unmet == ()
+
+
+@pytest.mark.parametrize(
+    ("profile", "variant", "expected"),
+    [
+        (host("n/a"), GPU, Unmet("cuda", ">=12", ("n/a",))),
+        (amd("6.x"), ROCM, Unmet("rocm", ">=6", ("6.x",))),
+    ],
+)
+def test_an_unparseable_host_version_is_never_taken_as_met(
+    profile: HostProfile, variant: Variant, expected: Unmet
+) -> None:
+    """A version the host reports but nobody can read fails the requirement, with the text
+    shown, rather than being silently accepted."""
+    selection = select((variant,), profile, LINUX)
+    assert selection.chosen is None
+    assert selection.verdicts[0].unmet == (expected,)
+
+
+def test_an_unparseable_compute_capability_fails_the_requirement() -> None:
+    sm = Variant("sm75", requires=Requirements(compute_capability=SpecifierSet(">=7.5")))
+    assert evaluate(sm, host("13.0", ("9.0", "sm_90")), LINUX).unmet == (
+        Unmet("compute-capability", ">=7.5", ("sm_90",)),
+    )
+
+
+def test_a_gpu_seen_without_a_cuda_driver_is_judged_on_its_compute_capability() -> None:
+    """sysfs names the GPU and its compute capability even where no driver reports CUDA."""
+    sm = Variant("sm75", requires=Requirements(compute_capability=SpecifierSet(">=7.5")))
+    seen = HostProfile(
+        "linux", "x86_64", "3.12.0", nvidia=NvidiaInfo("sysfs", compute_capabilities=("8.0",))
+    )
+    verdict = evaluate(sm, seen, LINUX)
+    assert (verdict.unmet, verdict.assumed) == ((), ())
+    old = HostProfile(
+        "linux", "x86_64", "3.12.0", nvidia=NvidiaInfo("sysfs", compute_capabilities=("6.1",))
+    )
+    assert evaluate(sm, old, LINUX).unmet == (Unmet("compute-capability", ">=7.5", ("6.1",)),)
+
+
+def test_a_variant_the_lock_cannot_deliver_is_skipped_for_the_next() -> None:
+    undeliverable = Unmet("accelerator", "jax-cuda13-plugin")
+    h100 = host("13.0", ("9.0",), "580.159.04")
+    selection = select(JAX, h100, LINUX, undeliverable={"cuda13": undeliverable})
+    assert selection.chosen is not None and selection.chosen.name == "cuda12"
+    verdicts = {v.variant.name: v for v in selection.verdicts}
+    assert verdicts["cuda13"].unmet == (undeliverable,)
+    assert verdicts["cuda12"].unmet == ()
+    assert selection.skipped == (verdicts["cuda13"],)
+
+
+def test_skipped_names_only_the_unmet_variants_declared_before_the_chosen_one() -> None:
+    h100 = host("13.0", ("9.0",))
+    forced = select(JAX, h100, LINUX, forced="cpu")
+    assert forced.skipped == ()  # cuda13 and cuda12 both run here: nothing was skipped
+    pascal = select(JAX, host("13.0", ("6.1",)), LINUX)
+    assert [v.variant.name for v in pascal.skipped] == ["cuda13"]
+    assert select((GPU,), host(), LINUX).skipped == ()
+
+
+def test_a_forced_variant_without_a_named_source_is_forced_by_the_option() -> None:
+    selection = select(JAX, host(), LINUX, forced="cuda12")
+    assert selection.chosen is not None and selection.chosen.name == "cuda12"
+    assert selection.forced_by == "--variant"
+    verdict = selection.chosen_verdict
+    assert verdict is not None and verdict.variant.name == "cuda12"
+    assert not verdict.satisfied
+    with pytest.raises(UnknownVariantError) as error:
+        select(JAX, host(), LINUX, forced="cuda14")
+    assert str(error.value) == (
+        "the forced variant names variant 'cuda14', which is not declared; "
+        "choose one of: cuda13, cuda12, cpu"
+    )
+
+
+def test_nothing_chosen_has_no_chosen_verdict() -> None:
+    selection = select((GPU,), host(), LINUX)
+    assert (selection.chosen, selection.chosen_verdict, selection.forced_by) == (None, None, None)
+
+
+def test_a_marker_variable_the_environment_lacks_shows_as_empty() -> None:
+    """The reason shows the host's value of each variable the marker reads; one the given
+    environment does not define is shown empty, not as 'None'."""
+    kernel = Variant("rt", requires=Requirements(Marker("platform_release == '6.8-rt'")))
+    assert evaluate(kernel, host(), LINUX).unmet == (
+        Unmet("markers", 'platform_release == "6.8-rt"', ("",), ("platform_release",)),
+    )
