@@ -114,7 +114,10 @@ def _content_hash(pyproject: Path) -> str:
 
     data = PyProjectTOML(pyproject).data
     locker = Locker(pyproject.parent / "poetry.lock", data)
-    content_hash: str = locker._content_hash
+    from poetry_platform.poetry_api import locker_content_hash
+
+    content_hash = locker_content_hash(locker)
+    assert content_hash is not None, "this Poetry computes no content hash"
     return content_hash
 
 

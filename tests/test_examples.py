@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import tomlkit
 
+from poetry_platform import poetry_api
 from tests.fakes.gpu import A100_DRIVER_535
 from tests.fakes.gpu import GTX_1080_TI_CUDA_13
 from tests.fakes.gpu import H100
@@ -261,7 +262,7 @@ def platform_show_json(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     app = Application()
-    app._load_plugins(NullIO())
+    poetry_api.load_plugins(app, NullIO())
     tester = CommandTester(app.find("platform-show"))
     assert tester.execute("--json") == 0, tester.io.fetch_error()
     data: dict[str, Any] = json.loads(tester.io.fetch_output())

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from poetry_platform import poetry_api
 from poetry_platform.plugin import COMMANDS
 from tests.support import cli
 
@@ -124,7 +125,7 @@ def poetry_commands() -> frozenset[str]:
     from poetry.console.application import Application
 
     application = Application()
-    application._load_plugins(NullIO())
+    poetry_api.load_plugins(application, NullIO())
     return frozenset(name for name, command in application.all().items() if not command.hidden)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform import poetry_api
 from poetry_platform.errors import LockError
 from poetry_platform.errors import PlatformError
 from poetry_platform.errors import UsageError
@@ -198,8 +199,7 @@ def _share_parsed_lock(poetry: Poetry, lock: LockState) -> None:
     very call `read_lock` made): hand it the packages already parsed, so a no-op install
     pays for that parse once. They are the objects Poetry would build; nothing changes them.
     """
-    locked = dict(lock.locked)
-    setattr(poetry.locker, "locked_packages", lambda: dict(locked))  # noqa: B010
+    poetry_api.share_locked_packages(poetry.locker, lock.locked)
 
 
 def _foreign_extras(config: PlatformConfig, chosen: Variant) -> set[str]:

@@ -12,6 +12,7 @@ from packaging.version import Version
 from poetry.core.packages.dependency import Dependency
 from poetry.packages.locker import Locker
 
+from poetry_platform import poetry_api
 from poetry_platform import render
 from poetry_platform.check.plan import check_locked
 from poetry_platform.lockset.files import BinaryPolicy
@@ -349,7 +350,8 @@ def test_missing_root_requirement(tmp_path: Path) -> None:
         [pkg("jaxlib", "0.7.0", JAXLIB_FILES, markers='sys_platform == "linux"')],
     )
     plugin = Dependency("jax-cuda13-plugin", ">=0.7", optional=True)
-    plugin._in_extras = [canonicalize_name("cuda13")]  # how poetry-core records an extra's deps
+    # how poetry-core records an extra's deps
+    poetry_api.set_in_extras(plugin, [canonicalize_name("cuda13")])
     requirements = [
         Dependency("jaxlib", ">=0.7"),
         Dependency.create_from_pep_508("scipy>=1.14 ; sys_platform == 'linux'"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from poetry_platform import poetry_api
 from poetry_platform.plugin import COMMANDS
 
 
@@ -23,7 +24,7 @@ def test_commands_are_registered_through_the_entry_point() -> None:
     from poetry.console.application import Application
 
     app = Application()
-    app._load_plugins(NullIO())
+    poetry_api.load_plugins(app, NullIO())
     for name, (module, cls) in COMMANDS.items():
         assert app.command_loader.has(name)
         command = app.find(name)

@@ -11,6 +11,7 @@ from cleo.io.null_io import NullIO
 from cleo.testers.command_tester import CommandTester
 from poetry.console.application import Application
 
+from poetry_platform import poetry_api
 from tests.fakes.gpu import GTX_1080_TI_CUDA_13
 from tests.fakes.gpu import H100
 from tests.fakes.gpu import fake_gpu_env
@@ -43,7 +44,7 @@ def show_tester(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     app = Application()
-    app._load_plugins(NullIO())
+    poetry_api.load_plugins(app, NullIO())
     return CommandTester(app.find("platform-show"))
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 from cleo.helpers import option
 from poetry.console.commands.group_command import GroupCommand
 
+from poetry_platform import poetry_api
 from poetry_platform.commands.base import PlatformCommand
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class PlatformExportCommand(PlatformCommand, GroupCommand):
             flag=False,
             value_required=True,
         ),
-        *GroupCommand._group_dependency_options(),
+        *poetry_api.group_dependency_options(),
         option("all-groups", None, "Include all dependency groups."),
         option(
             "all-targets",

@@ -16,6 +16,7 @@ from cleo.helpers import option
 from poetry.console.commands.install import InstallCommand
 
 from poetry_platform.commands.base import PlatformCommand
+from poetry_platform.poetry_api import InstallCommandHooks
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from poetry_platform.config import Variant
 
 
-class PlatformInstallCommand(PlatformCommand, InstallCommand):
+class PlatformInstallCommand(InstallCommandHooks, PlatformCommand, InstallCommand):
     name = "platform-install"
     description = "Installs the project dependencies with the build variant this host needs."
 
@@ -80,7 +81,7 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         )
 
     @property
-    def _with_synchronization(self) -> bool:
+    def synchronize(self) -> bool:
         # Not deprecated here: `poetry sync` knows nothing of variants.
         return bool(self.option("sync"))
 

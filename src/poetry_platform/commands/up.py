@@ -15,6 +15,7 @@ from cleo.helpers import argument
 from cleo.helpers import option
 from poetry.console.commands.group_command import GroupCommand
 
+from poetry_platform import poetry_api
 from poetry_platform.commands.base import PlatformCommand
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class PlatformUpCommand(PlatformCommand, GroupCommand):
         argument("packages", "Only bump these packages.", optional=True, multiple=True)
     ]
     options: ClassVar[list[Option]] = [
-        *GroupCommand._group_dependency_options(),
+        *poetry_api.group_dependency_options(),
         option("latest", None, "Also move past the upper bound of each constraint."),
         option("pinned", None, "Also bump exact pins (<comment>==1.2.3</>)."),
         option(
@@ -158,7 +159,7 @@ restored, and an edit saved while it runs is kept (nothing is written).
             io = IO(io.input, self.io.error_output, self.io.error_output)
         command = self.get_application().get("platform-install")
         # What `Command.call` does, with an IO of our choosing.
-        return int(self.get_application()._run_command(command, io))
+        return poetry_api.run_command(self.get_application(), command, io)
 
     def _render(self, report: Report) -> None:
         from poetry_platform.up.report import to_json

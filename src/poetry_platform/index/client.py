@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from poetry_platform import poetry_api
 from poetry_platform.index.cache import PageMemory
 from poetry_platform.index.cache import ttl
 from poetry_platform.index.deadline import DEFAULT_WORKERS
@@ -90,14 +91,14 @@ def page_of(repo: Repository, name: str) -> Page | None:
     from poetry.repositories.pypi_repository import PyPiRepository
     from poetry.repositories.single_page_repository import SinglePageRepository
 
-    if getattr(repo, "_min_release_age_cutoff", None) is not None:
+    if poetry_api.min_release_age_cutoff(repo) is not None:
         return None  # solver.min-release-age filters by upload time: Poetry's rules apply
     if isinstance(repo, SinglePageRepository):
         return Page(repo.url, PREFER_JSON, True)
     if isinstance(repo, LegacyRepository):
         return Page(f"{repo.url.rstrip('/')}/{name}/", PREFER_JSON, False)
     if isinstance(repo, PyPiRepository):
-        base = str(getattr(repo, "_base_url", ""))
+        base = poetry_api.pypi_base_url(repo)
         return Page(f"{base}simple/{name}/", JSON_TYPE, False) if base else None
     return None
 
@@ -121,7 +122,7 @@ class _Pages:
             if isinstance(files, Unreadable) or files is None:
                 return files or []
             return releases_from(files, name, repo.name, one_project=False)
-        memory = None if getattr(repo, "_disable_cache", False) else self.memory
+        memory = None if poetry_api.cache_disabled(repo) else self.memory
         entries = memory.recall(repo, page) if memory is not None else None
         if entries is None:
             response = self.reader.get(repo, page.url, page.accept)

@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_platform import poetry_api
 from poetry_platform.index.deadline import requests_timeout
 from poetry_platform.index.model import Unreadable
 from poetry_platform.redact import redact
@@ -42,7 +43,7 @@ class Reader:
         import requests
 
         auth = getattr(repo, "session", None)
-        cache = getattr(auth, "_cache_control", None)
+        cache = poetry_api.authenticator_cache_control(auth)
         adapter: requests.adapters.HTTPAdapter
         if cache is not None:
             from cachecontrol import CacheControlAdapter
@@ -51,7 +52,7 @@ class Reader:
         else:
             adapter = _shared_tls(requests.adapters.HTTPAdapter)(pool_maxsize=self.workers)
         session = requests.Session()
-        session.headers["User-Agent"] = str(getattr(auth, "_user_agent", "poetry"))
+        session.headers["User-Agent"] = poetry_api.authenticator_user_agent(auth)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session

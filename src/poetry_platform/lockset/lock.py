@@ -15,6 +15,7 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform import poetry_api
 from poetry_platform.lockset.files import BinaryPolicy
 from poetry_platform.lockset.problems import ExtraNotLocked
 from poetry_platform.lockset.problems import LockUnfit
@@ -129,7 +130,7 @@ def _is_fresh(locker: Locker, data: Mapping[str, Any]) -> bool:
     lock); when the hash Poetry computed for this pyproject matches, that is its answer too.
     Any other case (old lock formats included) goes to `is_fresh()` itself.
     """
-    expected = getattr(locker, "_content_hash", None)
+    expected = poetry_api.locker_content_hash(locker)
     if expected is not None and data.get("metadata", {}).get("content-hash") == expected:
         return True
     return locker.is_fresh()

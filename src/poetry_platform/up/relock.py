@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_platform.errors import LockError
+from poetry_platform.poetry_api import toml_loads
 from poetry_platform.up import declarations
 
 if TYPE_CHECKING:
@@ -93,18 +94,20 @@ def draft_locker(lock: Path, data: dict[str, Any], project: Path) -> Locker:
 
     from poetry.packages.locker import Locker
 
+    from poetry_platform.poetry_api import LockerHooks
+
     local = ("file", "directory")
 
-    class DraftLocker(Locker):
-        def _get_locked_package(self, info: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    class DraftLocker(LockerHooks, Locker):
+        def read_locked_package(self, info: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
             source = info.get("source")
             if isinstance(source, dict) and source.get("type") in local and "url" in source:
                 url = (project / str(source["url"])).resolve().as_posix()
                 info = {**info, "source": {**source, "url": url}}
-            return super()._get_locked_package(info, *args, **kwargs)
+            return super().read_locked_package(info, *args, **kwargs)
 
-        def _dump_package(self, package: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-            data: dict[str, Any] = super()._dump_package(package, *args, **kwargs)
+        def dump_package(self, package: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+            data: dict[str, Any] = super().dump_package(package, *args, **kwargs)
             source = data.get("source")
             if package.source_type in local and package.source_url and source:
                 where = os.path.relpath(Path(package.source_url).resolve(), project.resolve())
@@ -143,7 +146,6 @@ class Relocker:
         return doc.as_string()
 
     def attempt(self, changes: Sequence[Change], io: IO | None = None) -> Attempt:
-        from poetry.core.utils._compat import tomllib
         from poetry.installation.installer import Installer
         from poetry.puzzle.exceptions import SolverProblemError
         from poetry.repositories.installed_repository import InstalledRepository
@@ -151,7 +153,7 @@ class Relocker:
 
         self.attempts += 1
         text = self.text_with(changes)
-        data = tomllib.loads(text)
+        data = toml_loads(text)
         package = draft_package(self.root, data)
         with tempfile.TemporaryDirectory(prefix="poetry-platform-lock-") as scratch:
             lock_path = Path(scratch) / "poetry.lock"

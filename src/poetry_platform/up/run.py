@@ -712,10 +712,10 @@ def _read_lock(lock_bytes: bytes | None) -> tuple[list[dict[str, object]], str |
     """The lock's `[[package]]` tables, and why it cannot be read (None: it can)."""
     if not lock_bytes:
         return [], None
-    from poetry.core.utils._compat import tomllib
+    from poetry_platform.poetry_api import toml_loads
 
     try:
-        data = tomllib.loads(lock_bytes.decode("utf-8"))
+        data = toml_loads(lock_bytes.decode("utf-8"))
     except UnicodeDecodeError:
         return [], "it is not UTF-8 text"
     except ValueError as e:

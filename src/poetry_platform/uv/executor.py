@@ -34,7 +34,9 @@ from poetry.installation.operations import Uninstall
 from poetry.installation.operations import Update
 from poetry.utils.helpers import get_file_hash
 
+from poetry_platform import poetry_api
 from poetry_platform.errors import InstallError
+from poetry_platform.poetry_api import ExecutorHooks
 from poetry_platform.uv.choices import ChoiceMemo
 from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.locate import find_uv
@@ -73,7 +75,7 @@ class UvInstallError(InstallError):
     """uv refused or failed; its own output says why."""
 
 
-class UvExecutor(Executor):
+class UvExecutor(ExecutorHooks, Executor):
     """`Executor` that prepares like Poetry and installs everything in one uv call."""
 
     def __init__(
@@ -126,17 +128,24 @@ class UvExecutor(Executor):
         self._remembered = set()
         try:
             status = super().execute(operations)
-            if status != 0 or not self._enabled or self._dry_run:
+            if status != 0 or not self._runs_installs():
                 return status
             return self._apply()
         finally:
             self._discard_temporary_archives()
 
+    @property
+    def _out(self) -> IO:
+        return poetry_api.executor_io(self)
+
+    def _runs_installs(self) -> bool:
+        return poetry_api.executor_enabled(self) and not poetry_api.executor_dry_run(self)
+
     # Poetry's executor calls this per operation, in its worker threads, with its output
     # sections already set up; returning without installing is what makes it "prepare only".
-    def _do_execute_operation(self, operation: Operation) -> int:
-        if operation.skipped or not self._enabled or self._dry_run:
-            return super()._do_execute_operation(operation)
+    def execute_operation(self, operation: Operation) -> int:
+        if operation.skipped or not self._runs_installs():
+            return super().execute_operation(operation)
         if isinstance(operation, Uninstall):
             with self._plan_lock:
                 self._removals.append(operation)
@@ -156,16 +165,16 @@ class UvExecutor(Executor):
         archive: Path | None
         url: str | None = None
         if package.source_type == "git":
-            archive = self._prepare_git_archive(operation)
+            archive = poetry_api.executor_prepare_git_archive(self, operation)
             temporary = package.develop
         elif package.source_type == "file":
-            archive = self._prepare_archive(operation)
+            archive = poetry_api.executor_prepare_archive(self, operation)
         elif package.source_type == "directory":
-            archive = self._prepare_archive(operation)
+            archive = poetry_api.executor_prepare_archive(self, operation)
             temporary = True
         elif package.source_type == "url":
             assert package.source_url is not None
-            archive = self._download_link(operation, Link(package.source_url))
+            archive = poetry_api.executor_download_link(self, operation, Link(package.source_url))
         else:
             chosen = self._index_file(operation, memo=memo)
             archive, url = (None, chosen) if isinstance(chosen, str) else (chosen, None)
@@ -207,20 +216,21 @@ class UvExecutor(Executor):
         hashes = usable_hashes(_locked_hashes(package, link.filename))
         chosen: Path | str | None = None
         if link.is_wheel and hashes:
-            chosen = self._artifact_cache.get_cached_archive_for_link(link, strict=True)
+            cache = poetry_api.executor_artifact_cache(self)
+            chosen = cache.get_cached_archive_for_link(link, strict=True)
             if chosen is None and not self._needs_credentials(link.url):
                 chosen = link.url_without_fragment
                 with self._plan_lock:
                     self._fresh_urls += 1
         if chosen is None:
-            chosen = self._download_link(operation, link)
+            chosen = poetry_api.executor_download_link(self, operation, link)
         if key is not None and hashes and (isinstance(chosen, str) or chosen.suffix == ".whl"):
             self._choices.remember(key, chosen)
         return chosen
 
     def _choose(self, operation: Install | Update) -> Link:
         """Poetry's chooser, with Poetry's warning for a yanked file (as `_download`)."""
-        link = self._chooser.choose_for(operation.package)
+        link = poetry_api.executor_chooser(self).choose_for(operation.package)
         if link.yanked:
             package = operation.package
             message = (
@@ -230,7 +240,7 @@ class UvExecutor(Executor):
             if link.yanked_reason:
                 message += f" Reason for being yanked: {link.yanked_reason}"
             with self._plan_lock:
-                self._yanked_warnings.append(message)
+                poetry_api.executor_warn_yanked(self, message)
         return link
 
     def _needs_credentials(self, url: str) -> bool:
@@ -240,17 +250,19 @@ class UvExecutor(Executor):
 
         if not plain_url(url):
             return True
-        credential = self._authenticator.get_credentials_for_url(url)
+        authenticator = poetry_api.executor_authenticator(self)
+        credential = authenticator.get_credentials_for_url(url)
         if credential.username or credential.password:
             return True
-        certs = self._authenticator.get_certs_for_url(url)
+        certs = authenticator.get_certs_for_url(url)
         if certs.cert is not None or certs.client_cert is not None or not certs.verify:
             return True
         return get_netrc_auth(url) is not None
 
     def _choice_key(self, package: Package) -> str:
         if self._tags is None:
-            self._tags = tuple(str(tag) for tag in self._env.supported_tags)
+            env = poetry_api.executor_env(self)
+            self._tags = tuple(str(tag) for tag in env.supported_tags)
         return choice_key(
             name=package.name,
             version=package.version.to_string(),
@@ -260,14 +272,14 @@ class UvExecutor(Executor):
             policies=self._policies,
         )
 
-    def _populate_hashes_dict(self, archive: Path, package: Package) -> None:
+    def check_archive_hash(self, archive: Path, package: Package) -> None:
         if (
             package.source_type in _INDEX_SOURCE_TYPES
             and archive.suffix == ".whl"
             and usable_hashes(_locked_hashes(package, archive.name))
         ):
             return  # uv checks this file against the lock's hashes before installing
-        super()._populate_hashes_dict(archive, package)
+        super().check_archive_hash(archive, package)
 
     # applying --------------------------------------------------------------------------------
     def _apply(self) -> int:
@@ -278,12 +290,12 @@ class UvExecutor(Executor):
             return 0
         for operation in operations:
             state = "Removing..." if isinstance(operation, Uninstall) else "Installing..."
-            self._write(operation, self._progress(operation, state))
+            poetry_api.executor_write(self, operation, self._progress(operation, state))
         try:
             if removals:
                 names = [op.package.name for op in removals]
-                python = Path(self._env.python)
-                verbose = self._io.is_debug()
+                python = Path(poetry_api.executor_env(self).python)
+                verbose = self._out.is_debug()
                 self._run_uv(uninstall_args(self._uv, python, names, verbose=verbose), "remove")
             if prepared:
                 try:
@@ -296,17 +308,19 @@ class UvExecutor(Executor):
         except UvInstallError as e:
             for operation in operations:
                 message = self.get_operation_message(operation, error=True)
-                self._write(operation, f"  <error>-</error> {message}: <error>Failed</error>")
-            self._io.write_error_line("")
-            self._io.write_error_line(f"<error>{e}</error>")
+                poetry_api.executor_write(
+                    self, operation, f"  <error>-</error> {message}: <error>Failed</error>"
+                )
+            self._out.write_error_line("")
+            self._out.write_error_line(f"<error>{e}</error>")
             return 1
         self._choices.save()
         for installed, _, _ in prepared:
-            self._save_url_reference(installed)
+            poetry_api.executor_save_url_reference(self, installed)
         for operation in operations:
             done = self.get_operation_message(operation, done=True)
-            self._write(operation, f"  <fg=green;options=bold>-</> {done}")
-            self._increment_operations_count(operation, True)
+            poetry_api.executor_write(self, operation, f"  <fg=green;options=bold>-</> {done}")
+            poetry_api.executor_count(self, operation, True)
         return 0
 
     def _choose_remembered_again(
@@ -318,8 +332,8 @@ class UvExecutor(Executor):
         deleted a file since (Poetry's installer, reading the page, would succeed). Ask
         Poetry's chooser again for those packages, once; if it cannot choose either (say the
         index now serves other bytes), uv's refusal stands."""
-        if self._io.is_verbose():
-            self._io.write_line("  <debug>uv: refused a remembered file; choosing again</debug>")
+        if self._out.is_verbose():
+            self._out.write_line("  <debug>uv: refused a remembered file; choosing again</debug>")
         # Only index files are remembered, and they are never temporary: `_prepared` (what
         # is discarded after the run) stays right as it is.
         again: list[tuple[Install | Update, WheelToInstall, bool]] = []
@@ -344,13 +358,13 @@ class UvExecutor(Executor):
             for offline in tries:
                 args = install_args(
                     self._uv,
-                    Path(self._env.python),
+                    Path(poetry_api.executor_env(self).python),
                     pylock,
                     wheels,
                     offline=offline,
                     compile_bytecode=self._compile_bytecode,
                     no_cache=self._no_cache,
-                    verbose=self._io.is_debug(),
+                    verbose=self._out.is_debug(),
                 )
                 try:
                     self._run_uv(args, "install")
@@ -358,12 +372,12 @@ class UvExecutor(Executor):
                 except UvInstallError:
                     if not offline:
                         raise
-                    if self._io.is_verbose():
-                        self._io.write_line("  <debug>uv: not all in its cache; online</debug>")
+                    if self._out.is_verbose():
+                        self._out.write_line("  <debug>uv: not all in its cache; online</debug>")
 
     def _run_uv(self, args: list[str], what: str) -> None:
-        if self._io.is_very_verbose():
-            self._io.write_line(f"<debug>Running: {' '.join(args)}</debug>")
+        if self._out.is_very_verbose():
+            self._out.write_line(f"<debug>Running: {' '.join(args)}</debug>")
         result = subprocess.run(
             args,
             env=_uv_environment(os.environ),
@@ -378,9 +392,9 @@ class UvExecutor(Executor):
                 f"uv could not {what} the locked packages (exit code {result.returncode}):"
                 f"\n{output}"
             )
-        if self._io.is_verbose() and output:
+        if self._out.is_verbose() and output:
             for line in output.splitlines():
-                self._io.write_line(f"  <debug>uv: {line}</debug>")
+                self._out.write_line(f"  <debug>uv: {line}</debug>")
 
     def _progress(self, operation: Operation, state: str) -> str:
         message = self.get_operation_message(operation)
