@@ -8,6 +8,8 @@ from cleo.io.null_io import NullIO
 from cleo.testers.command_tester import CommandTester
 from poetry.console.application import Application
 
+from poetry_platform import poetry_api
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -26,7 +28,7 @@ def up_tester(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CommandTester:
     (tmp_path / "pyproject.toml").write_text(PROJECT)
     monkeypatch.chdir(tmp_path)
     app = Application()
-    app._load_plugins(NullIO())
+    poetry_api.load_plugins(app, NullIO())
     return CommandTester(app.find("platform-up"))
 
 
