@@ -445,3 +445,47 @@ def test_duplicate_advice_follows_who_brings_each_entry(tmp_path: Path) -> None:
         "Fix: nothing in this install requires jax-cuda12-plugin; the lock does not match "
         "pyproject.toml: `poetry lock`"
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("", "no hash"),
+        (None, "no hash"),
+        ("sha256:", "a malformed hash ('sha256:')"),
+        ("sha256:xyz", "a malformed hash ('sha256:xyz')"),
+        (f"sha256:{'a' * 63}", f"a malformed hash ('sha256:{'a' * 63}')"),
+        (f"nohash:{'a' * 64}", f"a malformed hash ('nohash:{'a' * 64}')"),
+        ("a" * 64, f"a malformed hash ('{'a' * 64}')"),
+    ],
+)
+def test_a_file_without_a_usable_hash_fails_the_target_that_takes_it(
+    tmp_path: Path, value: str | None, said: str
+) -> None:
+    """The install would download the file and then fail to verify it, part-way through:
+    the target that takes that file fails the check; another target does not."""
+    entry = pkg("jaxlib", "0.7.0", JAXLIB_FILES)
+    if value is None:
+        del entry["files"][0]["hash"]
+    else:
+        entry["files"][0]["hash"] = value  # the Linux wheel
+    locked = read_lock(tmp_path, [entry])
+    gpu = check(locked, GPU)
+    assert gpu.failed()
+    assert messages(gpu) == [
+        f"jaxlib 0.7.0: poetry.lock records {said} for {JAXLIB_FILES[0]}, so the install "
+        "cannot verify it; run `poetry lock --regenerate`"
+    ]
+    assert [(p.kind, p.severity) for p in gpu.problems] == [("bad-hash", "error")]
+    assert render.unfit_lock(gpu.problems) is not None
+    assert messages(check(locked, MAC)) == []
+
+
+def test_every_verifiable_hash_kind_passes(tmp_path: Path) -> None:
+    entry = pkg("jaxlib", "0.7.0", JAXLIB_FILES)
+    for value in (f"sha512:{'0' * 128}", f"md5:{'0' * 32}", f"sha256:{'A' * 64}"):
+        entry["files"][0]["hash"] = value
+        assert messages(check(read_lock(tmp_path, [entry]), GPU)) == []
+    entry["files"].append({"file": JAXLIB_FILES[0], "hash": ""})  # one good value is enough
+    entry["files"][0]["hash"] = f"sha256:{'0' * 64}"
+    assert messages(check(read_lock(tmp_path, [entry]), GPU)) == []

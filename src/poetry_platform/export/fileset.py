@@ -23,7 +23,11 @@ from packaging.utils import canonicalize_name
 
 from poetry_platform.errors import LockError
 from poetry_platform.errors import UsageError
+from poetry_platform.lockset.files import file_hashes
+from poetry_platform.lockset.files import hash_fault
 from poetry_platform.lockset.files import usable_files
+from poetry_platform.lockset.files import verifiable_hash
+from poetry_platform.lockset.problems import BadHash
 from poetry_platform.lockset.problems import blocking
 from poetry_platform.lockset.tags import SupportedTags
 
@@ -158,18 +162,22 @@ def _export_package(
             "URLs and files only.",
             "Publish it to an index, or install it separately.",
         )
-    hashes = {f["file"]: f.get("hash", "") for f in package.files if "file" in f}
-    files = tuple(
-        ExportFile(filename, _split_hash(hashes.get(filename, "")))
-        for filename in usable_files(package, supported, policy)
-    )
-    unhashed = [f.name for f in files if not f.hashes]
-    if unhashed:
+    usable = usable_files(package, supported, policy)
+    bad = [(f, fault) for f in usable if (fault := hash_fault(file_hashes(package, f)))]
+    if bad:
+        from poetry_platform.render.problems import bad_hash
+
+        filename, fault = bad[0]
+        value = next((v for v in file_hashes(package, filename) if v), "")
         raise LockError(
-            f"{package.pretty_name} {package.pretty_version}: poetry.lock records no hash for "
-            f"{unhashed[0]}; an exported file must pin every archive.",
-            "Run `poetry lock --regenerate`.",
+            f"{package.pretty_name} {package.pretty_version}: "
+            f"{bad_hash(BadHash(filename, fault, value))} (an exported file pins "
+            "every archive the target may use)."
         )
+    files = tuple(
+        ExportFile(filename, _split_hash(verifiable_hash(file_hashes(package, filename)) or ""))
+        for filename in usable
+    )
     kind: Kind = "url" if source_type == "url" else "file" if source_type == "file" else "index"
     return ExportPackage(
         name=canonicalize_name(package.name),

@@ -7,6 +7,8 @@ strict); `installer.no-binary` / `installer.only-binary` are honoured.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -15,18 +17,21 @@ from packaging.tags import Tag
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
+from poetry_platform.lockset.problems import BadHash
 from poetry_platform.lockset.problems import FromSource
 from poetry_platform.lockset.problems import NoFiles
 from poetry_platform.lockset.problems import NoWheel
 from poetry_platform.lockset.problems import Problem
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Sequence
 
     from poetry.core.packages.package import Package
 
     from poetry_platform.lockset.problems import Facts
+    from poetry_platform.lockset.problems import HashFault
     from poetry_platform.lockset.problems import Severity
     from poetry_platform.lockset.tags import SupportedTags
 
@@ -103,16 +108,74 @@ def choose_file(
     name = canonicalize_name(package.name)
     wheels_ok = policy.wheels_allowed(name)
     if wheels_ok and (best := _best_wheel(wheels, supported)):
-        return FileChoice(best)
+        return _verified(package, FileChoice(best), problem)
 
     no_binary = bool(wheels) and not wheels_ok
     have = _describe_wheels(wheels, supported)
     files = tuple(filenames)
     if sdists and policy.sdists_allowed(name):
         build = NoWheel(supported.description, no_binary, have, files, sdist=sdists[0])
-        return FileChoice(sdists[0], problem("builds-from-source", build, have, "warning"))
+        choice = FileChoice(sdists[0], problem("builds-from-source", build, have, "warning"))
+        return _verified(package, choice, problem)
     refused = NoWheel(supported.description, no_binary, have, files, sdist_refused=bool(sdists))
     return FileChoice(None, problem("no-wheel", refused, have))
+
+
+def _verified(
+    package: Package, choice: FileChoice, problem: Callable[[str, Facts, str], Problem]
+) -> FileChoice:
+    """The choice, unless the lock has no hash to verify its file with: then an error
+    (Poetry's installer would stop at that package, after installing others). A package
+    whose lock entry lists no files at all (a URL dependency written so) is not verified
+    by Poetry either, and passes."""
+    if choice.file is None or not package.files:
+        return choice
+    values = file_hashes(package, choice.file)
+    fault = hash_fault(values)
+    if fault is None:
+        return choice
+    bad = BadHash(choice.file, fault, next((v for v in values if v), ""))
+    return FileChoice(choice.file, problem("bad-hash", bad, bad.value or "no hash"))
+
+
+def file_hashes(package: Package, filename: str) -> tuple[str, ...]:
+    """The hash values poetry.lock records for one of the package's files ("": none)."""
+    return tuple(
+        str(f.get("hash") or "")
+        for f in package.files
+        if isinstance(f, dict) and f.get("file") == filename
+    ) or ("",)
+
+
+def hash_fault(values: Iterable[str]) -> HashFault | None:
+    """`None` when one of `values` is a hash Poetry can verify a file with
+    (`algorithm:hexdigest`, an algorithm hashlib has, a digest of its length); else
+    "missing" (no value at all) or "malformed"."""
+    present = [v for v in values if v]
+    if not present:
+        return "missing"
+    return None if verifiable_hash(present) else "malformed"
+
+
+def verifiable_hash(values: Iterable[str]) -> str | None:
+    """The first of `values` that Poetry can verify a file with."""
+    return next((v for v in values if _well_formed(v)), None)
+
+
+def _well_formed(value: str) -> bool:
+    algorithm, sep, digest = value.partition(":")
+    if not sep or algorithm not in hashlib.algorithms_available:
+        return False
+    try:
+        size = hashlib.new(algorithm).digest_size
+    except (ValueError, TypeError):
+        return False
+    if size == 0:  # shake_*: any length
+        return bool(_HEX.fullmatch(digest))
+    return len(digest) == 2 * size and bool(_HEX.fullmatch(digest))
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def usable_files(

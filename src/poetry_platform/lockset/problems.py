@@ -2,7 +2,7 @@
 
 A `Problem` carries its kind, severity and `facts`: one small dataclass per kind of
 problem, with the facts and no words, made where the check finds it (`lock.py`: `LockUnfit`,
-`ExtraNotLocked`; `files.py`: `NoFiles`, `FromSource`, `NoWheel`; `plan.py`:
+`ExtraNotLocked`; `files.py`: `NoFiles`, `BadHash`, `FromSource`, `NoWheel`; `plan.py`:
 `MissingRequirement`, `Duplicate`, `PythonOutside`; `targets.py`: `PythonOutside`,
 `UnknownPlatform`; `fidelity.py`: `MissingAccelerator`, `ForbiddenPackage`). `render.py`
 words every one of them, so `--json` and the text output say the same thing.
@@ -127,6 +127,21 @@ class NoFiles:
     """The lock records no file for the package."""
 
 
+HashFault = Literal["missing", "malformed"]
+
+
+@dataclass(frozen=True)
+class BadHash:
+    """The file the install takes has no hash it could be verified with: none recorded
+    ("missing", `hash = ""` or no `hash`), or one Poetry cannot check ("malformed": an
+    unknown algorithm, a digest that is not hex of the algorithm's length). Poetry's
+    installer would fail on it part-way, after installing other packages."""
+
+    file: str
+    fault: HashFault
+    value: str = ""  # "malformed": what the lock records
+
+
 @dataclass(frozen=True)
 class FromSource:
     """A git or directory package: it always builds from source."""
@@ -219,6 +234,7 @@ Facts = (
     LockUnfit
     | ExtraNotLocked
     | NoFiles
+    | BadHash
     | FromSource
     | NoWheel
     | MissingRequirement

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from poetry_platform.lockset.problems import BadHash
 from poetry_platform.lockset.problems import Duplicate
 from poetry_platform.lockset.problems import ExtraNotLocked
 from poetry_platform.lockset.problems import ForbiddenPackage
@@ -150,6 +151,18 @@ def duplicate_advice(f: Duplicate) -> str:
     )
 
 
+def bad_hash(f: BadHash) -> str:
+    what = (
+        "no hash"
+        if f.fault == "missing"
+        else f"a malformed hash ({f.value[:72]!r}{'...' if len(f.value) > 72 else ''})"
+    )
+    return (
+        f"poetry.lock records {what} for {f.file}, so the install cannot verify it; "
+        "run `poetry lock --regenerate`"
+    )
+
+
 def python_outside(f: PythonOutside) -> str:
     if f.scope == "target":
         return (
@@ -175,6 +188,8 @@ def facts(f: Facts) -> str:
         return extra_not_locked(f)
     if isinstance(f, NoFiles):
         return "the lock records no files for it"
+    if isinstance(f, BadHash):
+        return bad_hash(f)
     if isinstance(f, FromSource):
         return f"builds from source ({f.origin})"
     if isinstance(f, NoWheel):
