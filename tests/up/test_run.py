@@ -3,6 +3,7 @@ and what an interrupt message says at each phase."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
@@ -108,15 +109,45 @@ def _run(tmp_path: Path, phase: Phase, written: list[str]) -> UpRun:
     return run
 
 
+LOCK_BEFORE = b"""\
+[[package]]
+name = "attrs"
+version = "24.2.0"
+
+[[package]]
+name = "idna"
+version = "3.7"
+"""
+LOCK_AFTER = LOCK_BEFORE.replace(b"24.2.0", b"25.1.0")
+
+
 def test_interrupt_messages_say_what_was_written_and_what_is_left(tmp_path: Path) -> None:
     both = ["pyproject.toml", "poetry.lock"]
     assert interrupted_message(_run(tmp_path, "planning", []), None) == (
         "Interrupted: pyproject.toml and poetry.lock are unchanged."
     )
-    assert interrupted_message(_run(tmp_path, "installing", both), None) == (
-        "Interrupted during the install: pyproject.toml and poetry.lock were written, the"
-        " install was not finished. Run `poetry platform-install` to finish it."
-    )
+    head = "Interrupted during the install: pyproject.toml and poetry.lock were written"
+    installing = _run(tmp_path, "installing", both)
+    installing.lock_change = (LOCK_BEFORE, LOCK_AFTER)
+    installing.reinstall = "poetry platform-install --with=cloud"
+    venvs: dict[str, Any] = {
+        "old": {"attrs": "24.2.0", "idna": "3.7"},
+        "new": {"attrs": "25.1", "idna": "3.7"},  # 25.1 == 25.1.0
+        "unreadable": None,
+    }
+    said = {}
+    for state, venv in venvs.items():
+        installing.venv = functools.partial(lambda v: v, venv)
+        said[state] = interrupted_message(installing, None)
+    assert said == {
+        "old": f"{head}, the install was not finished (attrs is 24.2.0, the lock has 25.1.0)."
+        " Run `poetry platform-install --with=cloud` to finish it.",
+        "new": f"{head}, and the venv already has every version the new lock moved: the"
+        " install got that far. Run `poetry platform-install --with=cloud` to make sure it is"
+        " complete.",
+        "unreadable": f"{head}; the venv could not be read to tell whether the install"
+        " finished. Run `poetry platform-install --with=cloud` to finish it.",
+    }
     assert interrupted_message(
         _run(tmp_path, "done", ["poetry.lock"]), "interrupted by SIGTERM"
     ) == ("Interrupted (interrupted by SIGTERM): poetry.lock was written; the update is complete.")

@@ -129,6 +129,8 @@ restored, and an edit saved while it runs is kept (nothing is written).
         # Locate without loading: the project is read once, inside the lock.
         pyproject = Factory.locate(self.get_application().project_directory)
         run = UpRun(self.settings, self.console, pyproject, self._load, self._install)
+        run.venv = self._venv
+        run.reinstall = " ".join(["poetry platform-install", *self._group_args()])
         try:
             result = run.run()
             self._render(result.report)
@@ -152,14 +154,33 @@ restored, and an edit saved while it runs is kept (nothing is written).
         from cleo.io.io import IO
 
         self.reset_poetry()
-        keys = ("with", "without", "only")
-        args = [f"--{key}={value}" for key in keys for value in self.option(key) or []]
-        io = self.io.with_input(StringInput(" ".join(args)))
+        io = self.io.with_input(StringInput(" ".join(self._group_args())))
         if self.settings.machine:  # keep stdout for the JSON or markdown document
             io = IO(io.input, self.io.error_output, self.io.error_output)
         command = self.get_application().get("platform-install")
         # What `Command.call` does, with an IO of our choosing.
         return poetry_api.run_command(self.get_application(), command, io)
+
+    def _group_args(self) -> list[str]:
+        """The group options given, as platform-install takes them."""
+        keys = ("with", "without", "only")
+        return [f"--{key}={value}" for key in keys for value in self.option(key) or []]
+
+    def _venv(self) -> dict[str, str] | None:
+        """The project's venv as Poetry's installer reads it: name -> version (None: no
+        venv could be read). Read after an interrupted or failed install step."""
+        from packaging.utils import canonicalize_name
+        from poetry.repositories.installed_repository import InstalledRepository
+        from poetry.utils.env import EnvManager
+
+        try:
+            env = EnvManager(self.poetry).get()
+            if not env.is_venv():
+                return None
+            packages = InstalledRepository.load(env).packages
+        except Exception:
+            return None
+        return {canonicalize_name(p.name): p.version.text for p in packages}
 
     def _render(self, report: Report) -> None:
         from poetry_platform.up.report import to_json

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from poetry_platform.index.deadline import Deadline
     from poetry_platform.index.model import Query
     from poetry_platform.index.model import Release
+    from poetry_platform.up.aftermath import Mismatch
     from poetry_platform.up.atomic import Snapshot
     from poetry_platform.up.constraints import Rules
     from poetry_platform.up.declarations import Declaration
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "markdown")
 
-RESTORED = "pyproject.toml and poetry.lock are unchanged"
+RESTORED = "pyproject.toml and poetry.lock are unchanged"  # = aftermath.RESTORED
 
 Phase = Literal["planning", "writing", "installing", "done"]
 
@@ -213,6 +214,12 @@ class UpRun:
     # the lookup stage's one deadline, started with the first page: the metadata reads
     # and the pre-lock prefetch get what the pages left (docs/reliability.md)
     budget: Deadline | None = field(default=None, init=False)
+    # the project's venv, name -> version (None: it could not be read), and the command
+    # that installs the lock into it: what an interrupted or failed install step left
+    venv: Callable[[], Mapping[str, str] | None] = lambda: None
+    reinstall: str = "poetry platform-install"
+    # the lock before and after the run's write
+    lock_change: tuple[bytes | None, bytes | None] | None = field(default=None, init=False)
 
     @property
     def lock(self) -> Path:
@@ -240,11 +247,31 @@ class UpRun:
         except LockFailed as e:
             raise LockError(f"Locking failed: {e}; {RESTORED}.") from None
         except InstallFailed as e:
+            from poetry_platform.up.aftermath import failed_install
+
+            found = self.venv_mismatches(restored=True)
             raise InstallError(
-                f"Installing the new lock failed ({e}); {RESTORED}.",
+                failed_install(str(e), found, self.reinstall),
                 "Fix the problem above, or run with --no-install.",
                 exit_code=e.code or 1,
             ) from None
+
+    def venv_mismatches(self, *, restored: bool) -> list[Mismatch] | None:
+        """The packages this run moved in the lock that the venv holds at a version the
+        lock (`restored`: the one put back; else the one written) does not have."""
+        from poetry_platform.up import aftermath
+
+        if self.lock_change is None:
+            return []
+        before, after = (locked_versions(data) for data in self.lock_change)
+        try:
+            installed = self.venv()
+        except (Exception, KeyboardInterrupt):
+            installed = None
+        if installed is None:
+            return None
+        against = before if restored else after
+        return aftermath.mismatches(installed, aftermath.moved(before, after), against)
 
     # --- the work ------------------------------------------------------------------------
 
@@ -542,6 +569,7 @@ class UpRun:
 
     def _write(self, files: dict[Path, bytes], report: Report) -> None:
         self.phase = "writing"
+        self.lock_change = (self.snapshot.contents[self.lock], files.get(self.lock))
         self.snapshot.replace(files, command="platform-up")
         # both files agree: an interrupt from here on keeps them (and says what is left)
         self.snapshot.commit()
@@ -612,10 +640,10 @@ def interrupted_message(run: UpRun, how: str | None) -> str:
     names = " and ".join(p.name for p in run.written)
     were = "were" if len(run.written) > 1 else "was"
     if run.phase == "installing":
-        return (
-            f"Interrupted{signal} during the install: {names} {were} written, the install"
-            " was not finished. Run `poetry platform-install` to finish it."
-        )
+        from poetry_platform.up.aftermath import interrupted_install
+
+        found = run.venv_mismatches(restored=False)
+        return interrupted_install(names, were, signal, found, run.reinstall)
     return f"Interrupted{signal}: {names} {were} written; the update is complete."
 
 
