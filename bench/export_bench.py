@@ -164,7 +164,7 @@ def in_process(project: Path, runs: int, memo_path: Path) -> dict[str, float]:
     pylock with the URLs remembered by an earlier export (what a second export does)."""
     from poetry.factory import Factory
 
-    from poetry_platform.uv.choices import ChoiceMemo
+    from poetry_platform.choices import ChoiceMemo
 
     export_all(Factory().create_poetry(project), "pylock", urls=True, memo=ChoiceMemo(memo_path))
     timings: dict[str, list[float]] = {

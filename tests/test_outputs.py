@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_platform import atomic
 from poetry_platform import outputs
 from poetry_platform.errors import PlatformError
 from poetry_platform.errors import UsageError
 from poetry_platform.outputs import check_destinations
 from poetry_platform.outputs import write_all_or_none
-from poetry_platform.up import atomic
 
 if TYPE_CHECKING:
     from pathlib import Path

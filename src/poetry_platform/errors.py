@@ -7,7 +7,7 @@ subclasses exist so that library code can tell failures apart where it must (a p
 has no answer moves on to the next probe; a constraint the bump rules cannot read is
 skipped), not to carry different messages.
 
-Interrupts are not errors: `up.atomic.Interrupted` stays a `BaseException`, so that
+Interrupts are not errors: `atomic.Interrupted` stays a `BaseException`, so that
 `except Exception` in library code can never swallow Ctrl-C or SIGTERM.
 """
 

@@ -92,8 +92,8 @@ def write_all_or_none(files: dict[Path, bytes], protected: Iterable[Path]) -> li
     files of the run are removed, or given back their previous bytes when they existed
     before; the error names the file that failed and says what was undone.
     """
-    from poetry_platform.up.atomic import held_signals
-    from poetry_platform.up.atomic import write_atomic
+    from poetry_platform.atomic import held_signals
+    from poetry_platform.atomic import write_atomic
 
     check_destinations(files, protected)
     before = {path: _previous(path) for path in files}
@@ -126,7 +126,7 @@ def _undo(written: list[Path], before: dict[Path, bytes | None]) -> str:
     A symlinked destination was written through: its target is what is undone, the link
     stays.
     """
-    from poetry_platform.up.atomic import write_atomic
+    from poetry_platform.atomic import write_atomic
 
     removed: list[str] = []
     restored: list[str] = []

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import tomlkit
 
+from poetry_platform.choices import ChoiceMemo
+from poetry_platform.choices import choice_key
 from poetry_platform.errors import PlatformError
-from poetry_platform.uv.choices import ChoiceMemo
-from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.executor import _uv_environment
 from poetry_platform.uv.executor import plain_url
 from poetry_platform.uv.locate import UvNotFoundError

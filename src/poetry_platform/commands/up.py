@@ -118,8 +118,8 @@ restored, and an edit saved while it runs is kept (nothing is written).
     def run_command(self) -> int:
         from poetry.factory import Factory
 
+        from poetry_platform import atomic
         from poetry_platform.commands.console import CommandConsole
-        from poetry_platform.up import atomic
         from poetry_platform.up.run import UpRun
         from poetry_platform.up.run import interrupted_message
         from poetry_platform.up.run import parse_settings

@@ -27,12 +27,12 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.poetry import Poetry
 
+    from poetry_platform.choices import ChoiceMemo
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
     from poetry_platform.export.fileset import ExportSet
     from poetry_platform.lockset.lock import LockState
-    from poetry_platform.uv.choices import ChoiceMemo
 
     # A target's own groups (None: the project's defaults) -> the groups to export, with
     # the user's --with/--without/--only applied.
@@ -287,7 +287,7 @@ def _render(
 
 def _memo(poetry: Poetry) -> ChoiceMemo | None:
     """Remembered file URLs, in Poetry's cache directory; none with `--no-cache`."""
-    from poetry_platform.uv.choices import ChoiceMemo
+    from poetry_platform.choices import ChoiceMemo
 
     if poetry.disable_cache:
         return None

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
     from poetry.repositories.repository_pool import RepositoryPool
 
+    from poetry_platform.choices import ChoiceMemo
     from poetry_platform.export.fileset import ExportPackage
-    from poetry_platform.uv.choices import ChoiceMemo
 
 SourceKind = Literal["index", "find-links"]
 # (name, version, source) -> file name -> URL
@@ -140,7 +140,7 @@ def _memo_key(
     filename: str,
     hashes: tuple[tuple[str, str], ...],
 ) -> str:
-    from poetry_platform.uv.choices import choice_key
+    from poetry_platform.choices import choice_key
 
     source = _repository(pool, package)
     return choice_key(

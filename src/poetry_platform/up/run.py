@@ -38,11 +38,11 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from poetry.poetry import Poetry
 
+    from poetry_platform.atomic import Snapshot
     from poetry_platform.index.deadline import Deadline
     from poetry_platform.index.model import Query
     from poetry_platform.index.model import Release
     from poetry_platform.up.aftermath import Mismatch
-    from poetry_platform.up.atomic import Snapshot
     from poetry_platform.up.constraints import Rules
     from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
@@ -226,8 +226,8 @@ class UpRun:
         return self.pyproject.parent / "poetry.lock"
 
     def run(self) -> Result:
+        from poetry_platform import atomic
         from poetry_platform.index.model import IndexLookupError
-        from poetry_platform.up import atomic
         from poetry_platform.up.relock import LockFailed
 
         try:
@@ -578,7 +578,7 @@ class UpRun:
 
     def _install(self, report: Report) -> None:
         """Install the new lock with the variant this host needs, through platform-install."""
-        from poetry_platform.up import atomic
+        from poetry_platform import atomic
 
         if not self.settings.no_install:
             self.phase = "installing"

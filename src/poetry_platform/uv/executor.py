@@ -35,10 +35,10 @@ from poetry.installation.operations import Update
 from poetry.utils.helpers import get_file_hash
 
 from poetry_platform import poetry_api
+from poetry_platform.choices import ChoiceMemo
+from poetry_platform.choices import choice_key
 from poetry_platform.errors import InstallError
 from poetry_platform.poetry_api import ExecutorHooks
-from poetry_platform.uv.choices import ChoiceMemo
-from poetry_platform.uv.choices import choice_key
 from poetry_platform.uv.locate import find_uv
 from poetry_platform.uv.plan import WheelToInstall
 from poetry_platform.uv.plan import install_args

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from poetry_platform.up.atomic import Busy
-from poetry_platform.up.atomic import ChangedOnDisk
-from poetry_platform.up.atomic import FileWriteError
-from poetry_platform.up.atomic import Interrupted
-from poetry_platform.up.atomic import Snapshot
-from poetry_platform.up.atomic import interrupts_as_exceptions
-from poetry_platform.up.atomic import project_lock
-from poetry_platform.up.atomic import transaction
-from poetry_platform.up.atomic import write_all_atomic
-from poetry_platform.up.atomic import write_atomic
+from poetry_platform.atomic import Busy
+from poetry_platform.atomic import ChangedOnDisk
+from poetry_platform.atomic import FileWriteError
+from poetry_platform.atomic import Interrupted
+from poetry_platform.atomic import Snapshot
+from poetry_platform.atomic import interrupts_as_exceptions
+from poetry_platform.atomic import project_lock
+from poetry_platform.atomic import transaction
+from poetry_platform.atomic import write_all_atomic
+from poetry_platform.atomic import write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -225,7 +225,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from poetry_platform.up.atomic import project_lock
+    from poetry_platform.atomic import project_lock
     with project_lock(Path(sys.argv[1])):
         print("locked", flush=True)
         time.sleep(float(sys.argv[2]))
