@@ -15,6 +15,8 @@ from poetry.plugins.application_plugin import ApplicationPlugin
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from cleo.events.event import Event
+    from cleo.events.event_dispatcher import EventDispatcher
     from poetry.console.application import Application
     from poetry.console.commands.command import Command
 
@@ -37,7 +39,28 @@ def _factory(module: str, cls: str) -> Callable[[], Command]:
     return make
 
 
+def _redact_early(event: Event, _name: str, _dispatcher: EventDispatcher) -> None:
+    """Redact one of our commands' output from before Poetry's own listeners run.
+
+    Poetry's listeners load the project for an install command (`configure_env`) before the
+    command runs, and at -vvv that logs "Adding repository local (http://user:pw@...)";
+    the command's own `redacting` would start too late. Poetry's log handler writes to the
+    same IO, so its lines are masked too.
+    """
+    from cleo.events.console_command_event import ConsoleCommandEvent
+
+    if isinstance(event, ConsoleCommandEvent) and event.command.name in COMMANDS:
+        from poetry_platform.redact import install
+
+        install(event.io)
+
+
 class PlatformPlugin(ApplicationPlugin):
     def activate(self, application: Application) -> None:
         for name, (module, cls) in COMMANDS.items():
             application.command_loader.register_factory(name, _factory(module, cls))
+        if application.event_dispatcher is not None:
+            from cleo.events.console_events import COMMAND
+
+            # Above Poetry's listeners (priority 0): first to see the command's IO.
+            application.event_dispatcher.add_listener(COMMAND, _redact_early, priority=100)

@@ -85,3 +85,25 @@ def test_unreachable_source_with_credentials_is_named_without_them(
         assert result.returncode == 1
         _assert_no_secret(result.stdout + result.stderr)
         assert "***@127.0.0.1:9" in result.stdout + result.stderr  # named, masked
+
+
+def test_platform_install_redacts_poetrys_log_lines_at_every_verbosity(
+    make_index: Callable[..., IndexServer], tmp_path: Path, hermetic_env: dict[str, str]
+) -> None:
+    """Poetry logs "Adding repository local (http://alice:...@host)" while it loads the
+    project, which for an install command happens before the command itself runs; at -vvv
+    that line was printed as is. Every verbosity, every command: masked."""
+    server = make_index()
+    layouts.add_release(server.root.root, layouts.PYPI, "attrs", "24.2.0")
+    project = tmp_path / "creds"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(_project(_with_credentials(server.url)))
+    run_poetry(["lock"], project, hermetic_env)
+    for verbosity in ("-v", "-vv", "-vvv"):
+        for command in ("platform-install", "platform-check", "platform-show"):
+            result = run_poetry([command, verbosity], project, hermetic_env, check=False)
+            _assert_no_secret(result.stdout + result.stderr)
+            if verbosity == "-vvv":
+                assert "Adding repository local (http://***@127.0.0.1" in (
+                    result.stdout + result.stderr
+                ), command
