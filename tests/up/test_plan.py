@@ -573,3 +573,57 @@ def test_companion_requirements_are_read_only_where_needed_and_trusted_only_whil
     # not known and no longer trusted: nothing is proposed for the companions
     final = torch_plan(releases, None, trust_unknown=False)
     assert new_of(final, "torchvision") == []
+
+
+IGNORED = """\
+[project]
+name = "demo"
+version = "0.1.0"
+requires-python = ">=3.10"
+dependencies = ["numpy>=1.0"]
+
+[dependency-groups]
+test = ["pytest>=8.0"]
+
+[tool.poetry.dependencies]
+numpy = { source = "local" }
+ghost = "^1.0"
+
+[tool.poetry.group.test.dependencies]
+phantom = "^1.0"
+
+[tool.poetry.group.lint.dependencies]
+ruff = "^1.0"
+"""
+
+
+def test_tool_poetry_entries_poetry_does_not_lock_are_held_not_bumped() -> None:
+    releases = {q(n): [rel("1.0"), rel("1.1")] for n in ("ghost", "phantom", "ruff")}
+    releases[q("numpy", "local")] = [rel("1.0"), rel("1.1")]
+    releases[q("pytest")] = [rel("8.0"), rel("8.1")]
+    plan = plan_for(IGNORED, releases)
+    # [project] and [dependency-groups] list main's and test's dependencies: Poetry locks
+    # neither ghost nor phantom; lint has no PEP 735 list, so its [tool.poetry] entry counts
+    assert sorted(c.decl.name for c in plan.changes) == ["numpy", "pytest", "ruff"]
+    assert held_of(plan, "ghost") == [
+        (
+            "ignored",
+            "not locked by Poetry: [project] dependencies lists this group's dependencies,"
+            " and [tool.poetry] entries only add details to those",
+        )
+    ]
+    assert held_of(plan, "phantom")[0][1].startswith(
+        "not locked by Poetry: [dependency-groups] test lists"
+    )
+
+
+def test_dynamic_dependencies_take_the_other_kind_of_tool_poetry_entries() -> None:
+    # poetry-core: with "dependencies" dynamic and only required [project] entries, the
+    # optional [tool.poetry] ones are added (and the reverse)
+    text = IGNORED.replace(
+        'dependencies = ["numpy>=1.0"]',
+        'dependencies = ["numpy>=1.0"]\ndynamic = ["dependencies"]',
+    ).replace('ghost = "^1.0"', 'ghost = { version = "^1.0", optional = true }\nplain = "^1.0"')
+    decls = declarations.read(declarations.parse(text))
+    ignored = {d.name: d.ignored_for for d in decls.items if d.group == "main"}
+    assert ignored == {"numpy": None, "ghost": None, "plain": "[project] dependencies"}

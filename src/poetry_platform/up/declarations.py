@@ -73,6 +73,10 @@ class Declaration:
     python: str | None = None
     allow_prereleases: bool | None = None
     enriches: bool = False  # a [tool.poetry] entry that only adds details to a PEP 621 one
+    # a [tool.poetry] entry Poetry does not lock: its group's dependencies are listed in
+    # [project] or [dependency-groups], which it only enriches, and it names none of them;
+    # the section that lists them, e.g. "[project] dependencies"
+    ignored_for: str | None = None
     raw: Any = field(default=None, compare=False, repr=False)  # str or table, for Poetry
 
     @property
@@ -249,13 +253,13 @@ def read(doc: Mapping[str, Any]) -> Declarations:
             if name.lower() == "python":
                 continue
             enriches = canonicalize_name(name) in pep_names
-            if isinstance(value, list):
-                for i, entry in enumerate(value):
-                    items.append(
-                        _poetry_entry(name, entry, (*path, name, i), g, where, enriches=enriches)
-                    )
-            else:
-                items.append(_poetry_entry(name, value, (*path, name), g, where, enriches=enriches))
+            entries = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for i, entry in entries:
+                at = (*path, name) if i is None else (*path, name, i)
+                d = _poetry_entry(name, entry, at, g, where, enriches=enriches)
+                if pep_names and not enriches:
+                    d = _unless_locked(d, entry, project, g)
+                items.append(d)
     return Declarations(
         tuple(items),
         {k: frozenset(v) for k, v in includes.items()},
@@ -289,6 +293,33 @@ def _pep508(
         markers=req.markers,
         raw=str(text),
     )
+
+
+def _unless_locked(
+    d: Declaration, entry: Any, project: Mapping[str, Any], group: NormalizedName
+) -> Declaration:
+    """`d` marked as one Poetry does not lock, unless Poetry adds it to the group anyway.
+
+    As poetry-core's `DependencyGroup.dependencies`: once a group lists PEP 621/735 entries,
+    its [tool.poetry] entries only enrich those; with `dynamic = ["dependencies"]` (or
+    optional-dependencies) in [project], the main group also takes the [tool.poetry] entries
+    of the other kind (optional ones when every [project] entry is required, and the
+    reverse).
+    """
+    from dataclasses import replace
+
+    if group == MAIN:
+        dynamic = project.get("dynamic") or []
+        if "dependencies" in dynamic or "optional-dependencies" in dynamic:
+            required = bool(project.get("dependencies"))
+            optional = any(project.get("optional-dependencies") or {})
+            entry_optional = bool(hasattr(entry, "get") and entry.get("optional"))
+            if required != optional and entry_optional == required:
+                return d
+        where = "[project] dependencies"
+    else:
+        where = f"[dependency-groups] {group}"
+    return replace(d, ignored_for=where)
 
 
 def _poetry_entry(

@@ -61,6 +61,7 @@ HeldKind = Literal[
     "resolver",
     "unreadable",
     "unknown",
+    "ignored",
 ]
 
 # --- why an entry does not move, as data (`up.report` words it, nothing compares text) ------
@@ -94,6 +95,15 @@ class Excluded:
 class NotIndex:
     source_kind: str  # vcs, path, url, ...
     kind: HeldKind = "not-index"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """Poetry does not lock this [tool.poetry] entry: `listed_in` lists the group's
+    dependencies, and [tool.poetry] entries only add details to those."""
+
+    listed_in: str
+    kind: HeldKind = "ignored"
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,7 @@ Reason = (
     Skipped
     | Excluded
     | NotIndex
+    | Ignored
     | NoNewer
     | PythonBlock
     | MemberBlock
@@ -367,6 +378,10 @@ def classify(
     for d in decls.items:
         if d.enriches and not d.version:
             continue  # only adds a source or markers to a [project] entry
+        if d.ignored_for is not None:
+            if d.key in in_scope:
+                out.held.append(Held(d, Ignored(d.ignored_for)))
+            continue
         if d.kind != "index":
             if d.key in in_scope:
                 out.held.append(Held(d, NotIndex(d.kind)))

@@ -188,6 +188,11 @@ def reason_text(reason: p.Reason) -> str:
         return "zero-based caret (--exclude-zero-based-caret)"
     if isinstance(reason, p.NotIndex):
         return f"from {reason.source_kind}: not bumped"
+    if isinstance(reason, p.Ignored):
+        return (
+            f"not locked by Poetry: {reason.listed_in} lists this group's dependencies, and"
+            " [tool.poetry] entries only add details to those"
+        )
     if isinstance(reason, p.NoNewer):
         if reason.newest is None:
             return "no release found in its range"
