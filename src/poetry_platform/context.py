@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
     from poetry_platform.check.fidelity import Fidelity
+    from poetry_platform.check.fidelity import FirstRelease
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
@@ -141,6 +142,7 @@ def decide(
     lock: LockState | None = None,
     groups: Collection[str] = (),
     judge_all: bool = False,
+    first_release: FirstRelease | None = None,
 ) -> Decision:
     """Config, host and the chosen variant. `--variant` beats the environment variable.
 
@@ -150,7 +152,8 @@ def decide(
     next (a forced one is the caller's to refuse, see `undeliverable`). Judging costs a
     selection over the lock per variant, so only the variants that can matter are judged
     (the forced one; else the host-satisfied ones in order, up to the first that delivers),
-    unless `judge_all` (platform-show lists every verdict).
+    unless `judge_all` (platform-show lists every verdict). `first_release` is the index
+    lookup the fixes of a missing accelerator name their versions from, as platform-check's.
     """
     from poetry_platform.variants import UnknownVariantError
 
@@ -165,7 +168,7 @@ def decide(
         forced, forced_by = environ[VARIANT_ENV], VARIANT_ENV
     fidelity: dict[str, Fidelity] = {}
     if lock is not None and lock.readable:
-        judge = _Judge(poetry, marker_env, lock, groups)
+        judge = _Judge(poetry, marker_env, lock, groups, first_release)
         fidelity = _judged(config, host, marker_env, forced, judge_all, judge)
     try:
         selection = select(
@@ -191,8 +194,13 @@ class _Judge:
         marker_env: Mapping[str, object],
         lock: LockState,
         groups: Collection[str],
+        first_release: FirstRelease | None = None,
     ) -> None:
+        from poetry_platform.check.remedies import Declared
+
         self._poetry = poetry
+        self._first_release = first_release
+        self._declared = Declared.of(poetry.pyproject.data)
         self._env = dict(marker_env)
         self._lock = lock
         self._groups = groups
@@ -220,6 +228,8 @@ class _Judge:
             relations=lock.relations_of,
             requirements=root_requirements(self._poetry, wanted),
             marker_env=env,
+            first_release=self._first_release,
+            declared=self._declared,
         )
 
 

@@ -27,6 +27,7 @@ from poetry_platform import poetry_api
 from poetry_platform.errors import LockError
 from poetry_platform.errors import PlatformError
 from poetry_platform.errors import UsageError
+from poetry_platform.variants import VARIANT_ENV
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -83,8 +84,20 @@ def prepare(
     lock = read_lock(poetry) if poetry.locker.is_locked() else None
     if lock is not None and lock.readable:
         _share_parsed_lock(poetry, lock)
+    lookup = None
+    if request.variant or environ.get(VARIANT_ENV):
+        # A forced variant the lock cannot deliver is refused with its fixes: their versions
+        # come from the index, as platform-check's do (bounded; auto-selection never asks).
+        from poetry_platform.check.first_release import IndexLookup
+
+        lookup = IndexLookup(poetry.pool)
     decision = decide(
-        poetry, env.marker_env, variant_option=request.variant, lock=lock, groups=groups
+        poetry,
+        env.marker_env,
+        variant_option=request.variant,
+        lock=lock,
+        groups=groups,
+        first_release=lookup,
     )
     extras = extras_for(decision, request, poetry.package.extras)
     variant = decision.selection.chosen
@@ -169,7 +182,7 @@ def _refuse_undeliverable(decision: Decision, variant: Variant, *, allow: bool) 
     from poetry_platform import render
 
     raise LockError(
-        f"{render.missing_accelerator(fidelity.missing)}.",
+        render.sentence(render.missing_accelerator(fidelity.missing)),
         "Nothing was installed; --allow-missing-accelerator installs it anyway.",
     )
 

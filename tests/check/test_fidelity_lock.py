@@ -149,16 +149,19 @@ def test_cuda13_fails_that_target_only(
     )
     # The index names the first release with the extra (the lock holds none), and that it
     # does not support this Python.
+    # It needs a newer Python than the project's floor, so the first fix is the split by
+    # Python, with its edits and the command that re-chooses.
     assert (
-        f"raise the floor to jax[cuda13]>={SPLIT_NEW} (its first release with the extra, per "
-        f"the index, which needs Python >={NEWER_PYTHON}, not {THIS_PYTHON}) and re-lock"
-        in text.stdout
+        f"1. split jax by Python at {NEWER_PYTHON}: jax[cuda13]>={SPLIT_NEW} (its first release "
+        f"with the extra, per the index, which needs Python >={NEWER_PYTHON}, not "
+        f"{THIS_PYTHON}) from Python {NEWER_PYTHON} on, the old floor below" in text.stdout
     )
+    assert "then run: poetry update --lock jax jaxlib" in text.stdout
     offline = check(project, env, "--target", "gpu13", "--offline")
     assert "raise the floor of jax[cuda13] to its first release that has the extra" in (
         offline.stdout
     )
-    assert f"narrow requires-python to exclude Python {THIS_PYTHON}" in text.stdout
+    assert f"narrow requires-python to Python {NEWER_PYTHON} and later" in text.stdout
     assert f"drop Python {THIS_PYTHON} from target gpu13" in text.stdout
 
 

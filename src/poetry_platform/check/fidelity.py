@@ -25,20 +25,19 @@ Everything is data (`problems.py`: causes and remedies by kind, with their facts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform.check.remedies import remedies
 from poetry_platform.lockset.problems import Cause
 from poetry_platform.lockset.problems import CauseKind
 from poetry_platform.lockset.problems import ForbiddenPackage
 from poetry_platform.lockset.problems import ForbidRemedy
 from poetry_platform.lockset.problems import MissingAccelerator
 from poetry_platform.lockset.problems import Problem
-from poetry_platform.lockset.problems import Remedy
 from poetry_platform.lockset.problems import Rule
 from poetry_platform.lockset.problems import requirement_text
 
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
     from poetry.core.packages.package import Package
 
+    from poetry_platform.check.remedies import Declared
     from poetry_platform.config import Variant
     from poetry_platform.lockset.lock import Relations
 
@@ -108,13 +108,15 @@ def judge(
     marker_env: Mapping[str, Any],
     target: str | None = None,
     first_release: FirstRelease | None = None,
+    declared: Declared | None = None,
 ) -> Fidelity:
     """The verdict for `variant` on one target (see the module docstring for the rule).
 
     `selected` is the target's install set with the variant's extras, `without_extras` gives
     the same set without them (called only for the generic rule: selecting costs); `locked`
     every locked package (to find a release with the extra) and `relations` what the lock
-    says each needs; `requirements` the project's own dependencies in the target's groups.
+    says each needs; `requirements` the project's own dependencies in the target's groups;
+    `declared` the project's requirement strings as written, for fixes that are exact edits.
     """
     req = variant.requires
     env = {k: str(v) for k, v in marker_env.items() if k != "extra"}
@@ -146,7 +148,7 @@ def judge(
         families,
         tuple(variant.extras),
         causes,
-        tuple(_remedies(causes, python, target, first_release)),
+        tuple(remedies(causes, python, target, first_release, declared)),
     )
     return Fidelity(variant.name, missing=missing, forbidden=forbidden)
 
@@ -248,37 +250,6 @@ def _first_with_extra(
         return None, None
     first = min(having, key=lambda p: p.version)
     return first.pretty_version, first.python_versions
-
-
-def _remedies(
-    causes: Sequence[Cause], python: str, target: str | None, first_release: FirstRelease | None
-) -> list[Remedy]:
-    """Raise the floor (to the release the index, else the lock, names), or keep this
-    Python away from the variant; each once, in that order."""
-    out: list[Remedy] = []
-    for cause in causes:
-        if cause.kind in ("no-extra", "extra-excluded") and cause.extra:
-            floor = Remedy("raise-floor", python, cause.package, cause.extra)
-            found = first_release(cause.package, cause.extra) if first_release else None
-            if found is not None:
-                version, needs = found
-                out.append(replace(floor, version=version, found_by="index", requires_python=needs))
-            elif cause.first_with_extra:
-                out.append(
-                    replace(
-                        floor,
-                        version=cause.first_with_extra,
-                        found_by="lock",
-                        requires_python=cause.first_with_extra_python,
-                    )
-                )
-            else:
-                out.append(floor)
-    out.append(Remedy("narrow-python", python))
-    out.append(
-        Remedy("drop-python", python, target=target) if target else Remedy("other-python", python)
-    )
-    return list(dict.fromkeys(out))
 
 
 def _forbidden(

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
     from poetry_platform.check.fidelity import FirstRelease
+    from poetry_platform.check.remedies import Declared
     from poetry_platform.config import PlatformConfig
     from poetry_platform.config import Target
     from poetry_platform.config import Variant
@@ -148,6 +149,7 @@ def check_target(
     policy: BinaryPolicy | None = None,
     python_problem: Problem | None = None,
     first_release: FirstRelease | None = None,
+    declared: Declared | None = None,
 ) -> TargetResult:
     """Check one plan against an already-read lock. `first_release` may name, for a
     variant missing its accelerator, the first release that has the extra (index lookup)."""
@@ -190,6 +192,7 @@ def check_target(
             marker_env=env,
             target=plan.name,
             first_release=first_release,
+            declared=declared,
         )
         problems += fidelity.problems()
     return TargetResult(plan, PlanCheck(result.packages, (*problems, *result.problems)), fidelity)
@@ -262,7 +265,10 @@ def check_plans(
 ) -> list[TargetResult]:
     """Each plan against the lock read once, with the project's requirements and Poetry's
     binary policy."""
+    from poetry_platform.check.remedies import Declared
+
     policy = binary_policy(poetry)
+    declared = Declared.of(poetry.pyproject.data)
     return [
         check_target(
             plan,
@@ -271,6 +277,7 @@ def check_plans(
             policy=policy,
             python_problem=python_problem,
             first_release=first_release,
+            declared=declared,
         )
         for plan, python_problem in work
     ]

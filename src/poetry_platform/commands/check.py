@@ -19,6 +19,10 @@ from poetry_platform.commands.base import PlatformCommand
 
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
+    from poetry.poetry import Poetry
+
+    from poetry_platform.check.targets import TargetResult
+    from poetry_platform.lockset.lock import LockState
 
 
 class PlatformCheckCommand(PlatformCommand, Command):
@@ -41,6 +45,13 @@ class PlatformCheckCommand(PlatformCommand, Command):
             None,
             "Never ask the index (a missing accelerator's fix then names only locked releases).",
         ),
+        option(
+            "fix",
+            None,
+            "Apply the first fix that locks and passes (tried in a temporary copy first); "
+            "never narrows requires-python or drops a target.",
+        ),
+        option("dry-run", None, "With --fix: show the diff of the fix, write nothing."),
         option(
             "strict",
             None,
@@ -81,8 +92,11 @@ index asked (5 s at most) which release first has the extra, to name it in the f
         from poetry_platform.check.targets import check_plans
         from poetry_platform.check.targets import selected_plans
         from poetry_platform.context import project_config
+        from poetry_platform.errors import UsageError
         from poetry_platform.lockset.lock import read_lock
 
+        if self.option("dry-run") and not self.option("fix"):
+            raise UsageError("--dry-run only applies with --fix; add --fix or drop --dry-run.")
         config = project_config(self.poetry)
         host_python = "Python"
         project = None
@@ -91,35 +105,64 @@ index asked (5 s at most) which release first has the extra, to name it in the f
 
             project = project_python(self.poetry, self.io)
             host_python = render.project_python(project)
-        work = selected_plans(
-            self.poetry,
-            config,
-            list(self.option("target") or []),
-            python=project.version if project else None,
-        )
-
-        lock = read_lock(self.poetry)
+        wanted = list(self.option("target") or [])
         lookup = None
         if not self.option("offline"):
             from poetry_platform.check.first_release import IndexLookup
 
             lookup = IndexLookup(self.poetry.pool)
-        results = check_plans(self.poetry, work, lock, lookup) if lock.readable else []
+
+        def run_check(poetry: Poetry) -> tuple[LockState, list[TargetResult]]:
+            work = selected_plans(
+                poetry,
+                project_config(poetry),
+                wanted,
+                python=project.version if project else None,
+            )
+            lock = read_lock(poetry)
+            return lock, check_plans(poetry, work, lock, lookup) if lock.readable else []
+
+        lock, results = run_check(self.poetry)
         strict = bool(self.option("strict"))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
+        outcome = None
+        if self.option("fix") and failed and lock.readable:
+            from poetry.factory import Factory
+
+            from poetry_platform.check.fix import fix
+
+            outcome = fix(
+                self.poetry,
+                results,
+                run_check,
+                strict=strict,
+                dry_run=bool(self.option("dry-run")),
+                io=self.io,
+            )
+            if outcome.written:
+                fixed = Factory().create_poetry(self.poetry.pyproject_path.parent, io=self.io)
+                lock, results = run_check(fixed)
+                failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
+            elif outcome.applied is not None:
+                failed = False  # --dry-run: the fix would pass
         if self.option("json"):
             from cleo.io.outputs.output import Type as OutputType
 
-            report = json.dumps(render.check_json(lock, results, strict=strict), indent=2)
-            self.io.write_line(report, type=OutputType.RAW)
+            data = render.check_json(lock, results, strict=strict)
+            if self.option("fix"):
+                data["fix"] = render.fix_json(outcome)
+            self.io.write_line(json.dumps(data, indent=2), type=OutputType.RAW)
         else:
-            self.emit(
-                render.check(
-                    lock,
-                    results,
-                    strict=strict,
-                    host_mode=not config.targets,
-                    host_python=host_python,
+            if outcome is not None:
+                self.emit(render.fix_lines(outcome))
+            if outcome is None or outcome.written or outcome.applied is None:
+                self.emit(
+                    render.check(
+                        lock,
+                        results,
+                        strict=strict,
+                        host_mode=not config.targets,
+                        host_python=host_python,
+                    )
                 )
-            )
         return 1 if failed else 0

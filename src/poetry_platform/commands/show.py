@@ -42,6 +42,7 @@ The first variant whose requirements the host meets is the one
         from dataclasses import replace
 
         from poetry_platform import render
+        from poetry_platform.check.first_release import IndexLookup
         from poetry_platform.context import decide
         from poetry_platform.context import probe_host
         from poetry_platform.context import project_python
@@ -60,6 +61,7 @@ The first variant whose requirements the host meets is the one
             lock=lock,
             groups=self.poetry.package.dependency_group_names(),
             judge_all=True,
+            first_release=IndexLookup(self.poetry.pool),
         )
         if self.option("json"):
             self.line(json.dumps(render.show_json(decision), indent=2))

@@ -26,7 +26,7 @@ Severity = Literal["error", "warning"]
 
 CauseKind = Literal["no-extra", "extra-excluded", "not-applicable", "not-selected"]
 Rule = Literal["declared", "family", "adds-a-package"]
-RemedyKind = Literal["raise-floor", "narrow-python", "drop-python", "other-python"]
+RemedyKind = Literal["split-python", "raise-floor", "narrow-python", "drop-python", "other-python"]
 # The fix for a forbidden package, by the family that brings it.
 ForbidRemedy = Literal["torch-cpu-index", "jax-into-cuda-extras", "keep-out"]
 
@@ -53,6 +53,17 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One exact change to pyproject.toml's `[project]` table: in `where` (`dependencies`,
+    an extra's name under optional-dependencies, or `requires-python`) the entry `old` as
+    written (`""`: nothing, the lines are added) becomes the entries `new`."""
+
+    where: str
+    old: str
+    new: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Remedy:
     """One fix for a missing accelerator. "raise-floor": `package[extra]>=version`, the
     version `found_by` the index or the lock (`None`: neither knows one), which needs
@@ -67,6 +78,14 @@ class Remedy:
     found_by: Literal["index", "lock"] | None = None
     requires_python: str | None = None
     target: str | None = None
+    # What makes it lock (`check/remedies.py`): the edits and the command that re-chooses.
+    edits: tuple[Edit, ...] = ()
+    command: str | None = None
+    # "split-python": the Python from which the variant delivers, the project's Pythons
+    # below it (still without the variant), and other extras of the package serving them.
+    cut: str | None = None
+    left_out: tuple[str, ...] = ()
+    instead: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from poetry_platform.render.accelerator import FORBID_REMEDIES
 from poetry_platform.render.accelerator import cause
 from poetry_platform.render.accelerator import cause_json
+from poetry_platform.render.accelerator import edit_line
 from poetry_platform.render.accelerator import expected
 from poetry_platform.render.accelerator import fidelity_json
 from poetry_platform.render.accelerator import forbidden
@@ -25,6 +26,9 @@ from poetry_platform.render.accelerator import forbidden_json
 from poetry_platform.render.accelerator import missing_accelerator
 from poetry_platform.render.accelerator import missing_json
 from poetry_platform.render.accelerator import remedy
+from poetry_platform.render.accelerator import remedy_json
+from poetry_platform.render.accelerator import remedy_lines
+from poetry_platform.render.accelerator import sentence
 from poetry_platform.render.accelerator import wanted
 from poetry_platform.render.host import accelerator
 from poetry_platform.render.host import host_json
@@ -32,6 +36,8 @@ from poetry_platform.render.host import host_rows
 from poetry_platform.render.lines import Line
 from poetry_platform.render.platform_check import check
 from poetry_platform.render.platform_check import check_json
+from poetry_platform.render.platform_check import fix_json
+from poetry_platform.render.platform_check import fix_lines
 from poetry_platform.render.platform_check import project_python
 from poetry_platform.render.platform_check import result_json
 from poetry_platform.render.platform_check import selected_json
@@ -79,11 +85,14 @@ __all__ = [
     "duplicate",
     "duplicate_advice",
     "duplicate_entry_version",
+    "edit_line",
     "expected",
     "export_header",
     "extra_not_locked",
     "facts",
     "fidelity_json",
+    "fix_json",
+    "fix_lines",
     "forbidden",
     "forbidden_json",
     "host_json",
@@ -101,11 +110,14 @@ __all__ = [
     "project_python",
     "python_outside",
     "remedy",
+    "remedy_json",
+    "remedy_lines",
     "requirement",
     "requirements",
     "result_json",
     "selected_json",
     "selection_reason",
+    "sentence",
     "show",
     "show_json",
     "target",

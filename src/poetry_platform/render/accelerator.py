@@ -9,6 +9,7 @@ from typing import Any
 if TYPE_CHECKING:
     from poetry_platform.check.fidelity import Fidelity
     from poetry_platform.lockset.problems import Cause
+    from poetry_platform.lockset.problems import Edit
     from poetry_platform.lockset.problems import ForbiddenPackage
     from poetry_platform.lockset.problems import MissingAccelerator
     from poetry_platform.lockset.problems import Remedy
@@ -58,8 +59,14 @@ def cause(c: Cause) -> str:
 
 
 def remedy(r: Remedy) -> str:
+    """A fix in one phrase; its exact edits and command are `remedy_lines`."""
     if r.kind == "narrow-python":
-        return f"narrow requires-python to exclude Python {r.python}"
+        if r.cut is None:
+            return f"narrow requires-python to exclude Python {r.python}"
+        return (
+            f"narrow requires-python to Python {r.cut} and later (drops every older Python) "
+            f"and raise the floor to {r.package}>={r.version}"
+        )
     if r.kind == "drop-python":
         return f"drop Python {r.python} from target {r.target}"
     if r.kind == "other-python":
@@ -75,10 +82,52 @@ def remedy(r: Remedy) -> str:
         if r.found_by == "index"
         else "the oldest locked release with the extra"
     )
-    return (
-        f"raise the floor to {name}>={r.version} ({source}"
-        f"{_needs(r.requires_python, r.python)}) and re-lock"
+    if r.kind == "split-python":
+        text = (
+            f"split {r.package} by Python at {r.cut}: {name}>={r.version} ({source}"
+            f"{_needs(r.requires_python, r.python)}) from Python {r.cut} on, the old floor below"
+        )
+        if r.left_out:
+            pythons = ", ".join(r.left_out)
+            text += f"; Python {pythons} still cannot get {r.extra}: there {r.package} "
+            text += "installs without the extra"
+            if r.instead:
+                them = "it" if len(r.left_out) == 1 else "them"
+                text += f" (extra {', '.join(r.instead)} serves {them})"
+        return text
+    text = f"raise the floor to {name}>={r.version} ({source}{_needs(r.requires_python, r.python)})"
+    return text + (" and re-lock" if r.command is None else "")
+
+
+def _toml(text: str) -> str:
+    """An entry as TOML writes it: a basic string."""
+    import json
+
+    return json.dumps(text)
+
+
+def edit_line(e: Edit) -> str:
+    """`dependencies: replace "jax>=0.6.2" with "a", "b"`: one edit, to copy into [project]."""
+    where = (
+        e.where
+        if e.where in ("dependencies", "requires-python")
+        else (f"optional-dependencies.{e.where}")
     )
+    new = ", ".join(_toml(n) for n in e.new)
+    if not e.old:
+        return f"{where}: add {new}"
+    return f"{where}: replace {_toml(e.old)} with {new}"
+
+
+def remedy_lines(r: Remedy) -> list[str]:
+    """The fix's edits in pyproject.toml's [project] table and the command that re-locks."""
+    if not r.edits:
+        return []
+    lines = ["in pyproject.toml [project]:"]
+    lines += [f"  {edit_line(e)}" for e in r.edits]
+    if r.command:
+        lines.append(f"then run: {r.command}")
+    return lines
 
 
 def _needs(requires_python: str | None, python: str) -> str:
@@ -99,13 +148,20 @@ def _needs(requires_python: str | None, python: str) -> str:
 
 
 def missing_accelerator(m: MissingAccelerator) -> str:
-    """The whole verdict in one line: the promise, why it is broken, the fixes."""
+    """The whole verdict: the promise, why it is broken, the fixes. One line when no fix
+    has exact edits; else the fixes numbered below it, each with its edits and command."""
     text = f"variant {m.variant} delivers no accelerator on Python {m.python}: {expected(m)}"
     if m.causes:
         text += "; " + "; ".join(cause(c) for c in m.causes)
-    if m.remedies:
-        text += ". Fix: " + "; or ".join(remedy(r) for r in m.remedies)
-    return text
+    if not m.remedies:
+        return text
+    if not any(r.edits for r in m.remedies):
+        return text + ". Fix: " + "; or ".join(remedy(r) for r in m.remedies)
+    lines = [text + ". Fixes, the first one that locks first (platform-check --fix applies it):"]
+    for n, r in enumerate(m.remedies, 1):
+        lines.append(f"  {n}. {remedy(r)}")
+        lines += [f"     {line}" for line in remedy_lines(r)]
+    return "\n".join(lines)
 
 
 FORBID_REMEDIES = {
@@ -152,6 +208,7 @@ def missing_json(m: MissingAccelerator) -> dict[str, Any]:
         "expected": expected(m),
         "causes": [cause_json(c) for c in m.causes],
         "remedies": [remedy(r) for r in m.remedies],
+        "fixes": [remedy_json(r) for r in m.remedies],
         "message": missing_accelerator(m),
     }
 
@@ -176,3 +233,24 @@ def fidelity_json(f: Fidelity) -> dict[str, Any]:
         "missing_accelerator": missing_json(f.missing) if f.missing else None,
         "forbidden_packages": [forbidden_json(x) for x in f.forbidden],
     }
+
+
+def remedy_json(r: Remedy) -> dict[str, Any]:
+    return {
+        "kind": r.kind,
+        "package": r.package,
+        "extra": r.extra,
+        "version": r.version,
+        "found_by": r.found_by,
+        "requires_python": r.requires_python,
+        "python_from": r.cut,
+        "pythons_left_out": list(r.left_out),
+        "edits": [{"where": e.where, "old": e.old, "new": list(e.new)} for e in r.edits],
+        "command": r.command,
+        "text": remedy(r),
+    }
+
+
+def sentence(text: str) -> str:
+    """`text.` for a one-line message; a message ending in a command line stays as it is."""
+    return text if "\n" in text else f"{text}."

@@ -8,6 +8,9 @@ from typing import Any
 from poetry_platform.render.accelerator import fidelity_json
 from poetry_platform.render.accelerator import forbidden_json
 from poetry_platform.render.accelerator import missing_json
+from poetry_platform.render.accelerator import remedy
+from poetry_platform.render.accelerator import remedy_json
+from poetry_platform.render.accelerator import remedy_lines
 from poetry_platform.render.lines import Line
 from poetry_platform.render.problems import problem
 from poetry_platform.render.problems import problem_json
@@ -16,6 +19,7 @@ from poetry_platform.render.problems import problem_lines
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from poetry_platform.check.fix import FixOutcome
     from poetry_platform.check.targets import TargetPlan
     from poetry_platform.check.targets import TargetResult
     from poetry_platform.context import ProjectPython
@@ -136,4 +140,48 @@ def check_json(lock: LockState, results: Iterable[TargetResult], *, strict: bool
             "problems": [problem_json(p) for p in lock.problems],
         },
         "targets": [result_json(r, strict=strict) for r in results],
+    }
+
+
+def fix_lines(outcome: FixOutcome) -> list[Line]:
+    """What `--fix` tried, what it applied (or would, with the diff), or that nothing fixed it."""
+    out: list[Line] = []
+    for tried in outcome.tried:
+        if not tried.ok:
+            out.append(Line(f"Tried: {remedy(tried.remedy)}: {tried.reason}", error=True))
+    applied = outcome.applied
+    if applied is None:
+        if not outcome.tried:
+            out.append(
+                Line(
+                    "<warning>--fix: no fix with exact edits for these problems; "
+                    "nothing was written.</warning>",
+                    error=True,
+                )
+            )
+        else:
+            out.append(
+                Line(
+                    "<warning>--fix: no fix passed the check; nothing was written.</warning>",
+                    error=True,
+                )
+            )
+        return out
+    verb = "Applied" if outcome.written else "Would apply (--dry-run, nothing written)"
+    out.append(Line(f"<success>{verb}</success>: {remedy(applied.remedy)}"))
+    out += [Line(f"  {line}") for line in remedy_lines(applied.remedy)]
+    if not outcome.written:
+        out += [Line(line) for line in outcome.diff]
+    return out
+
+
+def fix_json(outcome: FixOutcome | None) -> dict[str, Any]:
+    if outcome is None:
+        return {"applied": None, "written": False, "tried": []}
+    return {
+        "applied": remedy_json(outcome.applied.remedy) if outcome.applied else None,
+        "written": outcome.written,
+        "tried": [
+            {"fix": remedy_json(t.remedy), "ok": t.ok, "reason": t.reason} for t in outcome.tried
+        ],
     }

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from poetry_platform.render.accelerator import forbidden
 from poetry_platform.render.accelerator import missing_accelerator
+from poetry_platform.render.accelerator import sentence
 from poetry_platform.render.lines import Line
 from poetry_platform.render.verdicts import selection_reason
 
@@ -37,7 +38,7 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
                 Line(
                     f"<warning>Installing variant {variant.name} without its accelerator "
                     "(--allow-missing-accelerator): "
-                    f"{missing_accelerator(fidelity.missing)}.</warning>",
+                    f"{sentence(missing_accelerator(fidelity.missing))}</warning>",
                     error=True,
                 )
             )

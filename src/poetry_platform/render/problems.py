@@ -218,7 +218,9 @@ def problem_lines(problems: Iterable[Problem], *, indent: str = "  ") -> list[st
     lines = []
     for p in problems:
         tag = "error" if p.severity == "error" else "warning"
-        lines.append(f"{indent}<{tag}>- {problem(p)}</{tag}>")
+        first, *rest = problem(p).split("\n")
+        lines.append(f"{indent}<{tag}>- {first}</{tag}>")
+        lines += [f"{indent}  {line}" for line in rest]
     return lines
 
 

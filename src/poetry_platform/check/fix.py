@@ -1,0 +1,217 @@
+"""`platform-check --fix`: apply the first fix that really locks and passes the check.
+
+A fix is only known to work once Poetry has locked it (Poetry 2.5 refuses some splits by
+Python that look right), so each candidate (`check/remedies.py`: the split by Python, the
+raised floor; never narrowing requires-python or dropping a target) is tried in a temporary
+copy of the project: the edit applied to pyproject.toml, re-locked there with the fix's own
+command (`poetry update --lock NAME`: only the named packages move), the lock checked again
+on every target. The first candidate that fails no target the check passed and passes at
+least one it failed is kept; pyproject.toml and poetry.lock are written only then, both at
+once, compared before they are replaced (an edit the user saved meanwhile is kept).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+
+    from cleo.io.io import IO
+    from poetry.poetry import Poetry
+
+    from poetry_platform.check.targets import TargetResult
+    from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.problems import Edit
+    from poetry_platform.lockset.problems import Remedy
+
+    # (the project's Poetry) -> (its lock, every target's result)
+    Check = Callable[[Poetry], tuple[LockState, list[TargetResult]]]
+
+FIXABLE = ("split-python", "raise-floor")
+
+
+@dataclass(frozen=True)
+class Tried:
+    """One candidate and what became of it: locked and checked, or why not."""
+
+    remedy: Remedy
+    ok: bool
+    reason: str = ""  # the solver's first lines, or the targets it fails
+    pyproject: bytes = b""
+    lock: bytes = b""
+
+
+def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
+    """Every fix with exact edits that `--fix` may apply, first offered first, each once."""
+    out: dict[tuple[Edit, ...], Remedy] = {}
+    for result in results:
+        missing = result.fidelity.missing if result.fidelity else None
+        for remedy in missing.remedies if missing else ():
+            if remedy.kind in FIXABLE and remedy.edits and remedy.edits not in out:
+                out[remedy.edits] = remedy
+    return list(out.values())
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """pyproject.toml's text with the edits made, the rest of the file as it was."""
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    project = doc["project"]
+    for edit in edits:
+        if edit.where == "requires-python":
+            project["requires-python"] = edit.new[0]
+            continue
+        if edit.where == "dependencies":
+            entries = project["dependencies"]
+        else:
+            entries = project["optional-dependencies"][edit.where]
+        items = [str(x) for x in entries]
+        at = items.index(edit.old) if edit.old else len(items)
+        if edit.old:
+            del entries[at]
+        for offset, new in enumerate(edit.new):
+            entries.insert(at + offset, new)
+    return tomlkit.dumps(doc)
+
+
+def failing(results: Iterable[TargetResult], *, strict: bool) -> set[tuple[str, str]]:
+    return {(r.plan.name, r.plan.python) for r in results if r.failed(strict=strict)}
+
+
+def attempt(
+    poetry: Poetry,
+    remedy: Remedy,
+    check: Check,
+    before: set[tuple[str, str]],
+    *,
+    strict: bool,
+    io: IO,
+) -> Tried:
+    """Lock and check one candidate in a temporary copy of the project."""
+    root = poetry.pyproject_path.parent
+    text = poetry.pyproject_path.read_text(encoding="utf-8")
+    edited = apply_edits(text, remedy.edits)
+    names = (remedy.command or "").split()[3:]  # `poetry update --lock NAME ...`
+    with tempfile.TemporaryDirectory(prefix="poetry-platform-fix-") as scratch:
+        copy = Path(scratch)
+        (copy / "pyproject.toml").write_text(edited, encoding="utf-8")
+        lock_path = root / "poetry.lock"
+        if lock_path.exists():
+            shutil.copyfile(lock_path, copy / "poetry.lock")
+        for name in ("README.md", "README.rst", "README"):
+            if (root / name).exists():
+                shutil.copyfile(root / name, copy / name)
+        error = _relock(copy, names, io)
+        if error is not None:
+            return Tried(remedy, False, error)
+        from poetry.factory import Factory
+
+        draft = Factory().create_poetry(copy, io=io)
+        lock, results = check(draft)
+        after = failing(results, strict=strict) | ({("lock", "")} if lock.problems else set())
+        if after - before or not before - after:
+            still = ", ".join(f"{n} (Python {p})" for n, p in sorted(after)) or "none"
+            return Tried(remedy, False, f"the check still fails: {still}")
+        return Tried(
+            remedy,
+            True,
+            pyproject=edited.encode("utf-8"),
+            lock=(copy / "poetry.lock").read_bytes(),
+        )
+
+
+def _relock(project: Path, names: Sequence[str], io: IO) -> str | None:
+    """`poetry update --lock NAMES` in `project`, in process; the solver's words or None."""
+    from cleo.io.null_io import NullIO
+    from poetry.factory import Factory
+    from poetry.installation.installer import Installer
+    from poetry.puzzle.exceptions import SolverProblemError
+    from poetry.repositories.installed_repository import InstalledRepository
+    from poetry.utils.env import NullEnv
+
+    del io  # Poetry's progress lines would mix with the report (and --json on stdout)
+    quiet = NullIO()
+    poetry = Factory().create_poetry(project, io=quiet)
+    installer = Installer(
+        quiet,
+        NullEnv(path=project / ".venv"),
+        poetry.package,
+        poetry.locker,
+        poetry.pool,
+        poetry.config,
+        installed=InstalledRepository(),
+    )
+    if names:
+        installer.whitelist({name: "*" for name in names})
+    installer.lock(update=True)
+    try:
+        code = installer.run()
+    except SolverProblemError as e:
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        return " ".join(lines[:3])
+    return None if code == 0 else f"poetry exited {code}"
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    tried: tuple[Tried, ...]
+    applied: Tried | None
+    written: bool  # False: --dry-run, or nothing applied
+    diff: tuple[str, ...] = ()  # unified diff of pyproject.toml and poetry.lock (applied)
+
+
+def fix(
+    poetry: Poetry,
+    results: Sequence[TargetResult],
+    check: Check,
+    *,
+    strict: bool,
+    dry_run: bool,
+    io: IO,
+) -> FixOutcome:
+    """Try each candidate in order; write the first that passes (unless `dry_run`).
+
+    The files are snapshotted before the first attempt and compared before they are
+    replaced (`up/atomic.py`): an edit the user saves while the fix locks is kept, and the
+    fix writes nothing (`ChangedOnDisk`).
+    """
+    from poetry_platform import atomic
+
+    root = poetry.pyproject_path.parent
+    paths = [root / "pyproject.toml", root / "poetry.lock"]
+    before = failing(results, strict=strict)
+    tried: list[Tried] = []
+    with atomic.transaction(paths) as snapshot:
+        for remedy in candidates(results):
+            outcome = attempt(poetry, remedy, check, before, strict=strict, io=io)
+            tried.append(outcome)
+            if not outcome.ok:
+                continue
+            diff = _diff(snapshot.contents, {paths[0]: outcome.pyproject, paths[1]: outcome.lock})
+            if not dry_run:
+                snapshot.replace(
+                    {paths[0]: outcome.pyproject, paths[1]: outcome.lock},
+                    command="platform-check --fix",
+                )
+                snapshot.commit()
+            return FixOutcome(tuple(tried), outcome, not dry_run, diff)
+    return FixOutcome(tuple(tried), None, False)
+
+
+def _diff(old: dict[Path, bytes | None], new: dict[Path, bytes]) -> tuple[str, ...]:
+    import difflib
+
+    out: list[str] = []
+    for path, data in new.items():
+        before = (old.get(path) or b"").decode("utf-8", "replace").splitlines()
+        after = data.decode("utf-8", "replace").splitlines()
+        out += difflib.unified_diff(before, after, f"a/{path.name}", f"b/{path.name}", lineterm="")
+    return tuple(out)

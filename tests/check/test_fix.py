@@ -1,0 +1,143 @@
+"""`platform-check --fix` and the printed fixes, on the local index with real `poetry lock`:
+the old jax floor (`layouts_check.jax_split`) is fixed by the split by Python."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support import layouts_check
+from tests.support.index import IndexServer
+from tests.support.layouts_check import NEWER_PYTHON
+from tests.support.layouts_check import SPLIT_NEW
+from tests.support.layouts_check import THIS_PYTHON
+from tests.support.project import copy_project
+from tests.support.project import poetry_env
+from tests.support.project import run_poetry
+from tests.support.project import write_project
+from tests.support.templates import split_project
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+pytestmark = pytest.mark.slow
+
+TARGETS = f"""
+[[tool.poetry-platform.target]]
+name = "gpu13"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = "{NEWER_PYTHON}"
+glibc = "2.28"
+variant = "cuda13"
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    root = tmp_path_factory.mktemp("fix-index")
+    layouts_check.jax_split(root)
+    with IndexServer(root) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return poetry_env(tmp_path_factory.mktemp("fix-poetry-state"))
+
+
+@pytest.fixture(scope="module")
+def old_floor(
+    index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    project = tmp_path_factory.mktemp("fix-old-floor")
+    write_project(project, split_project(index) + TARGETS)
+    run_poetry(["lock"], project, env)
+    return project
+
+
+def files(project: Path) -> tuple[bytes, bytes]:
+    return (project / "pyproject.toml").read_bytes(), (project / "poetry.lock").read_bytes()
+
+
+def test_fix_applies_the_split_and_every_target_passes(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = copy_project(old_floor, tmp_path / "p")
+    before = run_poetry(["platform-check"], project, env, check=False)
+    assert before.returncode == 1
+    result = run_poetry(["platform-check", "--fix", "--json"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"]
+    applied = report["fix"]["applied"]
+    assert applied["kind"] == "split-python"
+    assert applied["python_from"] == NEWER_PYTHON
+    text = (project / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.10,<4.0"' in text  # never narrowed by --fix
+    assert f"jax[cuda13]>={SPLIT_NEW} ; sys_platform == 'linux' and python_version >= " in text
+    assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
+    run_poetry(["check", "--lock"], project, env)
+
+
+def test_dry_run_shows_the_diff_and_writes_nothing(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = copy_project(old_floor, tmp_path / "p")
+    was = files(project)
+    result = run_poetry(["platform-check", "--fix", "--dry-run"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Would apply (--dry-run, nothing written): split jax by Python" in result.stdout
+    assert "+++ b/pyproject.toml" in result.stdout
+    assert "+++ b/poetry.lock" in result.stdout
+    assert files(project) == was
+
+
+def test_no_fix_without_the_index_leaves_the_files_byte_identical(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Offline, no release with the extra is known: no fix has exact edits."""
+    project = copy_project(old_floor, tmp_path / "p")
+    was = files(project)
+    result = run_poetry(["platform-check", "--fix", "--offline"], project, env, check=False)
+    assert result.returncode == 1
+    assert "nothing was written" in result.stderr
+    assert "gpu13" in result.stdout and "FAILED" in result.stdout
+    assert files(project) == was
+
+
+def test_the_printed_split_applied_literally_with_its_command_passes(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A person follows fix 1 as printed: each edit line into pyproject.toml, then the
+    command; the check passes."""
+    project = copy_project(old_floor, tmp_path / "p")
+    printed = run_poetry(["platform-check"], project, env, check=False).stdout
+    block = printed.split("  1. ")[1].split("  2. ")[0]
+    text = (project / "pyproject.toml").read_text()
+    for line in block.splitlines():
+        line = line.strip()
+        replace = re.match(r"^[\w.-]+: replace (\".*?\") with (.*)$", line)
+        add = re.match(r"^dependencies: add (.*)$", line)
+        if replace:
+            old, new = replace.groups()
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        elif add:
+            text = text.replace("dependencies = [", f"dependencies = [{add.group(1)}, ", 1)
+    (project / "pyproject.toml").write_text(text)
+    command = next(
+        line.split("then run: ")[1] for line in block.splitlines() if "then run: " in line
+    )
+    assert command.startswith("poetry update --lock ")
+    run_poetry(shlex.split(command)[1:], project, env)
+    result = run_poetry(["platform-check"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Python {NEWER_PYTHON}" in result.stdout
+    assert THIS_PYTHON  # the project keeps its older Pythons (requires-python unchanged)
+    assert 'requires-python = ">=3.10,<4.0"' in text
