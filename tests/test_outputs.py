@@ -186,3 +186,20 @@ def test_the_rule_is_checked_before_any_write(project: Path) -> None:
         write_all_or_none({out / "a.txt": b"a", out / "sub": b"b"}, protected(project))
     assert sorted(p.name for p in out.iterdir()) == ["sub"]
     outputs.check_destination(out / "new.txt", protected(project))  # a new name is fine
+
+
+def test_the_callers_list_names_what_was_written(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupt held off until the writes end still knows which files are complete; a
+    failure that undid them leaves the list empty."""
+    out = project / "dist"
+    out.mkdir()
+    written: list[Path] = []
+    write_all_or_none({out / "a": b"a", out / "b": b"b"}, protected(project), written)
+    assert written == [out / "a", out / "b"]
+    failing_second_write(monkeypatch, out / "d")
+    undone: list[Path] = []
+    with pytest.raises(PlatformError):
+        write_all_or_none({out / "c": b"c", out / "d": b"d"}, protected(project), undone)
+    assert undone == []

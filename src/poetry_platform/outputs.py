@@ -85,19 +85,22 @@ def _same_file(path: Path, kept: Path) -> bool:
         return False
 
 
-def write_all_or_none(files: dict[Path, bytes], protected: Iterable[Path]) -> list[Path]:
+def write_all_or_none(
+    files: dict[Path, bytes], protected: Iterable[Path], written: list[Path] | None = None
+) -> list[Path]:
     """Check every destination, then write each atomically; on a failure undo the others.
 
-    Signals are held off for the whole write, so Ctrl-C cannot leave half a set. Earlier
-    files of the run are removed, or given back their previous bytes when they existed
-    before; the error names the file that failed and says what was undone.
+    Signals are held off for the whole write, so Ctrl-C cannot leave half a set (it
+    arrives once every file is written; `written`, the caller's list, then names them).
+    Earlier files of the run are removed, or given back their previous bytes when they
+    existed before; the error names the file that failed and says what was undone.
     """
     from poetry_platform.atomic import held_signals
     from poetry_platform.atomic import write_atomic
 
     check_destinations(files, protected)
     before = {path: _previous(path) for path in files}
-    written: list[Path] = []
+    written = [] if written is None else written
     with held_signals():
         for path, data in files.items():
             try:
@@ -106,6 +109,7 @@ def write_all_or_none(files: dict[Path, bytes], protected: Iterable[Path]) -> li
                 if not written:
                     raise
                 undone = _undo(written, before)
+                written.clear()
                 raise PlatformError(f"{e.message} {undone}", e.remedy) from e
             written.append(path)
     return written

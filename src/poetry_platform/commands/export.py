@@ -18,7 +18,11 @@ from poetry_platform import poetry_api
 from poetry_platform.commands.base import PlatformCommand
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cleo.io.inputs.option import Option
+
+    from poetry_platform.errors import PlatformError
 
 
 class PlatformExportCommand(PlatformCommand, GroupCommand):
@@ -101,13 +105,18 @@ requirements format is written offline.
             with_credentials=bool(self.option("with-credentials")),
             with_root=bool(self.option("with-root")),
         )
-        outputs = export(self.poetry, request, self._groups, self.io)
-        if [o.path for o in outputs] == [None]:
-            from cleo.io.outputs.output import Type as OutputType
+        written: list[Path] = []
+        try:
+            outputs = export(self.poetry, request, self._groups, self.io)
+            if [o.path for o in outputs] == [None]:
+                from cleo.io.outputs.output import Type as OutputType
 
-            self.io.write(outputs[0].text, type=OutputType.RAW)
-        else:
-            self.emit(render.wrote(path) for path in write(outputs, project_files(self.poetry)))
+                self.io.write(outputs[0].text, type=OutputType.RAW)
+            else:
+                write(outputs, project_files(self.poetry), written)
+        except KeyboardInterrupt:
+            raise interrupted(written) from None
+        self.emit(render.wrote(path) for path in written)
         return 0
 
     def _groups(self, defaults: tuple[str, ...] | None) -> tuple[str, ...]:
@@ -126,3 +135,22 @@ requirements format is written offline.
         finally:
             self._target_groups = None
         return tuple(sorted(groups, key=lambda g: (g != "main", g)))
+
+
+def interrupted(written: list[Path]) -> PlatformError:
+    """Ctrl-C's one line (exit 130): files are written with the interrupt held off, so
+    either none was written or all were, complete."""
+    from poetry_platform.errors import PlatformError
+
+    if not written:
+        return PlatformError(
+            "Interrupted: nothing was exported and no file was written.",
+            "Run `poetry platform-export` again.",
+            exit_code=130,
+        )
+    names = ", ".join(str(p) for p in written)
+    return PlatformError(
+        f"Interrupted after writing {names}: every file was written whole (the interrupt"
+        " waited for the writes).",
+        exit_code=130,
+    )

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from poetry_platform.config import Variant
+    from poetry_platform.errors import PlatformError
 
 
 class PlatformInstallCommand(InstallCommandHooks, PlatformCommand, InstallCommand):
@@ -98,14 +99,36 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             allow_missing_accelerator=bool(self.option("allow-missing-accelerator")),
             only_root=bool(self.option("only-root")),
         )
-        choice = prepare(self.poetry, self.env, request, self.activated_groups)
+        try:
+            choice = prepare(self.poetry, self.env, request, self.activated_groups)
+        except KeyboardInterrupt:
+            raise interrupted(installing=False) from None
         if choice.installer == "uv":
             self._use_uv()
         self._variant = choice.variant
         self.emit(render.install(choice.decision, verbose=self.io.is_verbose()))
         self.io.input.set_option("extras", list(choice.extras))
         self.io.input.set_option("all-extras", False)
-        return InstallCommand.handle(self)
+        return self._install()
+
+    def _install(self) -> int:
+        """Poetry's install; Ctrl-C is exit 130 with what it left, whoever caught it.
+
+        Poetry's executor catches the interrupt, finishes the operations under way and
+        returns 1, which would read as a failed install with no message.
+        """
+        import signal
+
+        from poetry_platform import atomic
+
+        with atomic.noting_interrupts() as seen:
+            try:
+                code = InstallCommand.handle(self)
+            except KeyboardInterrupt:
+                seen.append(int(signal.SIGINT))
+        if seen:
+            raise interrupted(installing=True)
+        return code
 
     def _use_uv(self) -> None:
         """Swap the executor only: Poetry's installer still decides every operation."""
@@ -130,3 +153,21 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
                 build_constraints=poetry.build_constraints,
             )
         )
+
+
+def interrupted(*, installing: bool) -> PlatformError:
+    """Ctrl-C's one line: what was done, what to run (exit 130, as a shell reports it)."""
+    from poetry_platform.errors import PlatformError
+
+    if not installing:
+        return PlatformError(
+            "Interrupted before installing: nothing was installed.",
+            "Run `poetry platform-install` to install.",
+            exit_code=130,
+        )
+    return PlatformError(
+        "Interrupted during the install: the venv may be partly changed (the packages under"
+        " way were finished, the rest not started), so it may not match poetry.lock.",
+        "Run `poetry platform-install` again to finish it.",
+        exit_code=130,
+    )

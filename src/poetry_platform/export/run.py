@@ -112,14 +112,17 @@ def export(
     return [Output(path, text) for path, text in zip(paths, texts, strict=True)]
 
 
-def write(outputs: list[Output], protected: list[Path]) -> list[Path]:
+def write(
+    outputs: list[Output], protected: list[Path], written: list[Path] | None = None
+) -> list[Path]:
     """Write every file or none (`outputs.write_all_or_none`: never over `protected`, the
-    project's own files, nor a directory or special file); the paths written. Standard
-    output is the caller's."""
+    project's own files, nor a directory or special file); the paths written, also put in
+    `written` as they are (an interrupt after the writes still knows them). Standard output
+    is the caller's."""
     from poetry_platform.outputs import write_all_or_none
 
     files = {o.path: o.text.encode() for o in outputs if o.path is not None}
-    return write_all_or_none(files, protected)
+    return write_all_or_none(files, protected, written)
 
 
 def project_files(poetry: Poetry) -> list[Path]:

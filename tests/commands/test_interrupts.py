@@ -1,0 +1,95 @@
+"""Ctrl-C in platform-install and platform-export: exit 130 and one honest line (what was
+done, what to run), never exit 1 with no message. A real SIGINT reaches the poetry process
+while the local index holds a response, so the interrupt lands at a known point.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.project import POETRY
+from tests.support.project import installed
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.index import IndexServer
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+]
+
+
+def interrupt_while_held(
+    server: IndexServer, path: str, project: Path, env: dict[str, str], args: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `poetry ARGS`, send SIGINT once it asked the index for a path ending with `path`
+    (held until then), release the request, and wait for the process."""
+    before = len([p for p in server.requests_for(path) if p.endswith(path)])
+    release = server.hold_paths(path, suffix=True)
+    try:
+        process = subprocess.Popen(
+            [str(POETRY), *args],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 120
+        while len([p for p in server.requests_for(path) if p.endswith(path)]) == before:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)  # let the signal land before the held request is answered
+        release.set()
+        out, err = process.communicate(timeout=120)
+    finally:
+        server.clear_faults()
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
+
+
+def test_ctrl_c_during_platform_install_says_the_venv_may_be_partly_changed(
+    jax_locked: Path, index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = jax_locked
+    wheel = ".whl"  # the first wheel the install downloads
+    env = {**hermetic_env, "POETRY_PLATFORM_CUDA": ""}
+    result = interrupt_while_held(index_server, wheel, project, env, ["platform-install"])
+    assert result.returncode == 130, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Interrupted during the install: the venv may be partly changed (the packages under "
+        "way were finished, the rest not started), so it may not match poetry.lock. Run "
+        "`poetry platform-install` again to finish it."
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    # what it says to run does finish it
+    finish = subprocess.run(
+        [str(POETRY), "platform-install"], cwd=project, env=env, capture_output=True, text=True
+    )
+    assert finish.returncode == 0, finish.stderr
+    assert "jax" in installed(project)
+
+
+def test_ctrl_c_during_platform_export_writes_nothing(
+    jax_locked: Path, index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    """pylock needs each file's URL: the export waits on an index page when Ctrl-C comes."""
+    env = {**hermetic_env, "POETRY_PLATFORM_CUDA": ""}
+    args = ["platform-export", "--variant", "cpu", "-o", "pylock.toml"]
+    result = interrupt_while_held(index_server, "/simple/jaxlib/", jax_locked, env, args)
+    assert result.returncode == 130, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        "Interrupted: nothing was exported and no file was written. "
+        "Run `poetry platform-export` again."
+    )
+    assert not (jax_locked / "pylock.toml").exists()
