@@ -15,6 +15,8 @@ Scenarios:
   jax             examples/jax as shipped
   jax-old-floor   examples/jax with the floor it had before (jax>=0.6.2, Python >=3.10):
                   must FAIL the CUDA 13 target on the Pythons whose locked jax lacks the extra
+  jax-old-floor-fix  jax>=0.6.2 on Python >=3.10,<3.14 with CUDA 13 targets on 3.11-3.13:
+                  `platform-check --fix` must apply a fix that locks, then every target passes
   research-team   examples/research-team as shipped
   torch-pypi      torch taken from PyPI with no variants declared: the inferred `cpu`
                   variant pulls the CUDA build and its nvidia-* wheels on Linux (a warning;
@@ -83,6 +85,16 @@ def _old_floor(doc: Any) -> None:
         target["python"] = ["3.10", *target["python"]]
 
 
+def _old_floor_fix(doc: Any) -> None:
+    """Issue 20's case for `platform-check --fix`: jax>=0.6.2 on Python >=3.10,<3.14, CUDA 13
+    targets on 3.11-3.13 (the Pythons a jax with the extra supports), the others on 3.10-3.13."""
+    _old_floor(doc)
+    doc["project"]["requires-python"] = ">=3.10,<3.14"
+    for target in doc["tool"]["poetry-platform"]["target"]:
+        low = "3.11" if target["variant"] == "cuda13" else "3.10"
+        target["python"] = [p for p in ("3.10", "3.11", "3.12", "3.13") if p >= low]
+
+
 def _torch_pypi(directory: Path) -> None:
     (directory / "pyproject.toml").write_text(
         """[project]
@@ -131,6 +143,7 @@ def _copy_example(name: str) -> Callable[[Path], None]:
 SCENARIOS: dict[str, tuple[Callable[[Path], None], Callable[[Any], None] | None]] = {
     "jax": (_copy_example("jax"), None),
     "jax-old-floor": (_copy_example("jax"), _old_floor),
+    "jax-old-floor-fix": (_copy_example("jax"), _old_floor_fix),
     "research-team": (_copy_example("research-team"), None),
     "torch-pypi": (_torch_pypi, None),
 }
@@ -175,6 +188,20 @@ def run_scenario(name: str, work: Path, url: str, cache: Path) -> int:
     print(f"$ poetry lock   # {took:.0f} s, lines about warnings or extras: {len(warnings)}")
     for line in warnings:
         print(f"  {line.strip()}")
+    if name.endswith("-fix"):
+        fixed = subprocess.run(
+            [str(POETRY), "platform-check", "--fix"],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        print(f"$ poetry platform-check --fix   # exit {fixed.returncode}")
+        print((fixed.stdout + fixed.stderr).rstrip() + "\n")
+        locked = subprocess.run(
+            [str(POETRY), "check", "--lock"], cwd=directory, env=env, capture_output=True, text=True
+        )
+        print(f"$ poetry check --lock   # exit {locked.returncode}\n")
     check = subprocess.run(
         [str(POETRY), "platform-check", "--strict"],
         cwd=directory,

@@ -489,3 +489,41 @@ def test_every_verifiable_hash_kind_passes(tmp_path: Path) -> None:
     entry["files"].append({"file": JAXLIB_FILES[0], "hash": ""})  # one good value is enough
     entry["files"][0]["hash"] = f"sha256:{'0' * 64}"
     assert messages(check(read_lock(tmp_path, [entry]), GPU)) == []
+
+
+def test_a_duplicate_one_requirer_pins_names_the_version_that_works(tmp_path: Path) -> None:
+    """PyTorch's CUDA wheels from PyPI: cuda-toolkit pins nvidia-cublas, nvidia-cudnn
+    accepts any; the fix names the pinned version, in short lines, with the edit and the
+    command (issue 20)."""
+    from poetry_platform.lockset.lock import Relations
+
+    wheel = "nvidia_cublas-{}-py3-none-manylinux_2_27_x86_64.whl"
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("nvidia-cublas", "13.0.0.19", [wheel.format("13.0.0.19")]),
+            pkg("nvidia-cublas", "13.1.0.3", [wheel.format("13.1.0.3")]),
+            pkg("cuda-toolkit", "13.0.0", ["cuda_toolkit-13.0.0-py3-none-any.whl"]),
+            pkg("nvidia-cudnn-cu13", "9.13.0", ["nvidia_cudnn_cu13-9.13.0-py3-none-any.whl"]),
+        ],
+    )
+    relations = {
+        ("cuda-toolkit", "13.0.0"): Relations(requires={"nvidia-cublas": "==13.0.0.19"}),
+        ("nvidia-cudnn-cu13", "9.13.0"): Relations(requires={"nvidia-cublas": "*"}),
+    }
+
+    def relations_of(package: Package) -> Relations:
+        return relations.get((package.name, package.pretty_version), Relations())
+
+    result = check(locked, GPU, relations=relations_of)
+    [problem] = [p for p in result.problems if p.kind == "duplicate"]
+    lines = render.problem(problem).split("\n")
+    assert lines[0] == "nvidia-cublas 13.0.0.19, 13.1.0.3: 2 locked entries are selected at once:"
+    assert lines[-4:] == [
+        "Fix: pin nvidia-cublas to 13.0.0.19, the entry every requirer accepts "
+        "(cuda-toolkit 13.0.0 pins it):",
+        "  in pyproject.toml [project]:",
+        "    dependencies: add \"nvidia-cublas==13.0.0.19 ; sys_platform == 'linux'\"",
+        "  then run: poetry update --lock nvidia-cublas",
+    ]
+    assert max(len(line) for line in lines) < 150  # was one ~700-character line

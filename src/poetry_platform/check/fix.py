@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     # (the project's Poetry) -> (its lock, every target's result)
     Check = Callable[[Poetry], tuple[LockState, list[TargetResult]]]
 
-FIXABLE = ("split-python", "raise-floor")
+FIXABLE = ("split-python", "raise-floor", "pin-version")
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,18 @@ class Tried:
 
 def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
     """Every fix with exact edits that `--fix` may apply, first offered first, each once."""
+    from poetry_platform.lockset.problems import Duplicate
+
     out: dict[tuple[Edit, ...], Remedy] = {}
     for result in results:
         missing = result.fidelity.missing if result.fidelity else None
-        for remedy in missing.remedies if missing else ():
+        offered = list(missing.remedies if missing else ())
+        offered += [
+            p.facts.remedy
+            for p in result.check.problems
+            if isinstance(p.facts, Duplicate) and p.facts.remedy is not None
+        ]
+        for remedy in offered:
             if remedy.kind in FIXABLE and remedy.edits and remedy.edits not in out:
                 out[remedy.edits] = remedy
     return list(out.values())
@@ -98,7 +106,10 @@ def attempt(
     """Lock and check one candidate in a temporary copy of the project."""
     root = poetry.pyproject_path.parent
     text = poetry.pyproject_path.read_text(encoding="utf-8")
-    edited = apply_edits(text, remedy.edits)
+    try:
+        edited = apply_edits(text, remedy.edits)
+    except (KeyError, ValueError) as e:  # not a PEP 621 [project] table, or the entry moved
+        return Tried(remedy, False, f"pyproject.toml has no place for the edit ({e})")
     names = (remedy.command or "").split()[3:]  # `poetry update --lock NAME ...`
     with tempfile.TemporaryDirectory(prefix="poetry-platform-fix-") as scratch:
         copy = Path(scratch)

@@ -21,10 +21,12 @@ from poetry_platform.lockset.lock import read_lock
 from poetry_platform.lockset.lock import root_requirements
 from poetry_platform.lockset.problems import Duplicate
 from poetry_platform.lockset.problems import DuplicateEntry
+from poetry_platform.lockset.problems import Edit
 from poetry_platform.lockset.problems import MissingRequirement
 from poetry_platform.lockset.problems import PlanCheck
 from poetry_platform.lockset.problems import Problem
 from poetry_platform.lockset.problems import PythonOutside
+from poetry_platform.lockset.problems import Remedy
 from poetry_platform.lockset.problems import Selected
 from poetry_platform.lockset.problems import requirement_text
 from poetry_platform.lockset.tags import SupportedTags
@@ -163,15 +165,45 @@ def _duplicate(
                 tuple(brought),
             )
         )
-    advice, who = _duplicate_advice(
-        name, [e.marker for e in entries], [{w for w, _ in e.required_by} for e in entries]
-    )
+    requirers = [{w for w, _ in e.required_by} for e in entries]
+    advice, who = _duplicate_advice(name, [e.marker for e in entries], requirers)
+    pin: tuple[str | None, tuple[str, ...], Remedy | None] = (None, (), None)
+    if advice == "constrain":
+        pin = _pin(packages[0].pretty_name, entries, requirers, env)
     return Problem(
         "duplicate",
-        Duplicate(name, tuple(entries), advice, who, _jax_backend(name)),
+        Duplicate(name, tuple(entries), advice, who, _jax_backend(name), *pin),
         packages[0].pretty_name,
         ", ".join(p.pretty_version for p in packages),
     )
+
+
+def _pin(
+    name: str,
+    entries: Sequence[DuplicateEntry],
+    requirers: Sequence[set[str]],
+    env: Mapping[str, Any],
+) -> tuple[str | None, tuple[str, ...], Remedy | None]:
+    """The entry every requirer accepts (the one another locked package pins, e.g.
+    cuda-toolkit's nvidia-cublas), who pins it, and the pin for this platform."""
+    everyone = set().union(*requirers)
+    fits = [e for e, who in zip(entries, requirers, strict=True) if who == everyone]
+    if len(fits) != 1:
+        return None, (), None
+    works = fits[0].version
+    common = set.intersection(*requirers)
+    pinned_by = tuple(sorted(everyone - common))
+    platform = env.get("sys_platform")
+    line = f"{name}=={works}" + (f" ; sys_platform == '{platform}'" if platform else "")
+    remedy = Remedy(
+        "pin-version",
+        str(env.get("python_version", "")),
+        name,
+        version=works,
+        edits=(Edit("dependencies", "", (line,)),),
+        command=f"poetry update --lock {name}",
+    )
+    return works, pinned_by, remedy
 
 
 def _requirers(

@@ -26,7 +26,9 @@ Severity = Literal["error", "warning"]
 
 CauseKind = Literal["no-extra", "extra-excluded", "not-applicable", "not-selected"]
 Rule = Literal["declared", "family", "adds-a-package"]
-RemedyKind = Literal["split-python", "raise-floor", "narrow-python", "drop-python", "other-python"]
+RemedyKind = Literal[
+    "split-python", "raise-floor", "narrow-python", "drop-python", "other-python", "pin-version"
+]
 # The fix for a forbidden package, by the family that brings it.
 ForbidRemedy = Literal["torch-cpu-index", "jax-into-cuda-extras", "keep-out"]
 
@@ -229,6 +231,11 @@ class Duplicate:
     advice: DuplicateAdvice
     who: str | None = None  # the requirer accepting every entry
     backend: str | None = None  # "jax-extra": `cuda12` for `jax-cuda12-plugin`
+    # "constrain": the one entry every requirer accepts (another locked package pins it),
+    # who pins it, and the pin that keeps the others out (`remedies` shape: edit + command).
+    works: str | None = None
+    pinned_by: tuple[str, ...] = ()
+    remedy: Remedy | None = None
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ def remedy(r: Remedy) -> str:
             f"narrow requires-python to Python {r.cut} and later (drops every older Python) "
             f"and raise the floor to {r.package}>={r.version}"
         )
+    if r.kind == "pin-version":
+        return f"pin {r.package} to {r.version}"
     if r.kind == "drop-python":
         return f"drop Python {r.python} from target {r.target}"
     if r.kind == "other-python":

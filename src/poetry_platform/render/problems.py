@@ -22,6 +22,7 @@ from poetry_platform.render.accelerator import cause
 from poetry_platform.render.accelerator import expected
 from poetry_platform.render.accelerator import forbidden
 from poetry_platform.render.accelerator import missing_accelerator
+from poetry_platform.render.accelerator import remedy_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -100,10 +101,12 @@ def duplicate(f: Duplicate) -> str:
             f"{duplicate_entry_version(e)} (lock marker: {e.marker or 'none'}; "
             f"required by {brought})"
         )
-    return (
-        f"{len(f.entries)} locked entries are selected at once: {'; '.join(entries)}. "
-        f"{duplicate_advice(f)}"
-    )
+    advice = duplicate_advice(f)
+    if "\n" in advice:  # a fix with its edits: one short line per entry, then the fix
+        lines = [f"{len(f.entries)} locked entries are selected at once:"]
+        lines += [f"  {e}" for e in entries]
+        return "\n".join([*lines, advice])
+    return f"{len(f.entries)} locked entries are selected at once: {'; '.join(entries)}. {advice}"
 
 
 def duplicate_advice(f: Duplicate) -> str:
@@ -112,6 +115,12 @@ def duplicate_advice(f: Duplicate) -> str:
         return (
             f"Fix: nothing in this install requires {name}; the lock does not match "
             "pyproject.toml: `poetry lock`"
+        )
+    if f.advice == "constrain" and f.works and f.remedy is not None:
+        pins = f" ({', '.join(f.pinned_by)} pins it)" if f.pinned_by else ""
+        return (
+            f"Fix: pin {name} to {f.works}, the entry every requirer accepts{pins}:\n"
+            + "\n".join(f"  {line}" for line in remedy_lines(f.remedy))
         )
     if f.advice == "constrain":
         return (
