@@ -268,3 +268,68 @@ def test_declared_variants_get_inferred_promises() -> None:
     assert gpu.promise.families[0].provides == ("jax-cuda13-plugin", "jaxlib+cuda13*")
     assert "nvidia-*" in cpu.promise.forbids
     assert not cpu.promise.forbids_declared
+
+
+@pytest.mark.parametrize(
+    ("key", "patterns", "words"),
+    [
+        ("forbids", ["[invalid", "!"], "'[invalid' has an unclosed `[`"),
+        ("forbids", ["nvidia-*", "!"], "'!' is an exception of nothing"),
+        ("forbids", ["!!nvidia-*"], "has a `!` that is not at the start"),
+        ("provides", ["jax-cuda1[23-plugin"], "has an unclosed `[`"),
+        ("provides", ["jax]"], "has a `]` without its `[`"),
+        ("provides", ["torch+cu12[[6]"], "has a `[` inside a `[...]` set"),
+        ("provides", ["[!]"], "has an unclosed `[`"),
+    ],
+)
+def test_globs_are_checked_for_meaning(key: str, patterns: list[str], words: str) -> None:
+    """fnmatch reads these as literals or as an exception of nothing: accepted, they would
+    match nothing and no one would know."""
+    with pytest.raises(ConfigError) as info:
+        load_config(_pyproject({"variant": [{"name": "a", key: patterns}]}), EXTRAS, GROUPS)
+    assert info.value.key == f"variant[0] (a).{key}"
+    assert words in str(info.value)
+    assert "\n" not in str(info.value)
+    example = '"!nvidia-nccl-cu12"' if key == "forbids" else '"torch+cu126"'
+    assert example in str(info.value)
+
+
+def test_valid_globs_still_pass() -> None:
+    variant = {
+        "name": "a",
+        "provides": ["jax-cuda1[23]-plugin", "torch+cu12[68]", "nvidia-?ublas*"],
+        "forbids": ["nvidia-*", "![!x]vidia-nccl*"],
+    }
+    (parsed,) = load_config(_pyproject({"variant": [variant]}), EXTRAS, GROUPS).variants
+    assert parsed.promise.provides == ("jax-cuda1[23]-plugin", "torch+cu12[68]", "nvidia-?ublas*")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "example"),
+    [
+        ("glibc", "new", 'e.g. glibc = "2.28"'),
+        ("musl", 1, 'e.g. musl = "1.2"'),
+        ("python", "three", 'e.g. python = "3.12"'),
+    ],
+)
+def test_each_keys_example_is_of_its_kind(key: str, value: object, example: str) -> None:
+    target = {"name": "t", "sys_platform": "linux", "platform_machine": "x86_64", "python": "3.12"}
+    with pytest.raises(ConfigError) as info:
+        load_config(_pyproject({"target": [{**target, key: value}]}), EXTRAS, GROUPS)
+    assert info.value.key == f"target[0] (t).{key}"
+    assert str(info.value).endswith(example)
+
+
+def test_requirement_examples_are_of_their_kind() -> None:
+    for key, example in (
+        ("compute-capability", 'e.g. compute-capability = ">=7.5"'),
+        ("rocm", 'e.g. rocm = ">=6.0"'),
+        ("cuda", 'e.g. cuda = ">=12.0"'),
+    ):
+        variant = {"name": "a", "requires": {key: "fast"}}
+        with pytest.raises(ConfigError) as info:
+            load_config(_pyproject({"variant": [variant]}), EXTRAS, GROUPS)
+        assert str(info.value).endswith(example), key
+    with pytest.raises(ConfigError) as info:
+        load_config(_pyproject({"variant": [{"name": "a", "extras": "cuda13"}]}), EXTRAS, GROUPS)
+    assert str(info.value).endswith('e.g. extras = ["cuda13"]')

@@ -219,6 +219,29 @@ def load_config(
     )
 
 
+# One example per key, of that key's kind, for its error messages (a glibc version is not
+# a Python version).
+_EXAMPLES = {
+    "python": '"3.12"',
+    "macos": '"14.0"',
+    "glibc": '"2.28"',
+    "musl": '"1.2"',
+    "cuda": '">=12.0"',
+    "compute-capability": '">=7.5"',
+    "rocm": '">=6.0"',
+    "extras": '["cuda13"]',
+    "groups": '["main", "gpu"]',
+    "provides": '["jax-cuda13-plugin", "nvidia-*", "torch+cu126"]',
+    "forbids": '["nvidia-*", "!nvidia-nccl-cu12"]',
+}
+
+
+def _example(key: str, default: str = '["a"]') -> str:
+    """`e.g. glibc = "2.28"`: the example for the key at the end of a dotted path."""
+    last = key.rsplit(".", 1)[-1]
+    return f"e.g. {last} = {_EXAMPLES.get(last, default)}"
+
+
 def _reject_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
     for key in table:
         if key not in allowed:
@@ -230,9 +253,7 @@ def _reject_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> 
 
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(
-            key, "must be a list of strings", f'e.g. {key.rsplit(".", 1)[-1]} = ["a"]'
-        )
+        raise ConfigError(key, "must be a list of strings", _example(key))
     return tuple(str(v) for v in value)
 
 
@@ -255,7 +276,7 @@ def _name(value: Any, key: str) -> str:
 
 
 def _specifier(value: Any, key: str) -> SpecifierSet:
-    example = 'e.g. ">=12.0"'
+    example = _example(key, '">=12.0"')
     if not isinstance(value, str):
         raise ConfigError(key, "must be a version specifier string", example)
     try:
@@ -343,19 +364,54 @@ def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Varia
 
 
 def _patterns(value: Any, key: str, *, exceptions: bool = False) -> tuple[str, ...]:
-    """Package globs, normalized as names are: `Jax_Cuda13*` finds `jax-cuda13-plugin`."""
+    """Package globs, normalized as names are: `Jax_Cuda13*` finds `jax-cuda13-plugin`.
+
+    Checked for meaning, not only characters: `fnmatch` reads an unclosed `[` as a literal
+    and `!` alone as an exception for nothing, so such a glob would silently match nothing.
+    """
     patterns = _str_list(value, key)
     for pattern in patterns:
         if pattern.startswith("!") and not exceptions:
             raise ConfigError(key, f"{pattern!r}: exceptions (`!`) belong in forbids only")
-        if not _PATTERN_RE.match(pattern):
+        fault = None if _PATTERN_RE.match(pattern) else "is not a package pattern"
+        fault = fault or glob_fault(pattern.removeprefix("!"))
+        if fault:
             raise ConfigError(
                 key,
-                f"{pattern!r} is not a package pattern",
-                'use a distribution name or glob, optionally +label: e.g. "jax-cuda13-plugin", '
-                '"nvidia-*", "torch+cu126"',
+                f"{pattern!r} {fault}",
+                "use a distribution name or glob, optionally +label: " + _example(key),
             )
     return tuple(normalize_pattern(p) for p in patterns)
+
+
+def glob_fault(glob: str) -> str | None:
+    """What is wrong with a package glob (without its leading `!`), or None.
+
+    Each part (the name, the label after `+`) is non-empty; every `[` closes with a `]`
+    after at least one character (`[!...]` negates a set); no `]` or `!` stands alone.
+    """
+    name, plus, label = glob.partition("+")
+    for part in (name, label) if plus else (name,):
+        if not part:
+            return "has an empty part" if glob else "is an exception of nothing"
+        i = 0
+        while i < len(part):
+            c = part[i]
+            if c == "[":
+                start = i + 2 if part[i + 1 : i + 2] == "!" else i + 1
+                close = part.find("]", start + 1)
+                if start >= len(part) or close == -1:
+                    return "has an unclosed `[`"
+                if "[" in part[start:close]:
+                    return "has a `[` inside a `[...]` set"
+                i = close + 1
+                continue
+            if c == "]":
+                return "has a `]` without its `[`"
+            if c == "!":
+                return "has a `!` that is not at the start (exceptions begin with `!`)"
+            i += 1
+    return None
 
 
 def normalize_pattern(pattern: str) -> str:
@@ -397,12 +453,13 @@ def _parse_requires(raw: Any, where: str) -> Requirements:
 
 
 def _version(value: Any, key: str) -> Version:
+    example = _example(key, '"1.0"')
     if not isinstance(value, str):
-        raise ConfigError(key, "must be a version string", 'e.g. "3.12"')
+        raise ConfigError(key, "must be a version string", example)
     try:
         return Version(value)
     except InvalidVersion:
-        raise ConfigError(key, f"{value!r} is not a valid version", 'e.g. "3.12"') from None
+        raise ConfigError(key, f"{value!r} is not a valid version", example) from None
 
 
 def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Target, ...]:
