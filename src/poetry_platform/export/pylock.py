@@ -13,28 +13,26 @@ What is written, and why:
 - the project itself, with `--with-root`, as an editable `directory` entry.
 - `[tool.poetry-platform]`: the target, variant, extras and groups the set was made for.
 
-Rendered by hand (a few string joins per package, no TOML library): exporting six targets of
-a 300-package lock stays far below a second. Strings are written as JSON strings, which are
-valid TOML basic strings.
+Written by the one PEP 751 writer (`pep751.py`), as the uv installer's lock for uv is.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from poetry_platform import pep751
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
+    from collections.abc import Sequence
 
     from poetry_platform.check.targets import TargetPlan
     from poetry_platform.export.fileset import ExportFile
     from poetry_platform.export.fileset import ExportPackage
     from poetry_platform.export.fileset import ExportSet
     from poetry_platform.export.urls import FileUrls
-
-CREATED_BY = "poetry-platform"
 
 
 @dataclass(frozen=True)
@@ -43,14 +41,6 @@ class Root:
 
     name: str
     path: str
-
-
-def _s(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _array(items: Iterable[str]) -> str:
-    return "[" + ", ".join(_s(i) for i in items) + "]"
 
 
 def environment_marker(plan: TargetPlan) -> str:
@@ -80,30 +70,20 @@ def render(
     """The pylock.toml text. `indexes` maps a package's source name to its index URL;
     `path_for` turns a file dependency's path (as in pyproject) into one relative to the
     output's directory, as PEP 751 wants."""
-    lines = ['lock-version = "1.0"']
-    environments = ", ".join(_s(environment_marker(p)) for p in export.plans)
-    lines.append(f"environments = [{environments}]")
-    if requires_python:
-        lines.append(f"requires-python = {_s(requires_python)}")
-    lines.append(f"created-by = {_s(CREATED_BY)}")
-    for package in export.packages:
-        lines.append("")
-        lines.extend(_package(export, package, urls, indexes, path_for))
+    packages = [_package(export, package, urls, indexes, path_for) for package in export.packages]
     if root is not None:
-        lines += [
-            "",
-            "[[packages]]",
-            f"name = {_s(root.name)}",
-            f"directory = {{ path = {_s(root.path)}, editable = true }}",
-        ]
-    lines += ["", "[tool.poetry-platform]", f"target = {_s(export.name)}"]
+        packages.append(pep751.Package(root.name, directory=root.path))
     plan = export.plans[0]
+    tool: list[tuple[str, str | Sequence[str]]] = [("target", export.name)]
     if plan.variant:
-        lines.append(f"variant = {_s(plan.variant)}")
-    lines.append(f"extras = {_array(plan.extras)}")
-    lines.append(f"groups = {_array(plan.groups)}")
-    lines.append(f"pythons = {_array(export.pythons)}")
-    return "\n".join(lines) + "\n"
+        tool.append(("variant", plan.variant))
+    tool += [("extras", plan.extras), ("groups", plan.groups), ("pythons", export.pythons)]
+    return pep751.document(
+        packages,
+        environments=[environment_marker(p) for p in export.plans],
+        requires_python=requires_python,
+        tool=tool,
+    )
 
 
 def _package(
@@ -112,35 +92,28 @@ def _package(
     urls: FileUrls,
     indexes: dict[str | None, str],
     path_for: Callable[[str], str],
-) -> list[str]:
-    out = ["[[packages]]", f"name = {_s(package.name)}", f"version = {_s(package.version)}"]
-    if pythons := export.conditional(package):
-        out.append(f"marker = {_s(python_marker(pythons))}")
+) -> pep751.Package:
+    pythons = export.conditional(package)
+    marker = python_marker(pythons) if pythons else None
     if package.kind in ("url", "file"):
         (archive,) = package.files
         where = package.location or ""
-        place = f"url = {_s(where)}" if package.kind == "url" else f"path = {_s(path_for(where))}"
-        out.append(f"archive = {{ {place}, {_hashes(archive)} }}")
-        return out
-    index = indexes.get(package.source)
-    if index:
-        out.append(f"index = {_s(index)}")
+        if package.kind == "url":
+            place = pep751.File(archive.hashes, url=where)
+        else:
+            place = pep751.File(archive.hashes, path=path_for(where))
+        return pep751.Package(package.name, package.version, marker, archive=place)
     links = urls.get(package.key, {})
-    wheels = [f for f in package.files if f.is_wheel]
-    sdists = [f for f in package.files if not f.is_wheel]
-    if sdists:
-        out.append(f"sdist = {_file(sdists[0], links)}")
-    if wheels:
-        out.append("wheels = [")
-        out.extend(f"    {_file(w, links)}," for w in wheels)
-        out.append("]")
-    return out
+    sdists = [_file(f, links) for f in package.files if not f.is_wheel]
+    return pep751.Package(
+        package.name,
+        package.version,
+        marker,
+        index=indexes.get(package.source),
+        sdist=sdists[0] if sdists else None,
+        wheels=tuple(_file(f, links) for f in package.files if f.is_wheel),
+    )
 
 
-def _file(file: ExportFile, links: dict[str, str]) -> str:
-    return f"{{ name = {_s(file.name)}, url = {_s(links.get(file.name, ''))}, {_hashes(file)} }}"
-
-
-def _hashes(file: ExportFile) -> str:
-    pairs = ", ".join(f"{algorithm} = {_s(digest)}" for algorithm, digest in file.hashes)
-    return f"hashes = {{ {pairs} }}"
+def _file(file: ExportFile, links: dict[str, str]) -> pep751.File:
+    return pep751.File(file.hashes, name=file.name, url=links.get(file.name, ""))

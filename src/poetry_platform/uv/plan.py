@@ -19,9 +19,10 @@ the environment looks the way Poetry's own installer leaves it, and the next
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from poetry_platform import pep751
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -47,30 +48,24 @@ class WheelToInstall:
         if (self.path is None) == (self.url is None):
             raise ValueError(f"{self.name}: give exactly one of path and url")
 
-    def pylock_entry(self) -> str:
-        """This file as one `[[packages]]` table of a PEP 751 lock."""
-        where = f"url = {_string(self.url)}" if self.url else f"path = {_string(str(self.path))}"
-        hashes = ", ".join(
-            f"{algorithm} = {_string(digest)}"
-            for algorithm, _, digest in (h.partition(":") for h in self.hashes)
-        )
-        return (
-            "[[packages]]\n"
-            f"name = {_string(self.name)}\n"
-            f"version = {_string(self.version)}\n"
-            f"wheels = [{{ {where}, hashes = {{ {hashes} }} }}]\n"
-        )
+    def pylock_entry(self) -> pep751.Package:
+        """This file as one `[[packages]]` entry of a PEP 751 lock."""
+        hashes = tuple((a, digest) for a, _, digest in (h.partition(":") for h in self.hashes))
+        if self.url:
+            wheel = pep751.File(hashes, url=self.url)
+        else:
+            wheel = pep751.File(hashes, path=str(self.path))
+        return pep751.Package(self.name, self.version, wheels=(wheel,))
 
 
 def usable_hashes(hashes: Iterable[str]) -> tuple[str, ...]:
-    """The lock's hashes that uv can check, sorted so the requirements file is stable."""
+    """The lock's hashes that uv can check, sorted so uv's pylock.toml is stable."""
     return tuple(sorted(h for h in hashes if h.split(":", 1)[0] in UV_HASH_ALGORITHMS))
 
 
 def pylock_text(wheels: Sequence[WheelToInstall]) -> str:
     """The `pylock.toml` uv installs: exactly `wheels`, sorted, with no markers."""
-    entries = "\n".join(w.pylock_entry() for w in sorted(wheels, key=lambda w: w.name))
-    return f'lock-version = "1.0"\ncreated-by = "poetry-platform"\n\n{entries}'
+    return pep751.document(w.pylock_entry() for w in sorted(wheels, key=lambda w: w.name))
 
 
 def install_args(
@@ -116,8 +111,3 @@ def _common(python: Path, *, no_cache: bool = False, verbose: bool = False) -> l
     if verbose:
         args.append("--verbose")
     return args
-
-
-def _string(text: str | None) -> str:
-    """A TOML basic string: JSON's escapes are valid TOML ones."""
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
