@@ -110,7 +110,7 @@ def test_forced_variant_is_chosen_even_when_unmet() -> None:
 
 
 def test_forcing_an_unknown_variant_lists_the_declared_ones() -> None:
-    with pytest.raises(UnknownVariantError, match=r"'cuda14'.*cuda13, cuda12, cpu"):
+    with pytest.raises(UnknownVariantError, match=r"no variant cuda14 .*cuda13, cuda12, cpu"):
         select(JAX, host(), LINUX, forced="cuda14", forced_by="POETRY_PLATFORM_VARIANT")
 
 
@@ -262,9 +262,18 @@ def test_a_forced_variant_without_a_named_source_is_forced_by_the_option() -> No
     with pytest.raises(UnknownVariantError) as error:
         select(JAX, host(), LINUX, forced="cuda14")
     assert str(error.value) == (
-        "the forced variant names variant 'cuda14', which is not declared; "
-        "choose one of: cuda13, cuda12, cpu"
+        "the forced variant: no variant cuda14 (variants here, declared: cuda13, cuda12, cpu); "
+        "did you mean cuda13?"
     )
+    with pytest.raises(UnknownVariantError) as error:
+        select(JAX, host(), LINUX, forced="cuda31", forced_by="--variant", inferred=True)
+    assert str(error.value) == (
+        "--variant: no variant cuda31 (variants here, inferred from extras: cuda13, cuda12, "
+        "cpu); did you mean cuda13?"
+    )
+    with pytest.raises(UnknownVariantError) as error:
+        select(JAX, host(), LINUX, forced="rocm")
+    assert "did you mean" not in str(error.value)
 
 
 def test_nothing_chosen_has_no_chosen_verdict() -> None:

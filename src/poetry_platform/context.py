@@ -178,6 +178,7 @@ def decide(
             forced=forced,
             forced_by=forced_by,
             undeliverable=undeliverable(fidelity),
+            inferred=config.variants_inferred,
         )
     except UnknownVariantError as e:
         raise PlatformError(str(e)) from None

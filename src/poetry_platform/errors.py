@@ -13,6 +13,11 @@ Interrupts are not errors: `atomic.Interrupted` stays a `BaseException`, so that
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 
 class PlatformError(Exception):
     """A failure the user can act on; printed as one line: the message, then the remedy."""
@@ -44,3 +49,12 @@ class SourceError(PlatformError):
 
 class InstallError(PlatformError):
     """Installing failed after the plan was accepted."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`; did you mean cuda13?` for a name close to one of `choices` (difflib), else "".
+    The one rule for every name a user types: variants, targets, groups, extras."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""

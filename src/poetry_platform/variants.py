@@ -143,8 +143,10 @@ def select(
     forced: str | None = None,
     forced_by: str | None = None,
     undeliverable: Mapping[str, Unmet] | None = None,
+    inferred: bool = False,
 ) -> Selection:
-    """The first satisfied variant, or the forced one (which must exist; it need not fit).
+    """The first satisfied variant, or the forced one (which must exist; it need not fit;
+    `inferred`: the variants came from the extras, which the refusal says).
 
     `undeliverable` (variant name -> why): variants the lock cannot deliver here; they are
     skipped like any unmet requirement, so the next one wins.
@@ -154,10 +156,13 @@ def select(
     if forced is not None:
         chosen = next((v for v in variants if v.name == forced), None)
         if chosen is None:
-            names = ", ".join(v.name for v in variants)
+            from poetry_platform.errors import did_you_mean
+
+            names = [v.name for v in variants]
+            origin = "inferred from extras" if inferred else "declared"
             raise UnknownVariantError(
-                f"{forced_by or 'the forced variant'} names variant {forced!r}, "
-                f"which is not declared; choose one of: {names}"
+                f"{forced_by or 'the forced variant'}: no variant {forced} (variants here, "
+                f"{origin}: {', '.join(names)}){did_you_mean(forced, names)}"
             )
         return Selection(verdicts, chosen, forced_by or "--variant")
     chosen = next((v.variant for v in verdicts if v.satisfied), None)

@@ -407,6 +407,8 @@ def test_unknown_target_and_bad_config(
     assert result.stderr.strip() == (
         "No target named nope in [tool.poetry-platform]; targets: mac, gpu, arm, win"
     )
+    typo = check(project, env, "--target", "gpuu")
+    assert typo.stderr.strip().endswith("targets: mac, gpu, arm, win; did you mean gpu?")
     bad = project_with(
         locked,
         tmp_path / "bad",

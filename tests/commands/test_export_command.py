@@ -151,7 +151,7 @@ def test_declared_targets_one_file_each(jax_locked: Path, env: dict[str, str]) -
 @pytest.mark.parametrize(
     ("args", "config", "message"),
     [
-        (["--variant", "nope"], "", "--variant names variant 'nope', which is not declared"),
+        (["--variant", "nope"], "", "--variant: no variant nope (variants here"),
         (["--target", "nope"], TARGETS, "--target nope: no target of that name"),
         (["--target", "win-arm"], WIN_ARM, "Target win-arm (win32 ARM64, Python 3.12"),
         (["--all-targets"], TARGETS + WIN_ARM, "Target win-arm (win32 ARM64, Python 3.12"),

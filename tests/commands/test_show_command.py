@@ -136,7 +136,8 @@ def test_no_variant_fits_explains_each_and_the_remedy(
         (
             "",
             {"POETRY_PLATFORM_VARIANT": "cuda14"},
-            "POETRY_PLATFORM_VARIANT names variant 'cuda14', which is not declared",
+            "POETRY_PLATFORM_VARIANT: no variant cuda14 (variants here, inferred from extras: "
+            "cuda13, cuda12, cpu); did you mean cuda13?",
         ),
     ],
 )

@@ -224,6 +224,7 @@ def selected_plans(
     from dataclasses import replace
 
     from poetry_platform.errors import UsageError
+    from poetry_platform.errors import did_you_mean
 
     if config.targets:
         pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
@@ -238,13 +239,13 @@ def selected_plans(
     if unknown and config.targets:
         raise UsageError(
             f"No target named {', '.join(unknown)} in [tool.poetry-platform]; "
-            f"targets: {', '.join(known)}"
+            f"targets: {', '.join(known)}{did_you_mean(unknown[0], known)}"
         )
     if unknown:
         raise UsageError(
             f"--target {', '.join(unknown)}: no targets are declared in "
             "[tool.poetry-platform], so --target names a variant checked on this machine "
-            f"({', '.join(known) or 'none'}).",
+            f"({', '.join(known) or 'none'}){did_you_mean(unknown[0], known)}.",
             "To check another machine, declare it: [[tool.poetry-platform.target]] "
             f'name = "{unknown[0]}", sys_platform = "linux", platform_machine = "x86_64", '
             'python = "3.12" (see README, Configuration reference).',

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from poetry_platform.errors import UsageError
+from poetry_platform.errors import did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -148,7 +149,7 @@ def _pairs(
         if wanted and wanted not in known:
             raise UsageError(
                 f"--target {wanted}: no target of that name in [tool.poetry-platform]; "
-                f"targets: {', '.join(known)}."
+                f"targets: {', '.join(known)}{did_you_mean(wanted, known)}."
             )
         chosen = [t for t in config.targets if not wanted or t.name == wanted]
         return [
