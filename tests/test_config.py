@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from packaging.specifiers import SpecifierSet
 
+from poetry_platform.accelerators import infer_variants
 from poetry_platform.config import ConfigError
-from poetry_platform.config import infer_variants
 from poetry_platform.config import load_config
 
 

@@ -150,7 +150,7 @@ def test_torchs_declared_variants_are_the_inferred_ones_spelled_out(
     poetries: dict[str, Poetry],
 ) -> None:
     """The example says declaring them is optional: dropping the table changes nothing."""
-    from poetry_platform.config import infer_variants
+    from poetry_platform.accelerators import infer_variants
     from poetry_platform.context import project_config
 
     package = poetries["torch"].package

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from poetry_platform import render
+from poetry_platform.accelerators import infer_variants
 from poetry_platform.config import PlatformConfig
-from poetry_platform.config import infer_variants
 from poetry_platform.context import Decision
 from poetry_platform.host.profile import HostProfile
 from poetry_platform.host.profile import NvidiaInfo

@@ -7,9 +7,9 @@ from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 
 from poetry_platform import render
+from poetry_platform.accelerators import infer_variants
 from poetry_platform.config import Requirements
 from poetry_platform.config import Variant
-from poetry_platform.config import infer_variants
 from poetry_platform.host.profile import HostProfile
 from poetry_platform.host.profile import NvidiaInfo
 from poetry_platform.host.profile import RocmInfo

@@ -5,7 +5,7 @@ server gets, so every unknown key, bad specifier or marker, duplicate name and d
 reference to an extra or group is refused with the exact key that is wrong and how to fix it.
 When the table declares no variants, they are inferred from the project's extras named
 like CUDA/ROCm/CPU builds (`cuda13`, `cu126`, `rocm6.2`, `cpu`), so a JAX project with
-`cuda12`/`cuda13` extras needs no configuration.
+`cuda12`/`cuda13` extras needs no configuration: that knowledge is `accelerators.py`'s.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field
-from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
@@ -26,6 +25,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from poetry_platform.accelerators import infer_promise
+from poetry_platform.accelerators import infer_variants
 from poetry_platform.errors import UsageError
 
 if TYPE_CHECKING:
@@ -539,119 +540,3 @@ def _parse_linked(raw: Any) -> tuple[tuple[str, ...], ...]:
             raise ConfigError(f"linked[{i}]", "must name at least two packages")
         out.append(tuple(canonicalize_name(n) for n in names))
     return tuple(out)
-
-
-# --- inference -----------------------------------------------------------------------------
-
-_CUDA_MAJOR = re.compile(r"^cuda[-_]?(\d{2})$")  # JAX style: cuda12, cuda13
-_CUDA_TORCH = re.compile(r"^cu(\d{2})(\d)$")  # PyTorch style: cu126, cu130
-_ROCM = re.compile(r"^rocm[-_]?(\d+(?:[._]\d+)*)?$")
-_LINUX = "sys_platform == 'linux'"
-_LINUX_OR_WINDOWS = "sys_platform == 'linux' or sys_platform == 'win32'"
-# CUDA 13 dropped GPUs below compute capability 7.5 (Turing).
-_MIN_CC_BY_CUDA_MAJOR = {13: ">=7.5"}
-
-
-def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
-    """Variants implied by the project's extras: newest CUDA first, ROCm, CPU last.
-
-    A project without a `cpu` extra still gets a `cpu` variant with no extras, so a host
-    without a GPU always has something to install.
-    """
-    cuda: list[tuple[Version, Variant]] = []
-    rocm: list[tuple[Version, Variant]] = []
-    cpu: Variant | None = None
-    for extra in extras:
-        low = extra.lower()
-        if m := _CUDA_MAJOR.match(low):
-            version = Version(f"{int(m.group(1))}.0")
-            cuda.append((version, _cuda_variant(extra, version, _LINUX)))
-        elif m := _CUDA_TORCH.match(low):
-            version = Version(f"{int(m.group(1))}.{m.group(2)}")
-            cuda.append((version, _cuda_variant(extra, version, _LINUX_OR_WINDOWS)))
-        elif m := _ROCM.match(low):
-            raw = (m.group(1) or "0").replace("_", ".")
-            version = Version(raw)
-            rocm.append(
-                (
-                    version,
-                    Variant(
-                        extra,
-                        (extra,),
-                        (),
-                        Requirements(Marker(_LINUX), rocm=SpecifierSet(f">={raw}")),
-                    ),
-                )
-            )
-        elif low == "cpu":
-            cpu = Variant(extra, (extra,))
-    cuda.sort(key=lambda pair: pair[0], reverse=True)
-    rocm.sort(key=lambda pair: pair[0], reverse=True)
-    variants = [v for _, v in cuda] + [v for _, v in rocm]
-    variants.append(cpu if cpu is not None else Variant("cpu"))
-    return tuple(replace(v, promise=infer_promise(v.name, v.extras)) for v in variants)
-
-
-# What an accelerator extra must bring, per family (the family applies only when one of
-# its `present` packages is installed). JAX: the CUDA plugin, or jaxlib's `+cuda` label in
-# old locks; PyTorch: a `+cuNNN` build, or on PyPI the `nvidia-*-cuNN` runtime wheels.
-_JAX = ("jax", "jaxlib")
-_TORCH = ("torch",)
-# Never in a CPU install: NVIDIA runtime wheels, JAX's CUDA plugins, CUDA toolkit wheels,
-# PyTorch's CUDA and ROCm builds. `!` marks an exception: NVML's pure-Python bindings
-# (`pynvml` pulls them) carry no CUDA runtime.
-CPU_FORBIDS = (
-    "nvidia-*",
-    "!nvidia-ml-py",
-    "jax-cuda*-plugin",
-    "jax-cuda*-pjrt",
-    "cuda-*",
-    "torch+cu*",
-    "torch+rocm*",
-)
-
-
-def infer_promise(name: str, extras: Collection[str]) -> Promise:
-    """The default `provides`/`forbids` for a variant, from its name and extras' names.
-
-    Only extras named like an accelerator build get a family rule; every other extra is
-    held to the generic rule alone (see `Promise`). A variant named `cpu`, or with a
-    `cpu` extra, forbids GPU builds.
-    """
-    families: list[FamilyRule] = []
-    for extra in extras:
-        low = extra.lower()
-        if m := _CUDA_MAJOR.match(low):
-            major, torch_label = m.group(1), f"cu{m.group(1)}*"
-        elif m := _CUDA_TORCH.match(low):
-            major, torch_label = m.group(1), f"cu{m.group(1)}{m.group(2)}"
-        elif _ROCM.match(low):
-            families.append(FamilyRule("JAX", _JAX, ("jax-rocm*-plugin", "jaxlib+rocm*")))
-            families.append(FamilyRule("PyTorch", _TORCH, ("torch+rocm*",)))
-            continue
-        else:
-            continue
-        families.append(
-            FamilyRule("JAX", _JAX, (f"jax-cuda{major}-plugin", f"jaxlib+cuda{major}*"))
-        )
-        families.append(
-            FamilyRule("PyTorch", _TORCH, (f"torch+{torch_label}", f"nvidia-*-cu{major}"))
-        )
-    is_cpu = name.lower() == "cpu" or any(e.lower() == "cpu" for e in extras)
-    return Promise(
-        families=tuple(families), forbids=CPU_FORBIDS if is_cpu else (), generic=not is_cpu
-    )
-
-
-def _cuda_variant(extra: str, version: Version, markers: str) -> Variant:
-    cc = _MIN_CC_BY_CUDA_MAJOR.get(version.major)
-    return Variant(
-        extra,
-        (extra,),
-        (),
-        Requirements(
-            markers=Marker(markers),
-            cuda=SpecifierSet(f">={version}"),
-            compute_capability=SpecifierSet(cc) if cc else None,
-        ),
-    )

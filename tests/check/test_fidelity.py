@@ -14,10 +14,10 @@ from poetry.core.packages.package import Package
 from poetry.packages.locker import Locker
 
 from poetry_platform import render
+from poetry_platform.accelerators import infer_variants
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
 from poetry_platform.check.fidelity import matches
-from poetry_platform.config import infer_variants
 from poetry_platform.config import load_config
 from poetry_platform.lockset.install_set import marker_environment
 from poetry_platform.lockset.install_set import select_locked

@@ -31,6 +31,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform.accelerators import JAX_PACKAGES
+from poetry_platform.accelerators import TORCH
 from poetry_platform.check.remedies import remedies
 from poetry_platform.lockset.problems import Cause
 from poetry_platform.lockset.problems import CauseKind
@@ -312,8 +314,8 @@ def _ancestors(
 
 def _forbid_remedy(package: Package, requirers: set[str]) -> ForbidRemedy:
     """The fix, from the family that brings the package (transitively)."""
-    if "torch" in requirers or package.name == "torch":
+    if TORCH in requirers or package.name == TORCH:
         return "torch-cpu-index"
-    if requirers & {"jax", "jaxlib"}:
+    if requirers & set(JAX_PACKAGES):
         return "jax-into-cuda-extras"
     return "keep-out"

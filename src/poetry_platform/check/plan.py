@@ -13,6 +13,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform.accelerators import jax_backend
 from poetry_platform.lockset.files import choose_file
 from poetry_platform.lockset.install_set import select_locked
 from poetry_platform.lockset.lock import binary_policy
@@ -172,7 +173,7 @@ def _duplicate(
         pin = _pin(packages[0].pretty_name, entries, requirers, env)
     return Problem(
         "duplicate",
-        Duplicate(name, tuple(entries), advice, who, _jax_backend(name), *pin),
+        Duplicate(name, tuple(entries), advice, who, jax_backend(name), *pin),
         packages[0].pretty_name,
         ", ".join(p.pretty_version for p in packages),
     )
@@ -257,19 +258,11 @@ def _duplicate_advice(
     if common:
         advice: DuplicateAdvice = "jaxlib-through-jax" if name == "jaxlib" else "pin-per-platform"
         return advice, sorted(common)[0]
-    if _jax_backend(name):
+    if jax_backend(name):
         return "jax-extra", None
     if markers and all("extra" in m for m in markers):
         return "request-one-extra", None
     return "exclusive-markers", None
-
-
-def _jax_backend(name: str) -> str | None:
-    """`cuda12` for `jax-cuda12-plugin` / `jax-cuda12-pjrt`, else None."""
-    import re
-
-    m = re.match(r"^jax-(cuda\d+|rocm\d*)-(plugin|pjrt)$", name)
-    return m.group(1) if m else None
 
 
 def check_install_plan(

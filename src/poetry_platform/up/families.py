@@ -19,11 +19,14 @@ that names torch (`[["torch", "xformers"]]`) makes the others companions of torc
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
+
+from poetry_platform.accelerators import JAX_FAMILY
+from poetry_platform.accelerators import TORCH
+from poetry_platform.accelerators import TORCH_COMPANIONS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -31,9 +34,6 @@ if TYPE_CHECKING:
 
     from poetry.core.constraints.version import VersionConstraint
 
-JAX_FAMILY = re.compile(r"^(jax|jaxlib|jax-(cuda|rocm)\d+-(plugin|pjrt))$")
-TORCH = "torch"
-TORCH_COMPANIONS = frozenset({"torchvision", "torchaudio"})
 PYTORCH_FAMILY = "PyTorch family"
 
 
