@@ -325,3 +325,53 @@ def test_declared_empty_provides_promises_nothing(tmp_path: Path) -> None:
     )
     lock = Lock(tmp_path, SPLIT)
     assert lock.judge(config.variants[0], JAX_REQUIREMENTS).missing is None
+
+
+def test_a_provides_matching_nothing_in_the_lock_is_named_as_the_cause(tmp_path: Path) -> None:
+    """A mistyped glob, not the Python range, is why nothing is delivered: the fix is the
+    glob (was: "narrow requires-python ... or drop Python 3.11 from target gpu")."""
+    config = load_config(
+        {
+            "tool": {
+                "poetry-platform": {
+                    "variant": [
+                        {"name": "gpu", "extras": ["cuda13"], "provides": ["nonexistent-*"]}
+                    ]
+                }
+            }
+        },
+        ["cuda13"],
+        [],
+    )
+    lock = Lock(tmp_path, SPLIT)
+    fidelity = lock.judge(config.variants[0], JAX_REQUIREMENTS, python="3.11.4")
+    assert fidelity.missing is not None
+    assert fidelity.missing.matches_nothing
+    assert (fidelity.missing.causes, fidelity.missing.remedies) == ((), ())
+    assert "requires-python" not in render.missing_accelerator(fidelity.missing)
+    fidelity = lock.judge(config.variants[0], JAX_REQUIREMENTS, python="3.12.1")
+    assert fidelity.missing is not None
+    text = render.missing_accelerator(fidelity.missing)
+    assert text == (
+        "variant gpu delivers no accelerator on Python 3.12: it provides nonexistent-* "
+        "(declared), and no package in poetry.lock matches that: the likely cause is the "
+        "provides glob itself. Fix: write the accelerator's package names as poetry.lock "
+        "has them in [tool.poetry-platform] variant gpu's provides (its extras add "
+        "jax-cuda13-plugin here)"
+    )
+    # A glob that matches a locked package (kept out on this Python) is not the cause.
+    other = load_config(
+        {
+            "tool": {
+                "poetry-platform": {
+                    "variant": [{"name": "gpu", "extras": ["cuda13"], "provides": ["jax-cuda13-*"]}]
+                }
+            }
+        },
+        ["cuda13"],
+        [],
+    )
+    kept_out = lock.judge(other.variants[0], JAX_REQUIREMENTS, python="3.11.4")
+    assert kept_out.missing is not None
+    assert not kept_out.missing.matches_nothing
+    assert kept_out.missing.causes

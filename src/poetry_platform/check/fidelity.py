@@ -8,7 +8,9 @@ offline, on the exact set an install takes (`install_set.select_locked`):
 
 1. If the variant does not run on the target (its `requires.markers` are false there),
    nothing is promised and nothing is checked.
-2. `provides` declared: at least one pattern must match a package of the set.
+2. `provides` declared: at least one pattern must match a package of the set. When none
+   matches any package of the whole lock, the glob itself is the likely cause (a typo):
+   that is the verdict, and nothing else is read from the lock for it.
 3. Otherwise, for a variant with extras: where a known family is installed (`jax`,
    `torch`), one of that family's builds must be in the set; else (CPU variants excepted)
    the extras must add at least one distribution the set without them lacks.
@@ -141,6 +143,22 @@ def judge(
         return Fidelity(variant.name, forbidden=forbidden, delivered_by=names)
 
     locked = list(locked)
+    if rule == "declared" and not any(matches(pat, p) for p in locked for pat in patterns):
+        before = {p.name for p in without_extras()} if variant.extras else set()
+        added = tuple(sorted({p.name for p in selected if variant.extras and p.name not in before}))
+        unmatched = MissingAccelerator(
+            variant.name,
+            python,
+            rule,
+            patterns,
+            families,
+            tuple(variant.extras),
+            (),
+            (),
+            True,
+            added,
+        )
+        return Fidelity(variant.name, missing=unmatched, forbidden=forbidden)
     causes = tuple(_causes(variant, selected, locked, relations, requirements, marker_env, python))
     missing = MissingAccelerator(
         variant.name,

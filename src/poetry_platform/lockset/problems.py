@@ -102,6 +102,10 @@ class MissingAccelerator:
     extras: tuple[str, ...]
     causes: tuple[Cause, ...]
     remedies: tuple[Remedy, ...]
+    # "declared": no package in poetry.lock matches any pattern (a mistyped glob is the
+    # likely cause, not the lock: no cause or remedy is read from the lock then).
+    matches_nothing: bool = False
+    added: tuple[str, ...] = ()  # then: what the variant's extras add here, the likely names
 
 
 @dataclass(frozen=True)

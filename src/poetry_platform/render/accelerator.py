@@ -153,6 +153,14 @@ def missing_accelerator(m: MissingAccelerator) -> str:
     """The whole verdict: the promise, why it is broken, the fixes. One line when no fix
     has exact edits; else the fixes numbered below it, each with its edits and command."""
     text = f"variant {m.variant} delivers no accelerator on Python {m.python}: {expected(m)}"
+    if m.matches_nothing:
+        which = "that" if len(m.patterns) == 1 else "any of them"
+        names = f" (its extras add {', '.join(m.added)} here)" if m.added else ""
+        return (
+            f"{text}, and no package in poetry.lock matches {which}: the likely cause is the"
+            " provides glob itself. Fix: write the accelerator's package names as poetry.lock"
+            f" has them in [tool.poetry-platform] variant {m.variant}'s provides{names}"
+        )
     if m.causes:
         text += "; " + "; ".join(cause(c) for c in m.causes)
     if not m.remedies:
@@ -209,6 +217,7 @@ def missing_json(m: MissingAccelerator) -> dict[str, Any]:
         "rule": m.rule,
         "expected": expected(m),
         "causes": [cause_json(c) for c in m.causes],
+        "matches_nothing": m.matches_nothing,
         "remedies": [remedy(r) for r in m.remedies],
         "fixes": [remedy_json(r) for r in m.remedies],
         "message": missing_accelerator(m),
