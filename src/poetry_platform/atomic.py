@@ -38,7 +38,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poetry_platform.errors import PlatformError
+from poetry_platform.errors import FileError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,11 +63,11 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
-class Busy(PlatformError):
+class Busy(FileError):
     """Another process holds the project lock and did not let go in time."""
 
 
-class ChangedOnDisk(PlatformError):
+class ChangedOnDisk(FileError):
     """A file changed on disk after the run read it; nothing was written over it."""
 
     def __init__(self, paths: list[Path], command: str = "the command") -> None:
@@ -178,7 +178,7 @@ def _read(path: Path) -> bytes | None:
         raise FileReadError(path, e) from e
 
 
-class FileReadError(PlatformError):
+class FileReadError(FileError):
     """A project file exists but cannot be read (permissions, a directory); names the file."""
 
     def __init__(self, path: Path, error: OSError) -> None:
@@ -250,7 +250,7 @@ def _keep_owner(tmp: Path, st: os.stat_result) -> None:
     tmp.chmod(st.st_mode & 0o7777)
 
 
-class FileWriteError(PlatformError):
+class FileWriteError(FileError):
     """A project file could not be written (disk full, read-only); names the file."""
 
     def __init__(self, path: Path, error: OSError) -> None:

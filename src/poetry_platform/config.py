@@ -44,11 +44,13 @@ RequirementKind = Literal["markers", "cuda", "compute-capability", "rocm"]
 class ConfigError(UsageError):
     """A problem in `[tool.poetry-platform]`; `key` is the dotted path of the culprit."""
 
-    def __init__(self, key: str, problem: str, fix: str = "") -> None:
+    def __init__(self, key: str, problem: str, fix: str = "", *, file: str = "") -> None:
         self.key = key
         self.problem = problem
         self.fix = fix
         text = f"[{TABLE}] {key}: {problem}"
+        if file:  # where the caller knows it: the message then names the file first
+            text = f"Invalid configuration in {file}: {text}"
         if fix:
             text += f"; {fix}"
         super().__init__(text)

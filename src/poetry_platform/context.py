@@ -59,18 +59,14 @@ def project_config(poetry: Poetry, data: Mapping[str, Any] | None = None) -> Pla
             extras=[str(e) for e in package.extras],
             groups=[str(g) for g in package.dependency_group_names(include_optional=True)],
         )
-    except ConfigError as e:
-        raise PlatformError(f"Invalid configuration in pyproject.toml: {e}") from None
+    except ConfigError as e:  # the same error, now saying which file holds the table
+        raise ConfigError(e.key, e.problem, e.fix, file="pyproject.toml") from e
 
 
 def probe_host(environ: Mapping[str, str] | None = None) -> HostProfile:
-    from poetry_platform.host.detect import HostOverrideError
     from poetry_platform.host.detect import detect_host
 
-    try:
-        return detect_host(environ)
-    except HostOverrideError as e:
-        raise PlatformError(str(e)) from None
+    return detect_host(environ)
 
 
 @dataclass(frozen=True)
@@ -128,7 +124,7 @@ def project_python(poetry: Poetry, io: IO | None = None) -> ProjectPython:
         raise PlatformError(
             f"Cannot tell which Python this project installs into: {first}",
             "Create the environment first (`poetry env use python3.X`).",
-        ) from None
+        ) from e
     return ProjectPython(marker_env, "to-create", str(python.executable))
 
 
@@ -155,8 +151,6 @@ def decide(
     unless `judge_all` (platform-show lists every verdict). `first_release` is the index
     lookup the fixes of a missing accelerator name their versions from, as platform-check's.
     """
-    from poetry_platform.variants import UnknownVariantError
-
     environ = os.environ if environ is None else environ
     config = project_config(poetry)
     if host is None:
@@ -170,18 +164,15 @@ def decide(
     if lock is not None and lock.readable:
         judge = _Judge(poetry, marker_env, lock, groups, first_release)
         fidelity = _judged(config, host, marker_env, forced, judge_all, judge)
-    try:
-        selection = select(
-            config.variants,
-            host,
-            marker_env,
-            forced=forced,
-            forced_by=forced_by,
-            undeliverable=undeliverable(fidelity),
-            inferred=config.variants_inferred,
-        )
-    except UnknownVariantError as e:
-        raise PlatformError(str(e)) from None
+    selection = select(
+        config.variants,
+        host,
+        marker_env,
+        forced=forced,
+        forced_by=forced_by,
+        undeliverable=undeliverable(fidelity),
+        inferred=config.variants_inferred,
+    )
     return Decision(config, host, selection, fidelity)
 
 

@@ -1,11 +1,36 @@
-"""The plugin's one error type.
+"""The plugin's one error type, and the list of its kinds.
 
 Every failure the plugin raises on purpose is a `PlatformError`: what went wrong, what to do
 about it, and the exit code. Commands do not catch errors one by one; `commands/base.py`
-turns any `PlatformError` into one error line and its exit code, in one place. The few
-subclasses exist so that library code can tell failures apart where it must (a probe that
-has no answer moves on to the next probe; a constraint the bump rules cannot read is
-skipped), not to carry different messages.
+turns any `PlatformError` into one error line and its exit code, in one place. The kinds
+exist so that library code and tests can tell failures apart where they must, not to carry
+different messages. Raise one of the kinds below (or `PlatformError` itself for a refusal
+that is none of them); a refinement elsewhere exists only to carry data its catcher reads.
+
+The kinds, and every refinement in the tree (module: class, what it carries or why):
+
+- `UsageError`: a bad option, setting or input value.
+    config: `ConfigError` (the dotted key of the culprit; the file, once known);
+    host/detect: `HostOverrideError`; variants: `UnknownVariantError`;
+    lockset/tags: `TagError` (its message becomes an `UnknownPlatform` problem);
+    up/declarations: `DeclarationError`.
+- `LockError`: poetry.lock cannot serve the request, or re-locking failed.
+    up/relock: `LockFailed` (the solver's rejected bumps); export/fileset:
+    `TargetNotExportable`.
+- `SourceError`: a package source could not be read.
+    index/model: `IndexLookupError`.
+- `InstallError`: installing failed after the plan was accepted.
+    up/run: `InstallFailed`; uv/executor: `UvInstallError`; uv/locate: `UvNotFoundError`.
+- `FileError`: a project or output file could not be read, written or held.
+    atomic: `Busy`, `ChangedOnDisk` (the paths), `FileReadError`, `FileWriteError` (the path).
+- directly under `PlatformError`: up/constraints `UnsupportedConstraint` (a constraint the
+  bump rules cannot read; platform-up skips it and says so).
+
+Internal exceptions never reach the user and are no `PlatformError`:
+`host.probing.ProbeError` (a probe without an answer; `attempt` makes it a log line) and
+`index.pages.PageError` (a page that does not parse; the index client reports the source as
+could-not-read). A failure of someone else's code that the user must hear of is raised as a
+kind here `from` the original, never `from None`, so the cause stays on the exception.
 
 Interrupts are not errors: `atomic.Interrupted` stays a `BaseException`, so that
 `except Exception` in library code can never swallow Ctrl-C or SIGTERM.
@@ -49,6 +74,11 @@ class SourceError(PlatformError):
 
 class InstallError(PlatformError):
     """Installing failed after the plan was accepted."""
+
+
+class FileError(PlatformError):
+    """A project or output file could not be read, written or held (locked by another run,
+    changed on disk meanwhile, permissions, a full disk); the message names the file."""
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

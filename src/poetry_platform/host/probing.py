@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING
 from typing import NamedTuple
 from typing import TypeVar
 
-from poetry_platform.errors import PlatformError
-
 if TYPE_CHECKING:
     import ctypes
     from collections.abc import Callable
@@ -35,8 +33,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class ProbeError(PlatformError):
-    """The probe has no answer; the message says why, for the log."""
+class ProbeError(Exception):
+    """The probe has no answer; the message says why, for the log.
+
+    Internal to `host/`: every probe runs under `attempt`, which turns it into a log line,
+    so it never reaches the user and is no `PlatformError`."""
 
 
 def attempt(name: str, probe: Callable[[], T], log: list[str]) -> T | None:
