@@ -222,3 +222,36 @@ def test_the_project_python_named_by_where_it_comes_from() -> None:
         "Python 3.11.7 (/usr/bin/python3.11, which `poetry install` would create the "
         "environment with)"
     )
+
+
+def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_print_once() -> None:
+    """PyPI's torch under `cpu`: one warning naming the packages (all of them with -v), the
+    fix once; the same problem twice is printed once (issue 20)."""
+    from poetry_platform.lockset.problems import ForbiddenPackage
+
+    names = [f"nvidia-lib{i}" for i in range(7)]
+    forbidden = [
+        Problem(
+            "forbidden-package",
+            ForbiddenPackage("cpu", n, "1.0", "nvidia-*", ("torch 2.9.0",), "torch-cpu-index"),
+            n,
+            "1.0",
+            "warning",
+        )
+        for n in names
+    ]
+    wheel = Problem("no-files", NoFiles(), "oldlib", "0.1", "warning")
+    lines = render.problem_lines([*forbidden, wheel, wheel])
+    assert len(lines) == 2
+    assert lines[0].startswith(
+        "  <warning>- variant cpu forbids nvidia-*, but the install takes 7 such packages, "
+        "brought by torch 2.9.0: nvidia-lib0 1.0, nvidia-lib1 1.0, nvidia-lib2 1.0, "
+        "nvidia-lib3 1.0, nvidia-lib4 1.0, and 2 more (-v lists them). PyTorch from PyPI"
+    )
+    assert lines[0].count("PyTorch from PyPI") == 1
+    verbose = render.problem_lines(forbidden, verbose=True)
+    assert "nvidia-lib6 1.0" in verbose[0]
+    # One package: the line it always had.
+    assert render.problem_lines(forbidden[:1]) == [
+        f"  <warning>- {render.problem(forbidden[0])}</warning>"
+    ]

@@ -163,6 +163,7 @@ index asked (5 s at most) which release first has the extra, to name it in the f
                         strict=strict,
                         host_mode=not config.targets,
                         host_python=host_python,
+                        verbose=self.io.is_verbose(),
                     )
                 )
         return 1 if failed else 0

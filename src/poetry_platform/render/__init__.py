@@ -22,6 +22,7 @@ from poetry_platform.render.accelerator import edit_line
 from poetry_platform.render.accelerator import expected
 from poetry_platform.render.accelerator import fidelity_json
 from poetry_platform.render.accelerator import forbidden
+from poetry_platform.render.accelerator import forbidden_groups
 from poetry_platform.render.accelerator import forbidden_json
 from poetry_platform.render.accelerator import missing_accelerator
 from poetry_platform.render.accelerator import missing_json
@@ -94,6 +95,7 @@ __all__ = [
     "fix_json",
     "fix_lines",
     "forbidden",
+    "forbidden_groups",
     "forbidden_json",
     "host_json",
     "host_rows",

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from poetry_platform.check.fidelity import Fidelity
     from poetry_platform.lockset.problems import Cause
     from poetry_platform.lockset.problems import Edit
@@ -195,6 +197,38 @@ def forbidden(f: ForbiddenPackage) -> str:
         f"variant {f.variant} forbids {f.pattern}, but the install takes "
         f"{f.package} {f.version} (required by {who}). {FORBID_REMEDIES[f.remedy]}"
     )
+
+
+SHOWN = 5  # forbidden packages named in one grouped warning without -v
+
+
+def forbidden_groups(
+    found: Sequence[ForbiddenPackage], *, verbose: bool = False, named: bool = False
+) -> list[str]:
+    """One warning per cause (variant and fix), listing its packages, not one per package:
+    PyPI's torch under `cpu` is one warning naming its 20 CUDA packages, not 20 warnings
+    each with the same fix. A cause with one package keeps `forbidden`'s sentence (after
+    `package version: ` with `named`, as a check problem's line has it)."""
+    groups: dict[tuple[str, str], list[ForbiddenPackage]] = {}
+    for f in found:
+        groups.setdefault((f.variant, f.remedy), []).append(f)
+    out = []
+    for (variant, fix), fs in groups.items():
+        if len(fs) == 1:
+            f = fs[0]
+            out.append(f"{f.package} {f.version}: {forbidden(f)}" if named else forbidden(f))
+            continue
+        patterns = ", ".join(dict.fromkeys(f.pattern for f in fs))
+        members = {f"{f.package} {f.version}" for f in fs}
+        roots = sorted({r for f in fs for r in f.required_by} - members) or ["each other"]
+        names = [f"{f.package} {f.version}" for f in fs]
+        if not verbose and len(names) > SHOWN:
+            names = [*names[:SHOWN], f"and {len(fs) - SHOWN} more (-v lists them)"]
+        out.append(
+            f"variant {variant} forbids {patterns}, but the install takes {len(fs)} such "
+            f"packages, brought by {', '.join(roots)}: {', '.join(names)}. {FORBID_REMEDIES[fix]}"
+        )
+    return out
 
 
 def cause_json(c: Cause) -> dict[str, Any]:

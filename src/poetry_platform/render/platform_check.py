@@ -54,6 +54,7 @@ def check(
     strict: bool,
     host_mode: bool,
     host_python: str = "Python",
+    verbose: bool = False,
 ) -> list[Line]:
     """Lock-wide problems, then one header per target with its problems, then a summary.
 
@@ -80,7 +81,7 @@ def check(
         else:
             status = "<success>OK</success>"
         out.append(Line(f"{label}: {status}, {len(found.packages)} packages"))
-        out += [Line(line) for line in problem_lines(found.problems)]
+        out += [Line(line) for line in problem_lines(found.problems, verbose=verbose)]
     failing = sum(r.failed(strict=strict) for r in results)
     if failing:
         out.append(

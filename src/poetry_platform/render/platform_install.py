@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from poetry_platform.render.accelerator import forbidden
+from poetry_platform.render.accelerator import forbidden_groups
 from poetry_platform.render.accelerator import missing_accelerator
 from poetry_platform.render.accelerator import sentence
 from poetry_platform.render.lines import Line
@@ -43,8 +43,8 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
                 )
             )
         out += [
-            Line(f"<warning>Warning: {forbidden(f)}</warning>", error=True)
-            for f in fidelity.forbidden
+            Line(f"<warning>Warning: {text}</warning>", error=True)
+            for text in forbidden_groups(fidelity.forbidden, verbose=verbose)
         ]
     if verbose:
         out += [Line(f"<debug>probe: {entry}</debug>") for entry in decision.host.log]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_platform.render.accelerator import fidelity_json
-from poetry_platform.render.accelerator import forbidden
+from poetry_platform.render.accelerator import forbidden_groups
 from poetry_platform.render.host import host_json
 from poetry_platform.render.host import host_rows
 from poetry_platform.render.lines import Line
@@ -48,8 +48,8 @@ def show(decision: Decision, *, verbose: bool = False) -> list[Line]:
         fidelity = decision.fidelity.get(v.name)
         if fidelity is not None:
             out += [
-                Line(f"      <warning>warning:</warning> {forbidden(f)}")
-                for f in fidelity.forbidden
+                Line(f"      <warning>warning:</warning> {text}")
+                for text in forbidden_groups(fidelity.forbidden, verbose=verbose)
             ]
     out.append(Line(""))
     if chosen is None:

@@ -21,6 +21,7 @@ from poetry_platform.lockset.problems import UnknownPlatform
 from poetry_platform.render.accelerator import cause
 from poetry_platform.render.accelerator import expected
 from poetry_platform.render.accelerator import forbidden
+from poetry_platform.render.accelerator import forbidden_groups
 from poetry_platform.render.accelerator import missing_accelerator
 from poetry_platform.render.accelerator import remedy_lines
 
@@ -222,12 +223,26 @@ def problem(p: Problem) -> str:
     return f"{p.package} {p.version}: {detail}"
 
 
-def problem_lines(problems: Iterable[Problem], *, indent: str = "  ") -> list[str]:
+def problem_lines(
+    problems: Iterable[Problem], *, indent: str = "  ", verbose: bool = False
+) -> list[str]:
     """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings."""
-    lines = []
+    problems = list(problems)
+    forbidden = [p for p in problems if isinstance(p.facts, ForbiddenPackage)]
+    texts: list[tuple[str, str]] = []  # (severity, message), identical ones once
     for p in problems:
-        tag = "error" if p.severity == "error" else "warning"
-        first, *rest = problem(p).split("\n")
+        if isinstance(p.facts, ForbiddenPackage):
+            if p is forbidden[0]:  # one warning per cause, where the first one stood
+                facts = [f.facts for f in forbidden if isinstance(f.facts, ForbiddenPackage)]
+                texts += [
+                    (p.severity, t) for t in forbidden_groups(facts, verbose=verbose, named=True)
+                ]
+            continue
+        texts.append((p.severity, problem(p)))
+    lines = []
+    for severity, text in dict.fromkeys(texts):
+        tag = "error" if severity == "error" else "warning"
+        first, *rest = text.split("\n")
         lines.append(f"{indent}<{tag}>- {first}</{tag}>")
         lines += [f"{indent}  {line}" for line in rest]
     return lines

@@ -42,6 +42,24 @@ def unmet(u: Unmet) -> str:
     return f"{requirement(u.kind, u.wanted)}: host has {_host_fact(u)}"
 
 
+def unmet_brief(u: Unmet) -> str:
+    """`unmet` without nested parentheses, for a selection line that wraps it in its own:
+    `poetry.lock does not deliver jax-cuda13-plugin or jaxlib+cuda13* on Python 3.11: the
+    locked jax 0.6.2 has no extra cuda13` (platform-show lists the whole cause)."""
+    if u.kind != "accelerator" or u.missing is None:
+        return unmet(u)
+    m = u.missing
+    why = "; ".join(
+        f"the locked {c.package} {c.version} has no extra {c.extra}"
+        if c.kind == "no-extra"
+        else cause(c)
+        for c in m.causes
+    )
+    return f"poetry.lock does not deliver {wanted(m)} on Python {m.python}" + (
+        f": {why}" if why else ""
+    )
+
+
 def _host_fact(u: Unmet) -> str:
     if u.kind == "markers":
         pairs = zip(u.variables, u.found, strict=True)
@@ -70,7 +88,7 @@ def selection_reason(selection: Selection, host: HostProfile) -> str:
             text += f"; this host does not meet it: {unmet(verdict.unmet[0])}"
         return text
     met = requirements(selection.chosen.requires)
-    skipped = [f"{v.variant.name} ({unmet(v.unmet[0])})" for v in selection.skipped]
+    skipped = [f"{v.variant.name} ({unmet_brief(v.unmet[0])})" for v in selection.skipped]
     parts = [accelerator(host)]
     if met:
         parts.append("meets " + ", ".join(met))
