@@ -1,7 +1,7 @@
 """`platform-up --dry-run` against `poetry up --dry-run` on the real index, research layout.
 
     .venv/bin/python bench/up_real_index.py [--runs 5] [--profile out.prof]
-    .venv/bin/python bench/up_real_index.py --cold-only [--runs 10]
+    .venv/bin/python bench/up_real_index.py --cold-only [--runs 10] [--connections N] [--src DIR]
 
 The project is examples/research-team (main plus the optional groups test, cloud, dev and
 cloud_dev; 13 constraints, one of them a list split by Python). Both commands see every
@@ -17,7 +17,9 @@ serve the simple index but not the per-version JSON that Poetry's built-in PyPI 
 reads, and the two tools then read the same pages. Wall time is the median; CPU time is the
 child's user + system time. `--cold-only` runs nothing but `--runs` cold platform-up runs
 (default 10) and prints each wall time, the median and the slowest: a run that stalls on one
-request (a 5 s name-resolution timeout) shows there, not in a median. `poetry --version` is
+request (a 5 s name-resolution timeout) shows there, not in a median; `--connections N` sets
+the index client's connections per host (POETRY_PLATFORM_CONNECTIONS_PER_HOST), `--src DIR`
+runs the plugin from another checkout's `src` (a snapshot, while this one is edited). `poetry --version` is
 timed alongside: the start-up both commands pay, which bounds any ratio; and `poetry
 version` (start-up plus loading the project, `Factory.create_poetry`), which both commands
 pay too. `--profile` writes a cProfile of one cold platform-up.
@@ -90,7 +92,7 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float
     return wall, cpu
 
 
-def cold_only(runs: int) -> int:
+def cold_only(runs: int, extra: dict[str, str]) -> int:
     """`runs` cold `platform-up --dry-run` runs, one fresh cache each: every wall time, the
     median and the slowest, with the load average before and after."""
     compileall.compile_dir(ROOT / "src" / "poetry_platform", quiet=1)  # as a wheel install
@@ -100,7 +102,7 @@ def cold_only(runs: int) -> int:
         project = make_project(work / "project")
         command = [str(POETRY), "platform-up", "--dry-run"]
         walls = [
-            timed(command, project, poetry_env(work / f"cold-{run}", offline=False))[0]
+            timed(command, project, poetry_env(work / f"cold-{run}", offline=False, extra=extra))[0]
             for run in range(runs)
         ]
     finally:
@@ -112,6 +114,7 @@ def cold_only(runs: int) -> int:
         f" `platform-up --dry-run` runs; load average {before[0]:.2f} before,"
         f" {after[0]:.2f} after, on {os.cpu_count()} CPUs"
     )
+    print(f"  {extra}")
     print("  runs: " + " ".join(f"{w:.2f}" for w in walls))
     print(
         f"  median {median:.2f} s, slowest {max(walls):.2f} s"
@@ -127,9 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         "--cold-only", action="store_true", help="only cold platform-up runs: median and slowest"
     )
     parser.add_argument("--profile", type=Path, help="write a cProfile of a cold platform-up")
+    parser.add_argument("--connections", type=int, help="connections per host (--cold-only)")
+    parser.add_argument("--src", type=Path, help="the plugin's src directory (--cold-only)")
     args = parser.parse_args(argv)
     if args.cold_only:
-        return cold_only(args.runs or 10)
+        extra = {"POETRY_PLATFORM_CONNECTIONS_PER_HOST": str(args.connections or "")}
+        if args.src:
+            extra["PYTHONPATH"] = str(args.src.resolve())
+        return cold_only(args.runs or 10, extra)
     args.runs = args.runs or 5
 
     compileall.compile_dir(ROOT / "src" / "poetry_platform", quiet=1)  # as a wheel install
