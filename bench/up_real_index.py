@@ -19,10 +19,10 @@ child's user + system time. `--cold-only` runs nothing but `--runs` cold platfor
 (default 10) and prints each wall time, the median and the slowest: a run that stalls on one
 request (a 5 s name-resolution timeout) shows there, not in a median; `--connections N` sets
 the index client's connections per host (POETRY_PLATFORM_CONNECTIONS_PER_HOST), `--src DIR`
-runs the plugin from another checkout's `src` (a snapshot, while this one is edited). `poetry --version` is
-timed alongside: the start-up both commands pay, which bounds any ratio; and `poetry
-version` (start-up plus loading the project, `Factory.create_poetry`), which both commands
-pay too. `--profile` writes a cProfile of one cold platform-up.
+runs the plugin from another checkout's `src` (a snapshot, while this one is edited).
+`poetry --version` is timed alongside: the start-up both commands pay, which bounds any
+ratio; and `poetry version` (start-up plus loading the project, `Factory.create_poetry`),
+which both commands pay too. `--profile` writes a cProfile of one cold platform-up.
 
 The plugin's bytecode is compiled first: the test environment sets
 PYTHONDONTWRITEBYTECODE, so an editable checkout would otherwise compile every module of
