@@ -640,6 +640,60 @@ def test_a_source_refusing_credentials_is_could_not_read_never_up_to_date(
         assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "kind", "detail"),
+    [
+        (
+            200,
+            b"<!DOCTYPE html><html><body><form>Sign in</form></body></html>",
+            "text/html",
+            "not an index page (HTML listing no distribution files)",
+        ),
+        (
+            200,
+            b'{"files": [], "message": "sign in to see this project"}',
+            "application/json",
+            "not a PEP 691 page (no meta.api-version 1.x)",
+        ),
+        (
+            404,
+            b"",
+            "text/html",
+            "the lock says private-lib 1.4.0 came from private, but private answers HTTP 404",
+        ),
+    ],
+    ids=["login-page", "json-no-index", "404-of-a-locked-package"],
+)
+def test_a_page_that_lies_is_could_not_read_never_up_to_date(
+    demo: Path,
+    server: IndexServer,
+    hermetic_env: dict[str, str],
+    status: int,
+    body: bytes,
+    kind: str,
+    detail: str,
+) -> None:
+    """A login page, a JSON that is no PEP 691 page, a 404 for a package the lock records
+    from that very source: each is "could not read", never "Nothing to bump"."""
+    before = snapshot(demo)
+    server.answer_paths("/private/simple/private-lib/", status, body, kind)
+    try:
+        check = run_up(demo, hermetic_env, "--check")
+        as_json = run_up(demo, hermetic_env, "--check", "--json")
+    finally:
+        server.clear_faults()
+    assert check.returncode == 2, check.stdout + check.stderr
+    assert f"could not read source private ({detail} at http://127.0.0.1:" in check.stdout
+    assert "Could not check private-lib" in check.stderr
+    assert "Nothing to bump" not in check.stdout
+    assert as_json.returncode == 2, as_json.stdout + as_json.stderr
+    held = {h["name"]: h for h in json.loads(as_json.stdout)["held"]}
+    assert held["private-lib"]["kind"] == "unreadable"
+    assert held["private-lib"]["error"]["detail"] == detail
+    assert held["private-lib"]["error"]["status"] == status
+    assert snapshot(demo) == before
+
+
 def test_an_unreachable_source_fails_at_the_lookup_deadline_naming_it(
     demo: Path, server: IndexServer, hermetic_env: dict[str, str]
 ) -> None:

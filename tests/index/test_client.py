@@ -434,3 +434,24 @@ def test_a_metadata_read_the_index_holds_fails_at_the_deadline_naming_source_and
         " lookup deadline (1 s)"
     )
     assert "--lookup-timeout" in caught.value.remedy
+
+
+def test_the_shape_of_an_index_page() -> None:
+    """A project page lists distribution files or declares itself (PEP 629); a login page,
+    with or without links, does neither; a JSON page needs PEP 691's meta.api-version 1.x."""
+    from poetry_platform.index.pages import PageError
+    from poetry_platform.index.pages import _index_shaped
+    from poetry_platform.index.pages import parse_html_page
+    from poetry_platform.index.pages import parse_json_page
+
+    def shaped(text: str) -> bool:
+        return _index_shaped(text, parse_html_page(text))
+
+    assert shaped('<html><body><a href="/f/a-1.0-py3-none-any.whl">a</a></body></html>')
+    assert shaped('<html><head><meta name="pypi:repository-version" content="1.1"></head></html>')
+    assert not shaped("<html><body><form>Sign in</form></body></html>")
+    assert not shaped('<html><body><a href="/reset">Forgot your password?</a></body></html>')
+    assert parse_json_page('{"meta": {"api-version": "1.3"}, "files": []}') == []
+    for body in ('{"files": []}', '{"meta": {"api-version": "2.0"}, "files": []}', "[]"):
+        with pytest.raises(PageError, match="not a PEP 691 page"):
+            parse_json_page(body)

@@ -264,8 +264,9 @@ class IndexServer:
     Knobs, settable while it runs: `latency` (seconds added to every request), `serve_json`
     (answer PEP 691 JSON when asked; False forces HTML), `serve_metadata` (advertise PEP 658
     metadata), `fail_next(n, status)`, `hang_paths(substring)`, `hold_paths(substring)`
-    (answer once released: to act while a client waits). `requests` lists the paths asked
-    for, in order, including failed and unauthorized ones.
+    (answer once released: to act while a client waits), `answer_paths(substring, status,
+    body, content_type)` (a login page, a 404, a JSON that is no index). `requests` lists the
+    paths asked for, in order, including failed and unauthorized ones.
     """
 
     def __init__(
@@ -289,6 +290,7 @@ class IndexServer:
         self._lock = threading.Lock()
         self._failures: list[int] = []
         self._hangs: list[str] = []
+        self._answers: list[tuple[str, int, bytes, str]] = []
         self._holds: list[tuple[str, bool, threading.Event]] = []
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -358,6 +360,13 @@ class IndexServer:
         with self._lock:
             self._hangs.append(substring)
 
+    def answer_paths(
+        self, substring: str, status: int, body: bytes = b"", content_type: str = "text/html"
+    ) -> None:
+        """Answer requests whose path contains `substring` with `status` and `body` instead."""
+        with self._lock:
+            self._answers.append((substring, status, body, content_type))
+
     def hold_paths(self, substring: str, *, suffix: bool = False) -> threading.Event:
         """Hold requests whose path contains (`suffix`: ends with) `substring` until the
         returned event is set."""
@@ -370,6 +379,7 @@ class IndexServer:
         with self._lock:
             self._failures.clear()
             self._hangs.clear()
+            self._answers.clear()
             for _, _, release in self._holds:
                 release.set()
             self._holds.clear()
@@ -396,6 +406,13 @@ class IndexServer:
             ]
         for release in events:
             release.wait(timeout=120)
+
+    def _answer_for(self, path: str) -> tuple[int, bytes, str] | None:
+        with self._lock:
+            for substring, status, body, content_type in self._answers:
+                if substring in path:
+                    return status, body, content_type
+        return None
 
     def _hangs_on(self, path: str) -> bool:
         with self._lock:
@@ -468,6 +485,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, b"", "text/plain", head)
                 return
             server._hold(path)
+            answer = server._answer_for(path)
+            if answer is not None:
+                self._send(answer[0], answer[1], answer[2], head)
+                return
             if server._hangs_on(path):
                 server._stopping.wait()
                 self.close_connection = True

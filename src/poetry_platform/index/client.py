@@ -67,6 +67,7 @@ from poetry_platform.redact import redact
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
+    from collections.abc import Mapping
     from collections.abc import Sequence
     from pathlib import Path
 
@@ -103,6 +104,25 @@ def page_of(repo: Repository, name: str) -> Page | None:
     return None
 
 
+@dataclass(frozen=True)
+class NotFound:
+    """A page the source answered with 404 (or 410): it does not know the package."""
+
+    url: str  # redacted
+    status: int
+
+
+def _not_found(
+    answer: NotFound, source: str, name: str, locked: Mapping[str, str] | None
+) -> list[Release] | Unreadable:
+    """No releases, unless poetry.lock says the package came from this very source."""
+    version = (locked or {}).get(source)
+    if version is None:
+        return []
+    detail = f"the lock says {name} {version} came from {source}, but {source} answers HTTP"
+    return Unreadable(source, answer.url, answer.status, f"{detail} {answer.status}")
+
+
 class _Pages:
     """Project pages read through one `Reader`, remembered in `memory`; a find-links page
     (every package on one page) read once per run."""
@@ -113,14 +133,16 @@ class _Pages:
         self._lock = threading.Lock()
         self._single: dict[str, tuple[threading.Event, list[Any]]] = {}
 
-    def read(self, repo: Repository, name: str) -> list[Release] | Unreadable:
+    def read(self, repo: Repository, name: str) -> list[Release] | Unreadable | NotFound:
         page = page_of(repo, name)
         if page is None:
             return _poetry_lookup(repo, name)
         if page.single:
             files = self._single_page(repo, page)
-            if isinstance(files, Unreadable) or files is None:
-                return files or []
+            if files is None:
+                return NotFound(redact(page.url), 404)
+            if isinstance(files, Unreadable):
+                return files
             return releases_from(files, name, repo.name, one_project=False)
         memory = None if poetry_api.cache_disabled(repo) else self.memory
         entries = memory.recall(repo, page) if memory is not None else None
@@ -129,8 +151,10 @@ class _Pages:
             if isinstance(response, Unreadable):
                 return response
             found = files_of(repo.name, page.url, response, project=True)
-            if isinstance(found, Unreadable) or found is None:
-                return found or []
+            if found is None:
+                return NotFound(redact(page.url), response.status_code)
+            if isinstance(found, Unreadable):
+                return found
             entries = entries_from(found, name, one_project=True)
             if memory is not None:
                 memory.remember(repo, page, entries, ttl(response))
@@ -231,12 +255,15 @@ def fetch(
     on_done: Callable[[int, int], None] | None = None,
     cache_dir: Path | None = None,
     budget: Deadline | None = None,
+    locked: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Lookups:
     """The releases answering each query, every page asked for at once, under one deadline.
 
     `budget` is the run's lookup deadline (the later metadata reads share it); without it,
     `deadline` seconds from now (`lookup_deadline()` when None). `cache_dir` (Poetry's
     repository cache directory) remembers release lists for the page's cache lifetime.
+    `locked` (normalized name -> source -> version, as poetry.lock records them) turns a 404
+    from the very source the lock names into "could not read": the source must know it.
     """
     unique = list(dict.fromkeys(queries))
     tasks: list[tuple[Query, Repository, bool]] = [
@@ -250,7 +277,10 @@ def fetch(
 
     def one(task: tuple[Query, Repository, bool]) -> list[Release] | Unreadable:
         query, repo, _ = task
-        return pages.read(repo, query.name)
+        answer = pages.read(repo, query.name)
+        if isinstance(answer, NotFound):
+            return _not_found(answer, repo.name, query.name, (locked or {}).get(query.name))
+        return answer
 
     answers = gather(one, tasks, workers=workers, until=reader.deadline, on_done=on_done)
     out = Lookups({q: [] for q in unique})

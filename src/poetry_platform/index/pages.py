@@ -99,13 +99,21 @@ PageFile = tuple[str, "str | None", bool]
 
 
 def parse_json_page(body: bytes | str) -> list[PageFile]:
-    """The files of a PEP 691 project page."""
+    """The files of a PEP 691 project page; a JSON without PEP 691's `meta.api-version`
+    1.x (an API's error, a login service's answer) is no index page."""
     try:
-        files = json.loads(body)["files"]
+        document = json.loads(body)
+        meta = document.get("meta") if isinstance(document, dict) else None
+        version = meta.get("api-version") if isinstance(meta, dict) else None
+        if not isinstance(version, str) or not version.startswith("1."):
+            raise PageError("not a PEP 691 page (no meta.api-version 1.x)")
+        files = document["files"]
         return [
             (f["filename"], f.get("requires-python"), f.get("yanked") not in (None, False))
             for f in files
         ]
+    except PageError:
+        raise
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise PageError(f"not a PEP 691 page ({type(e).__name__})") from None
 
@@ -190,6 +198,18 @@ def releases_from(
     return releases_of(entries_from(files, name, one_project=one_project), repository)
 
 
+_REPOSITORY_VERSION = re.compile(r"""<meta\s[^>]*name\s*=\s*["']?pypi:repository-version""", re.I)
+
+
+def _index_shaped(text: str, files: list[PageFile]) -> bool:
+    """A PEP 503 project page lists distribution files, or says it is one (PEP 629's
+    `pypi:repository-version`, which an index sends even for a project without files).
+    A login or error page answered with 200 does neither."""
+    if any(file_version(name) is not None for name, _, _ in files):
+        return True
+    return _REPOSITORY_VERSION.search(text[:4096]) is not None
+
+
 def files_of(
     source: str, url: str, response: requests.Response, *, project: bool
 ) -> list[PageFile] | Unreadable | None:
@@ -211,6 +231,8 @@ def files_of(
                 and "<html" not in (response.text[:2048].lower())
             ):
                 raise PageError("not an index page (no HTML)")
+            if project and not _index_shaped(response.text, files):
+                raise PageError("not an index page (HTML listing no distribution files)")
             return files
         raise PageError(f"not an index page ({kind})")
     except PageError as e:

@@ -306,7 +306,7 @@ class UpRun:
         candidates, fixed, held = self._classify(decls, groups)
         locked = locked_versions(lock_bytes)
         companions = self._companions(candidates, decls, locked, lock_bytes, config.linked)
-        plan = self._plan(candidates, fixed, companions, config.linked)
+        plan = self._plan(candidates, fixed, companions, config.linked, lock_bytes)
         self.split = split_entries(decls)
         fill_report(report, plan, held, lock_bytes, None, split=self.split)
         if report.unreadable:  # never "up to date", never a partial bump
@@ -387,6 +387,7 @@ class UpRun:
         fixed: list[Fixed],
         companions: list[Companion],
         linked: tuple[tuple[str, ...], ...],
+        lock_bytes: bytes | None = None,
     ) -> Plan:
         from poetry_platform.index import client
         from poetry_platform.index.deadline import Deadline
@@ -411,6 +412,7 @@ class UpRun:
             on_done=progress,
             budget=budget,
             cache_dir=self.poetry.config.repository_cache_directory,
+            locked=locked_origins(lock_bytes),
         )
         self.console.end_progress()
         releases: Mapping[Query, Sequence[Release]] = lookups.releases
@@ -765,6 +767,19 @@ def locked_versions(lock_bytes: bytes | None) -> dict[str, tuple[str, ...]]:
     for p in _lock_packages(lock_bytes):
         out.setdefault(canonicalize_name(str(p.get("name"))), []).append(str(p.get("version")))
     return {k: tuple(sorted(set(v))) for k, v in out.items()}
+
+
+def locked_origins(lock_bytes: bytes | None) -> dict[str, dict[str, str]]:
+    """name -> source -> version, for the packages poetry.lock records from a named source."""
+    from packaging.utils import canonicalize_name
+
+    out: dict[str, dict[str, str]] = {}
+    for p in _lock_packages(lock_bytes):
+        source = p.get("source")
+        if isinstance(source, dict) and source.get("type") == "legacy":
+            name = canonicalize_name(str(p.get("name")))
+            out.setdefault(name, {})[str(source.get("reference"))] = str(p.get("version"))
+    return out
 
 
 def locked_sources(lock_bytes: bytes | None) -> dict[str, str]:
