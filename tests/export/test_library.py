@@ -24,7 +24,7 @@ from poetry_platform.export.fileset import TargetNotExportable
 from poetry_platform.export.fileset import export_set
 from poetry_platform.export.fileset import refuse_unfit_lock
 from poetry_platform.export.urls import Source
-from poetry_platform.export.urls import without_userinfo
+from poetry_platform.index.http import without_userinfo
 from poetry_platform.lockset.lock import LockState
 from poetry_platform.lockset.problems import LockUnfit
 from poetry_platform.lockset.problems import Problem

@@ -63,7 +63,15 @@ class PlatformExportCommand(PlatformCommand, GroupCommand):
         ),
         option("with-credentials", None, "Keep the sources' credentials in the URLs written."),
         option("with-root", None, "Add the project itself (editable)."),
+        option(
+            "lookup-timeout",
+            None,
+            "Seconds all reads of the sources' pages may take together (default: twice"
+            " <comment>POETRY_REQUESTS_TIMEOUT</>, 30).",
+            flag=False,
+        ),
     ]
+    numeric_options: ClassVar[tuple[str, ...]] = ("lookup-timeout",)
 
     help = """\
 The <info>platform-export</info> command writes the packages one target installs, exactly
@@ -95,6 +103,7 @@ requirements format is written offline.
         from poetry_platform.export.run import export
         from poetry_platform.export.run import project_files
         from poetry_platform.export.run import write
+        from poetry_platform.index.deadline import timeout_option
 
         request = ExportRequest(
             format=str(self.option("format") or "pylock"),
@@ -104,6 +113,7 @@ requirements format is written offline.
             all_targets=bool(self.option("all-targets")),
             with_credentials=bool(self.option("with-credentials")),
             with_root=bool(self.option("with-root")),
+            lookup_timeout=timeout_option(self.option("lookup-timeout")),
         )
         written: list[Path] = []
         try:

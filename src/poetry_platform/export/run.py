@@ -54,6 +54,7 @@ class ExportRequest:
     all_targets: bool = False
     with_credentials: bool = False
     with_root: bool = False
+    lookup_timeout: float | None = None  # seconds for all page reads; None: the default
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,11 @@ def _render(
     indexes[None] = indexes.get("PyPI", "")
     everything = {p.key: p for e in exports for p in e.packages}
     urls = file_urls(
-        poetry.pool, everything.values(), with_credentials=with_credentials, memo=_memo(poetry)
+        poetry.pool,
+        everything.values(),
+        with_credentials=with_credentials,
+        memo=_memo(poetry),
+        lookup_timeout=request.lookup_timeout,
     )
     return [
         pylock.render(

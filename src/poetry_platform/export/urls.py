@@ -1,10 +1,11 @@
 """Where each exported file is downloaded from: the one question poetry.lock cannot answer.
 
 The lock records file names and hashes, not URLs (an index decides its own file URLs, and
-PyPI's are not derivable from the hash). PEP 751 wants a URL per file, so `pylock` asks the
-package's own source, exactly as Poetry's installer does before downloading
-(`Repository.find_links_for_package`), once per package, a few pages at a time. Requirements
-files need no URL: pip looks the files up itself, by name, version and hash.
+PyPI's are not derivable from the hash). PEP 751 wants a URL per file, so `pylock` reads the
+package's page on its own source, as Poetry's installer does before downloading, once per
+package, through the index client (`index.links`: Poetry's credentials and certificates,
+one deadline for all the pages, `--lookup-timeout`). Requirements files need no URL: pip
+looks the files up itself, by name, version and hash.
 
 A file's URL on an index does not change while the file (name and sha256) stays, so the URLs
 found are remembered in Poetry's cache directory (`platform-export/urls.json`, the uv
@@ -12,23 +13,21 @@ installer's memo format): a second export of the same lock asks no index anythin
 are never remembered; `--no-cache` skips the memo.
 
 Sources are also described here (`sources`), in Poetry's priority order, with credentials
-removed unless the caller asks to keep them.
+removed unless the caller asks to keep them; kept, the index URL and every file URL carry
+exactly one userinfo (`index.http.with_userinfo`).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
-from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
 from poetry_platform.errors import SourceError
+from poetry_platform.index.http import without_userinfo
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from collections.abc import Iterable
 
     from poetry.repositories.repository_pool import RepositoryPool
@@ -52,33 +51,23 @@ class Source:
     kind: SourceKind = "index"
 
 
-def without_userinfo(url: str) -> str:
-    """`url` with any `user:password@` removed: exported files are shared and committed."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=host))
-
-
 def sources(pool: RepositoryPool, *, with_credentials: bool = False) -> list[Source]:
     """Every source of the pool that has a URL, in Poetry's priority order."""
     from poetry.repositories.http_repository import HTTPRepository
     from poetry.repositories.single_page_repository import SinglePageRepository
 
+    from poetry_platform.index.http import with_userinfo
+
     out: list[Source] = []
     for repository in pool.all_repositories:
         if not isinstance(repository, HTTPRepository):
             continue
-        url = repository.authenticated_url if with_credentials else repository.url
+        url = repository.url
+        url = with_userinfo(repository, url) if with_credentials else without_userinfo(url)
         kind: SourceKind = "find-links" if isinstance(repository, SinglePageRepository) else "index"
         priority = pool.get_priority(repository.name).name.lower()
-        out.append(Source(repository.name, _clean(url, with_credentials), priority, kind))
+        out.append(Source(repository.name, url, priority, kind))
     return out
-
-
-def _clean(url: str, with_credentials: bool) -> str:
-    return url if with_credentials else without_userinfo(url)
 
 
 def file_urls(
@@ -87,14 +76,20 @@ def file_urls(
     *,
     with_credentials: bool = False,
     memo: ChoiceMemo | None = None,
-    workers: int = 8,
+    lookup_timeout: float | None = None,
 ) -> FileUrls:
-    """The URL of every file of every index package, from its source's page (or the memo).
+    """The URL of every file of every index package, from its source's page (or the memo),
+    every page read by one deadline (`lookup_timeout` seconds; None: twice Poetry's
+    request timeout).
 
-    Direct origins (kind "url") already carry theirs. A file the source no longer lists
+    Direct origins (kind "url") already carry theirs. A page that could not be read is an
+    error saying why (HTTP 401, no answer within N s); a file the source no longer lists
     (deleted, or the lock was made against another mirror) is an error naming it: a pylock
     without a URL for a file cannot be installed.
     """
+    from poetry_platform.index.deadline import Deadline
+    from poetry_platform.index.links import file_links
+
     wanted = {p.key: p for p in packages if p.kind == "index"}
     out: FileUrls = {}
     todo: list[ExportPackage] = []
@@ -104,34 +99,52 @@ def file_urls(
             todo.append(package)
         else:
             out[key] = remembered
-
-    def lookup(package: ExportPackage) -> tuple[tuple[str, str, str | None], dict[str, str]]:
-        return package.key, _links(pool, package)
-
     if todo:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as executor:
-            for key, links in executor.map(lookup, todo):
-                out[key] = links
+        asked = [(_repository(pool, p), p.name, p.version) for p in todo]
+        answers = file_links(asked, budget=Deadline.start(lookup_timeout))
+        for package, answer in zip(todo, answers, strict=True):
+            out[package.key] = _listed(package, answer)
     for package in todo:
-        links = out[package.key]
-        missing = [f.name for f in package.files if f.name not in links]
-        if missing:
-            where = package.source or IMPLICIT_PYPI
-            raise SourceError(
-                f"{package.name} {package.version}: source {where} does not list "
-                f"{missing[0]}, which poetry.lock records.",
-                "Check the source URL, or run `poetry lock --regenerate`.",
-            )
         if memo is not None:
+            links = out[package.key]
             for file in package.files:
                 memo.remember(_memo_key(pool, package, file.name, file.hashes), links[file.name])
     if memo is not None and todo:
         memo.save()
     if with_credentials:
+        from poetry_platform.index.http import with_userinfo
+
         for key, links in out.items():
-            secure = _authenticator(pool, wanted[key])
-            out[key] = {name: secure(url) for name, url in links.items()}
+            repository = _repository(pool, wanted[key])
+            out[key] = {name: with_userinfo(repository, url) for name, url in links.items()}
     return out
+
+
+def _listed(package: ExportPackage, answer: object) -> dict[str, str]:
+    """The package's file URLs from its page's answer; one error saying why not."""
+    from poetry_platform.index.model import Unreadable
+    from poetry_platform.index.model import credentials_hint
+
+    where = package.source or IMPLICIT_PYPI
+    if isinstance(answer, Unreadable):
+        at = f" at {answer.url}" if answer.url else ""
+        raise SourceError(
+            f"Could not read the files of {package.name} {package.version} from source "
+            f"{answer.source}: {answer.detail}{at}.",
+            credentials_hint(answer.source)[:1].upper() + credentials_hint(answer.source)[1:] + "."
+            if answer.needs_credentials
+            else "Check the source's URL, or retry; give the index more time with"
+            " --lookup-timeout SECONDS (by default twice POETRY_REQUESTS_TIMEOUT).",
+        )
+    links: dict[str, str] = answer if isinstance(answer, dict) else {}
+    missing = [f.name for f in package.files if f.name not in links]
+    if missing:
+        raise SourceError(
+            f"{package.name} {package.version}: source {where} does not list "
+            f"{missing[0]}, which poetry.lock records.",
+            "Check the source URL, or run `poetry lock --regenerate`.",
+        )
+    return links
 
 
 def _memo_key(
@@ -178,25 +191,3 @@ def _repository(pool: RepositoryPool, package: ExportPackage) -> Any:
             "pyproject.toml does not declare.",
             "Declare the source again, or run `poetry lock`.",
         ) from None
-
-
-def _authenticator(pool: RepositoryPool, package: ExportPackage) -> Callable[[str], str]:
-    session = getattr(_repository(pool, package), "session", None)
-    secure: Callable[[str], str] | None = getattr(session, "authenticated_url", None)
-    return secure or (lambda url: url)
-
-
-def _links(pool: RepositoryPool, package: ExportPackage) -> dict[str, str]:
-    from poetry.core.packages.package import Package
-
-    repository = _repository(pool, package)
-    probe = Package(package.name, package.version)
-    try:
-        links = repository.find_links_for_package(probe)
-    except Exception as e:  # any transport or page error, named with its source
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise SourceError(
-            f"Could not read the files of {package.name} {package.version} from source "
-            f"{repository.name}: {first}"
-        ) from None
-    return {link.filename: without_userinfo(link.url_without_fragment) for link in links}

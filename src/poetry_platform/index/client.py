@@ -272,7 +272,7 @@ def fetch(
     budget = budget or Deadline.start(deadline)
     seconds = budget.seconds
     memory = PageMemory(cache_dir / "platform-up-pages") if cache_dir is not None else None
-    reader = Reader(budget.at, min(workers, max(len(tasks), 1)))
+    reader = Reader(budget.at, min(workers, max(len(tasks), 1)), seconds)
     pages = _Pages(reader, memory)
 
     def one(task: tuple[Query, Repository, bool]) -> list[Release] | Unreadable:

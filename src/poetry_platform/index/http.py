@@ -41,8 +41,9 @@ class Reader:
     `connections_per_host()` requests at a time per host, on connections kept alive; each
     host's name resolved once per run (`connect`). Hosts are read in parallel."""
 
-    def __init__(self, deadline: float, workers: int) -> None:
+    def __init__(self, deadline: float, workers: int, seconds: float | None = None) -> None:
         self.deadline = deadline
+        self.seconds = seconds  # the deadline's length, for "no answer within N s"
         self.workers = workers
         self.connections = connections_per_host()
         self.timeout = requests_timeout()
@@ -114,9 +115,9 @@ class Reader:
             except requests.exceptions.ConnectTimeout:
                 problem = Unreadable(repo.name, shown, None, "no answer (timed out)")
                 continue
-            except requests.exceptions.Timeout:
-                waited = min(self.timeout, remaining)
-                problem = Unreadable(repo.name, shown, None, f"no answer within {waited:.3g} s")
+            except requests.exceptions.Timeout:  # connected, then no answer
+                bound = self.seconds if remaining < self.timeout and self.seconds else self.timeout
+                problem = Unreadable(repo.name, shown, None, f"no answer within {bound:g} s")
                 continue
             except (requests.exceptions.RequestException, OSError) as e:
                 problem = Unreadable(repo.name, shown, None, _connection_detail(e))
@@ -200,3 +201,45 @@ def _connection_detail(error: BaseException) -> str:
     text = redact(str(error).strip().splitlines()[0] if str(error).strip() else "")
     kind = type(error).__name__
     return f"connection failed ({kind}: {text})" if text else f"connection failed ({kind})"
+
+
+def without_userinfo(url: str) -> str:
+    """`url` with any `user:password@` removed: exported files are shared and committed."""
+    from urllib.parse import urlsplit
+    from urllib.parse import urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def with_userinfo(repo: Repository, url: str) -> str:
+    """`url` carrying exactly one `user:password@`, as Poetry would send it for `repo`.
+
+    The source URL's own userinfo wins (Poetry sends it for the pages, and for the files
+    the pages link on the same host); otherwise Poetry's configured or environment
+    credentials for `url`. Poetry's `authenticated_url` prepends credentials found in the
+    URL to the URL that still has them (`alice:PW@alice:PW@host`) and drops the query.
+    """
+    from urllib.parse import quote
+    from urllib.parse import urlsplit
+    from urllib.parse import urlunsplit
+
+    auth: Any = getattr(repo, "session", None)
+    bare = without_userinfo(url)
+    if auth is None:
+        return bare
+    source = str(getattr(repo, "url", ""))
+    parts, home = urlsplit(bare), urlsplit(without_userinfo(source))
+    if "@" in urlsplit(source).netloc and (parts.scheme, parts.netloc) == (
+        home.scheme,
+        home.netloc,
+    ):
+        credential = auth.get_credentials_for_url(source)
+    else:
+        credential = auth.get_credentials_for_url(bare)
+    if credential.username is None or credential.password is None:
+        return bare
+    user, password = quote(credential.username, safe=""), quote(credential.password, safe="")
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{parts.netloc}"))

@@ -19,6 +19,7 @@ from poetry_platform.redact import redact
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from collections.abc import Iterator
 
     import requests
     from poetry.core.constraints.version import Version
@@ -118,23 +119,51 @@ def parse_json_page(body: bytes | str) -> list[PageFile]:
         raise PageError(f"not a PEP 691 page ({type(e).__name__})") from None
 
 
-def parse_html_page(text: str) -> list[PageFile]:
-    """The files of a PEP 503 page (a project page, or a find-links page)."""
+def _anchors(text: str) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(file name, href, attributes) of each `<a href>` of a PEP 503 page."""
     from urllib.parse import unquote
     from urllib.parse import urlsplit
 
-    out: list[PageFile] = []
     for match in _ANCHOR.finditer(text):
         attrs = {
             m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
             for m in _ATTR.finditer(match.group(1))
         }
         href = attrs.get("href")
-        if not href:
-            continue
-        filename = unquote(urlsplit(href).path.rsplit("/", 1)[-1])
-        out.append((filename, attrs.get("data-requires-python") or None, "data-yanked" in attrs))
-    return out
+        if href:
+            yield unquote(urlsplit(href).path.rsplit("/", 1)[-1]), href, attrs
+
+
+def parse_html_page(text: str) -> list[PageFile]:
+    """The files of a PEP 503 page (a project page, or a find-links page)."""
+    return [
+        (filename, attrs.get("data-requires-python") or None, "data-yanked" in attrs)
+        for filename, _, attrs in _anchors(text)
+    ]
+
+
+def links_of(
+    source: str, url: str, response: requests.Response, *, project: bool
+) -> dict[str, str] | Unreadable | None:
+    """File name -> download URL (absolute, without fragment, as Poetry's `Link` has it) of
+    a page that `files_of` accepts; None for 404, `Unreadable` like `files_of`."""
+    from urllib.parse import urldefrag
+    from urllib.parse import urljoin
+
+    found = files_of(source, url, response, project=project)
+    if found is None or isinstance(found, Unreadable):
+        return found
+    base = response.url or url
+    if _media_type(response) in (JSON_TYPE, "application/json"):
+        files = json.loads(response.content)["files"]
+        pairs = [(f["filename"], f["url"]) for f in files if isinstance(f.get("url"), str)]
+    else:
+        pairs = [(filename, href) for filename, href, _ in _anchors(response.text)]
+    return {filename: urldefrag(urljoin(base, href))[0] for filename, href in pairs}
+
+
+def _media_type(response: requests.Response) -> str:
+    return str(response.headers.get("Content-Type", "")).split(";")[0].strip().lower()
 
 
 # A release as remembered: (version text, Requires-Python text, whether it is known).
@@ -219,7 +248,7 @@ def files_of(
         return None
     if status != 200:
         return Unreadable(source, redact(url), status, f"HTTP {status}")
-    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    kind = _media_type(response)
     try:
         if kind == JSON_TYPE or kind == "application/json":
             return parse_json_page(response.content)
