@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from packaging.version import Version
 
-    from poetry_platform.config import Promise
     from poetry_platform.config import Variant
+    from poetry_platform.promise import Promise
 
 # --- extra names ---------------------------------------------------------------------------
 
@@ -142,8 +142,8 @@ def infer_promise(name: str, extras: Collection[str]) -> Promise:
     held to the generic rule alone (see `Promise`). A variant named `cpu`, or with a
     `cpu` extra, forbids GPU builds.
     """
-    from poetry_platform.config import FamilyRule
-    from poetry_platform.config import Promise
+    from poetry_platform.promise import FamilyRule
+    from poetry_platform.promise import Promise
 
     families: list[FamilyRule] = []
     for extra in extras:

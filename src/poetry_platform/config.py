@@ -28,6 +28,10 @@ from packaging.version import Version
 from poetry_platform.accelerators import infer_promise
 from poetry_platform.accelerators import infer_variants
 from poetry_platform.errors import UsageError
+from poetry_platform.promise import PATTERN
+from poetry_platform.promise import Promise
+from poetry_platform.promise import glob_fault
+from poetry_platform.promise import normalize_pattern
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -77,41 +81,6 @@ class Requirements:
         if self.rocm is not None:
             out.append(("rocm", str(self.rocm)))
         return out
-
-
-@dataclass(frozen=True)
-class FamilyRule:
-    """An inferred `provides` that holds only where its family is installed.
-
-    `cuda13` means "JAX's CUDA 13 plugin" only in a project that installs JAX: a project
-    whose `cuda13` extra pulls some other library's CUDA build is not held to it (it gets
-    the generic rule instead).
-    """
-
-    family: str
-    present: tuple[str, ...]
-    provides: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Promise:
-    """What a variant must deliver (`provides`) and must not bring (`forbids`).
-
-    Patterns are `fnmatch` globs over normalized distribution names, optionally with a
-    glob over the version's local label after `+` (`torch+cu126`, `jaxlib+cuda12*`).
-    `provides` set by the user replaces every inferred rule; otherwise a variant with
-    extras must get, from them, at least one distribution the set without them lacks,
-    or, where one of `families` is installed, one of that family's builds. A CPU variant
-    promises no accelerator, only the absence of GPU builds (`forbids`).
-    """
-
-    provides: tuple[str, ...] | None = None  # None: not declared (the inferred rules apply)
-    forbids: tuple[str, ...] = ()
-    families: tuple[FamilyRule, ...] = ()
-    forbids_declared: bool = False
-    # The generic "its extras add a package" rule; off for CPU variants, which promise no
-    # accelerator (`cpu = ["jax[cpu]"]` adds nothing to a set that has jaxlib already).
-    generic: bool = True
 
 
 @dataclass(frozen=True)
@@ -173,9 +142,6 @@ _TARGET_KEYS = {
     "implementation",
 }
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# A distribution-name glob, optionally `+` and a glob over the local version label; in
-# `forbids`, a leading `!` makes it an exception.
-_PATTERN_RE = re.compile(r"^!?[A-Za-z0-9._*?\[\]!-]+(\+[A-Za-z0-9._*?\[\]!-]+)?$")
 
 
 def load_config(
@@ -376,7 +342,7 @@ def _patterns(value: Any, key: str, *, exceptions: bool = False) -> tuple[str, .
     for pattern in patterns:
         if pattern.startswith("!") and not exceptions:
             raise ConfigError(key, f"{pattern!r}: exceptions (`!`) belong in forbids only")
-        fault = None if _PATTERN_RE.match(pattern) else "is not a package pattern"
+        fault = None if PATTERN.match(pattern) else "is not a package pattern"
         fault = fault or glob_fault(pattern.removeprefix("!"))
         if fault:
             raise ConfigError(
@@ -385,43 +351,6 @@ def _patterns(value: Any, key: str, *, exceptions: bool = False) -> tuple[str, .
                 "use a distribution name or glob, optionally +label: " + _example(key),
             )
     return tuple(normalize_pattern(p) for p in patterns)
-
-
-def glob_fault(glob: str) -> str | None:
-    """What is wrong with a package glob (without its leading `!`), or None.
-
-    Each part (the name, the label after `+`) is non-empty; every `[` closes with a `]`
-    after at least one character (`[!...]` negates a set); no `]` or `!` stands alone.
-    """
-    name, plus, label = glob.partition("+")
-    for part in (name, label) if plus else (name,):
-        if not part:
-            return "has an empty part" if glob else "is an exception of nothing"
-        i = 0
-        while i < len(part):
-            c = part[i]
-            if c == "[":
-                start = i + 2 if part[i + 1 : i + 2] == "!" else i + 1
-                close = part.find("]", start + 1)
-                if start >= len(part) or close == -1:
-                    return "has an unclosed `[`"
-                if "[" in part[start:close]:
-                    return "has a `[` inside a `[...]` set"
-                i = close + 1
-                continue
-            if c == "]":
-                return "has a `]` without its `[`"
-            if c == "!":
-                return "has a `!` that is not at the start (exceptions begin with `!`)"
-            i += 1
-    return None
-
-
-def normalize_pattern(pattern: str) -> str:
-    """`Jax_CUDA13*+CU126` -> `jax-cuda13*+cu126`: the form matching compares against."""
-    bang = "!" if pattern.startswith("!") else ""
-    name, plus, label = pattern.removeprefix("!").partition("+")
-    return bang + re.sub(r"[-_.]+", "-", name).lower() + plus + label.lower()
 
 
 def _parse_requires(raw: Any, where: str) -> Requirements:

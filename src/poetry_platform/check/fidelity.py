@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 
 def matches(pattern: str, package: Package) -> bool:
-    """`pattern` (already normalized, see `config.normalize_pattern`) against a package.
+    """`pattern` (already normalized, see `promise.normalize_pattern`) against a package.
 
     `name+label` also needs the version's local label to match `label`; a package without
     a local label never matches such a pattern.
