@@ -94,6 +94,7 @@ def prepare(
     decision = decide(
         poetry,
         env.marker_env,
+        environ=environ,
         variant_option=request.variant,
         lock=lock,
         groups=groups,
