@@ -109,7 +109,7 @@ def parse_json_page(body: bytes | str) -> list[PageFile]:
         if not isinstance(version, str) or not version.startswith("1."):
             raise PageError("not a PEP 691 page (no meta.api-version 1.x)")
         files = document["files"]
-        return [
+        out = [
             (f["filename"], f.get("requires-python"), f.get("yanked") not in (None, False))
             for f in files
         ]
@@ -117,6 +117,13 @@ def parse_json_page(body: bytes | str) -> list[PageFile]:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise PageError(f"not a PEP 691 page ({type(e).__name__})") from None
+    # PEP 691's types: a file name string, a Requires-Python string (or none), in a list
+    if not isinstance(files, list) or not all(
+        isinstance(name, str) and isinstance(requires, (str, type(None)))
+        for name, requires, _ in out
+    ):
+        raise PageError("not a PEP 691 page (a file name or Requires-Python is not a string)")
+    return out
 
 
 def _anchors(text: str) -> Iterator[tuple[str, str, dict[str, str]]]:

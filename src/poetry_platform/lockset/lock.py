@@ -106,21 +106,101 @@ def read_lock(poetry: Poetry) -> LockState:
     problems: list[Problem] = []
     try:
         data = locker.lock_data
+        fault = shape_fault(data)
+        if fault is not None:
+            return _unreadable(fault)
         fresh = _is_fresh(locker, data)
-    except (RuntimeError, OSError, ValueError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        problem = Problem("unreadable-lock", LockUnfit("unreadable-lock", error=first))
-        return LockState((problem,), readable=False)
-    if not fresh:
-        problems.append(Problem("stale-lock", LockUnfit("stale-lock")))
-    if not locker.is_locked_groups_and_markers():
-        version = data.get("metadata", {}).get("lock-version", "?")
-        problems.append(Problem("old-lock", LockUnfit("old-lock", lock_version=str(version))))
-        return LockState(tuple(problems), readable=False)
-    extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
-    return LockState(
-        tuple(problems), locker.locked_packages(), extras, relations=read_relations(data)
-    )
+        if not fresh:
+            problems.append(Problem("stale-lock", LockUnfit("stale-lock")))
+        if not locker.is_locked_groups_and_markers():
+            version = data.get("metadata", {}).get("lock-version", "?")
+            problems.append(Problem("old-lock", LockUnfit("old-lock", lock_version=str(version))))
+            return LockState(tuple(problems), readable=False)
+        extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
+        locked = locker.locked_packages()
+        relations = read_relations(data)
+    except Exception as e:
+        first = str(e).splitlines()[0] if str(e).strip() else type(e).__name__
+        return _unreadable(first)
+    return LockState(tuple(problems), locked, extras, relations=relations)
+
+
+def _unreadable(error: str) -> LockState:
+    problem = Problem("unreadable-lock", LockUnfit("unreadable-lock", error=error))
+    return LockState((problem,), readable=False)
+
+
+def shape_fault(data: Any) -> str | None:
+    """What in parsed lock data is not of the shape `poetry lock` writes (and Poetry's
+    reader assumes: it fails on anything else with a bare `TypeError`), or None.
+
+    The fault names the place: `package 2 (jaxlib): files must be a list of tables`.
+    """
+    if not isinstance(data, dict):
+        return "not a table"
+    packages = data.get("package", [])
+    if not isinstance(packages, list):
+        return "package must be an array of tables"
+    for i, info in enumerate(packages):
+        where = f"package {i + 1}"
+        if not isinstance(info, dict):
+            return f"{where} must be a table"
+        for key in ("name", "version"):
+            if not isinstance(info.get(key), str) or not info[key]:
+                return f"{where}: {key} must be a non-empty string"
+        where = f"{where} ({info['name']})"
+        fault = _package_fault(info)
+        if fault is not None:
+            return f"{where}: {fault}"
+    for key in ("extras", "metadata"):
+        if not isinstance(data.get(key, {}), dict):
+            return f"{key} must be a table"
+    if not all(_strings(v) for v in data.get("extras", {}).values()):
+        return "extras must list package names"
+    metadata = data.get("metadata", {})
+    for key in ("lock-version", "python-versions", "content-hash"):
+        if not isinstance(metadata.get(key, ""), str):
+            return f"metadata {key} must be a string"
+    return None
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _package_fault(info: Mapping[str, Any]) -> str | None:
+    for key in ("python-versions", "description"):
+        if not isinstance(info.get(key, ""), str):
+            return f"{key} must be a string"
+    if not isinstance(info.get("optional", False), bool):
+        return "optional must be true or false"
+    if not _strings(info.get("groups", [])):
+        return "groups must be a list of group names"
+    markers = info.get("markers", "")
+    if not isinstance(markers, str) and not (
+        isinstance(markers, dict) and all(isinstance(m, str) for m in markers.values())
+    ):
+        return "markers must be a marker string or a table of them per group"
+    files = info.get("files", [])
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("file"), str)
+        and isinstance(f.get("hash", ""), str)
+        for f in files
+    ):
+        return "files must be a list of tables with a file name and a hash"
+    for key in ("dependencies", "extras", "source"):
+        if not isinstance(info.get(key, {}), dict):
+            return f"{key} must be a table"
+    if not all(_strings(v) for v in info.get("extras", {}).values()):
+        return "extras must list requirements"
+    for name, spec in info.get("dependencies", {}).items():
+        specs = spec if isinstance(spec, list) else [spec]
+        if not all(isinstance(s, (str, dict)) for s in specs):
+            return f"dependency {name} must be a constraint or a table"
+    if not all(isinstance(v, (str, bool)) for v in info.get("source", {}).values()):
+        return "source must be a table of strings"
+    return None
 
 
 def _is_fresh(locker: Locker, data: Mapping[str, Any]) -> bool:
