@@ -165,3 +165,11 @@ def test_the_version_guard(version: str, refused: bool) -> None:
         assert message == f"poetry-platform needs Poetry 2.1-2.x; this is {version}"
     else:
         assert message is None
+
+
+def test_the_declared_range_matches_the_guard() -> None:
+    """pyproject.toml's `poetry` requirement is what `poetry self add` checks; the guard is
+    what a Poetry installed around it (pipx inject, --no-deps) gets: the same range."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dependencies = ["poetry>=2.1,<3"]' in text
+    assert poetry_api.SUPPORTED == ((2, 1), (3, 0))

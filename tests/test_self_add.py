@@ -100,6 +100,12 @@ def _locked_poetry_version() -> str:
     return str(versions.pop())
 
 
+def tested_poetry_version() -> str:
+    """The released Poetry these tests install: `POETRY_PLATFORM_TEST_POETRY` (set by
+    `scripts/test.sh --poetry VERSION`), else the one poetry.lock pins."""
+    return os.environ.get("POETRY_PLATFORM_TEST_POETRY") or _locked_poetry_version()
+
+
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "poetry-platform-tests"
@@ -285,9 +291,10 @@ priority = "primary"
     return directory
 
 
-def _pipx_poetry(tmp_path: Path) -> tuple[Path, Path]:
-    """A released Poetry (the pinned one) in a fresh venv, pipx's way; and its wheelhouse."""
-    version = _locked_poetry_version()
+def pipx_poetry(tmp_path: Path, version: str | None = None) -> tuple[Path, Path]:
+    """A released Poetry (default: `tested_poetry_version()`) in a fresh venv, pipx's way;
+    and its wheelhouse."""
+    version = version or tested_poetry_version()
     wheelhouse = poetry_wheelhouse(version)
     # pipx's way: a venv without pip of its own, filled from outside.
     venv = tmp_path / "pipx-poetry"
@@ -298,7 +305,7 @@ def _pipx_poetry(tmp_path: Path) -> tuple[Path, Path]:
     return venv, wheelhouse
 
 
-def _self_project(env: Mapping[str, str], server: IndexServer) -> None:
+def self_project(env: Mapping[str, str], server: IndexServer, index: str = "pypi") -> None:
     """Point Poetry's self project at the local index holding Poetry's own wheels."""
     config = Path(env["POETRY_CONFIG_DIR"])
     config.mkdir(parents=True)
@@ -306,7 +313,7 @@ def _self_project(env: Mapping[str, str], server: IndexServer) -> None:
         f"""\
 [[tool.poetry.source]]
 name = "local"
-url = "{server.simple_url("pypi")}"
+url = "{server.simple_url(index)}"
 priority = "primary"
 """,
         encoding="utf-8",
@@ -316,14 +323,14 @@ priority = "primary"
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
 def test_self_add_then_remove(dists: dict[str, Path], tmp_path: Path) -> None:
-    venv, wheelhouse = _pipx_poetry(tmp_path)
+    venv, wheelhouse = pipx_poetry(tmp_path)
 
     root = index_from_wheels(wheelhouse, tmp_path / "index")
     with IndexServer(root) as server:
         env = poetry_env(tmp_path / "state")
-        _self_project(env, server)
+        self_project(env, server)
         poetry = SelfPoetry(venv, env)
-        version = _locked_poetry_version()
+        version = tested_poetry_version()
         assert poetry("--version", cwd=tmp_path).stdout.split()[-1].rstrip(")") == version
 
         poetry("self", "add", str(dists["wheel"]), cwd=tmp_path)
@@ -355,7 +362,7 @@ def test_self_add_then_remove(dists: dict[str, Path], tmp_path: Path) -> None:
     assert "platform-show" in gone.stderr + gone.stdout
 
 
-def _checkout_copy(directory: Path) -> Path:
+def checkout_copy(directory: Path) -> Path:
     """The tracked files of this checkout (as a fresh clone has them), in `directory`."""
     listed = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
@@ -398,8 +405,8 @@ def test_self_add_from_a_checkout_and_from_git(tmp_path: Path) -> None:
     """The README's way until a release: `poetry self add "$PWD/poetry-platform"` from a
     clone, and `poetry self add "git+<URL>#main"` (here the same files as a git repository
     served on 127.0.0.1)."""
-    venv, wheelhouse = _pipx_poetry(tmp_path)
-    checkout = _checkout_copy(tmp_path / "poetry-platform")
+    venv, wheelhouse = pipx_poetry(tmp_path)
+    checkout = checkout_copy(tmp_path / "poetry-platform")
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         subprocess.run([*git, *args], cwd=checkout, check=True, capture_output=True)
@@ -410,7 +417,7 @@ def test_self_add_from_a_checkout_and_from_git(tmp_path: Path) -> None:
     # Poetry's wheels (poetry-core among them, for the build) and the git repository.
     with IndexServer(root) as server, _git_over_http(checkout, served) as git_url:
         env = poetry_env(tmp_path / "state")
-        _self_project(env, server)
+        self_project(env, server)
         poetry = SelfPoetry(venv, env)
         example = shutil.copytree(ROOT / "examples" / "jax", tmp_path / "jax")
         for source in (str(checkout), f"git+{git_url}#main"):

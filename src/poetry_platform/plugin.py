@@ -8,6 +8,7 @@ is imported the first time that command is asked for, never for `poetry --versio
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING
 
 from poetry.plugins.application_plugin import ApplicationPlugin
@@ -28,6 +29,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "platform-up": ("up", "PlatformUpCommand"),
     "platform-export": ("export", "PlatformExportCommand"),
 }
+
+
+_refused: list[str] = []
 
 
 def _factory(module: str, cls: str) -> Callable[[], Command]:
@@ -57,6 +61,20 @@ def _redact_early(event: Event, _name: str, _dispatcher: EventDispatcher) -> Non
 
 class PlatformPlugin(ApplicationPlugin):
     def activate(self, application: Application) -> None:
+        # A Poetry outside the tested range (installed with `pipx inject` or `--no-deps`,
+        # which skip the declared requirement) gets one line, not a traceback later from a
+        # module it lacks; its own commands keep working. `poetry.__version__` is already
+        # imported by Poetry's application.
+        from poetry.__version__ import __version__
+
+        from poetry_platform.poetry_api import unsupported_poetry
+
+        refused = unsupported_poetry(__version__)
+        if refused is not None:
+            if not _refused:  # some releases activate plugins twice: say it once
+                _refused.append(refused)
+                sys.stderr.write(f"{refused}\n")
+            return
         for name, (module, cls) in COMMANDS.items():
             application.command_loader.register_factory(name, _factory(module, cls))
         if application.event_dispatcher is not None:

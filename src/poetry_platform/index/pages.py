@@ -46,7 +46,9 @@ def _normalize(name: str) -> str:
     return str(canonicalize_name(name))
 
 
-_PLAIN_VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+# No leading zeros: the poetry-core of Poetry 2.1.4 keeps the text of `01.02` as written, so the
+# direct build (whose text is `1.2`) is only the same object for canonical texts.
+_PLAIN_VERSION = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*")
 
 
 @lru_cache(maxsize=65536)
