@@ -1,6 +1,7 @@
 """Benchmark `poetry platform-install --installer uv` against `poetry install`, side by side.
 
-    .venv/bin/python bench/install_uv_vs_poetry.py [--rounds 3] [--modes warm,cold] [--no-floor]
+    .venv/bin/python bench/install_uv_vs_poetry.py [--rounds 3] [--modes warm,cold,noop]
+                                                   [--no-floor] [--default]
 
 The environment is the issue's: ~90 real wheels (JAX, SciPy, pandas, dask[complete], pytest,
 IPython, ...) that `pip download` fetches once into bench/.cache/wheels (git-ignored, reused
@@ -8,7 +9,12 @@ by later runs), served by the test suite's local index on 127.0.0.1 and locked o
 Each timed run installs the whole lock into a fresh, empty virtualenv (created before the
 clock starts), with
   - warm caches: Poetry's artifact cache and uv's cache filled by an earlier run;
-  - cold caches: both emptied just before the run (every file is downloaded again).
+  - cold caches: both emptied just before the run (every file is downloaded again);
+  - noop: into the environment the same command has just filled (nothing to do: what every
+    later `platform-install` costs).
+With --default the plugin runs as users get it: `platform-install` without --installer
+(`installer = "auto"`, which takes uv here: the bench venv has the `uv` package), and Poetry's
+side is `platform-install --installer poetry` (so both pay the plugin's own work).
 The installers take turns within a round, so drift in the machine's speed hits all alike, and
 each timed run starts after `sync`, so the previous run's pending writes are not its cost.
 Prints the medians of wall time and of CPU time (user + system of the command and its
@@ -42,7 +48,7 @@ from tests.support.project import POETRY  # noqa: E402
 from tests.support.project import poetry_env  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
-GOALS = {"warm": 0.12, "cold": 0.45}  # issue 13
+GOALS = {"warm": 0.12, "cold": 0.45, "noop": 1.0}  # issue 13; noop: no slower than Poetry
 # The issue's environment: the research team's main dependencies plus test and dev tools.
 REQUIREMENTS = (
     "jax",
@@ -238,6 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=38419, help="fixed: the lock names the URL")
     parser.add_argument("--no-floor", action="store_true", help="skip `uv pip install` alone")
     parser.add_argument(
+        "--default",
+        action="store_true",
+        help="platform-install without --installer (auto: uv) vs --installer poetry",
+    )
+    parser.add_argument(
         "--baseline-src",
         type=Path,
         help="also time `--installer uv` of another checkout's src/ (e.g. before a change), "
@@ -259,6 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         "uv": [str(POETRY), "platform-install", "--installer", "uv"],
     }
     envs = dict.fromkeys(commands, env)
+    if args.default:
+        commands["poetry"] = [str(POETRY), "platform-install", "--installer", "poetry"]
+        commands["uv"] = [str(POETRY), "platform-install"]
+        envs["uv"] = {k: v for k, v in env.items() if k != "POETRY_PLATFORM_INSTALLER"}
     if args.baseline_src:
         commands["uv-base"] = commands["uv"]
         envs["uv-base"] = {
@@ -299,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
                 order = order[round_ % len(order) :] + order[: round_ % len(order)]
                 for installer in order:
                     fresh_venv(project)
+                    if mode == "noop":  # filled by the same command, untimed
+                        timed(commands[installer], project, envs[installer])
                     if mode == "cold":
                         clear_caches(envs[installer])
                     # The previous run's writes (a 1.1 GB environment, a cache) reach the disk

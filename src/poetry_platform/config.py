@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 TABLE = "tool.poetry-platform"
-INSTALLERS = ("poetry", "uv")
+INSTALLERS = ("auto", "poetry", "uv")
 
 # What a variant can require of a host; also the `kind` of an unmet requirement.
 RequirementKind = Literal["markers", "cuda", "compute-capability", "rocm"]

@@ -10,7 +10,8 @@ one `PlatformError` that stops the install, before the venv is touched:
    another variant: asking for two exclusive extras installs neither build), or
    `--all-extras` without the other variants' ones;
 4. a forced variant whose accelerator the lock cannot deliver is refused, unless allowed;
-5. the installer: `--installer`, then `POETRY_PLATFORM_INSTALLER`, then the pyproject key;
+5. the installer: `--installer`, then `POETRY_PLATFORM_INSTALLER`, then the pyproject key,
+   else `auto`: uv where it installs exactly as Poetry would (`installer_choice`);
 6. platform-check for this very environment: a stale lock, a missing extra, two builds of
    one package or no file for this machine stops here, in one message, not after downloads.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import Literal
 
 from packaging.utils import canonicalize_name
 
@@ -55,6 +57,26 @@ class InstallRequest:
     installer: str | None = None
     allow_missing_accelerator: bool = False
     only_root: bool = False
+    # Facts the command reads for `installer = "auto"`: the `uv` package importable beside
+    # Poetry, and the target environment a system Python marked EXTERNALLY-MANAGED.
+    uv_importable: bool = False
+    externally_managed: bool = False
+
+
+# Why `auto` chose as it did (words in render/platform_install.py).
+AutoReason = Literal["uv-beside-poetry", "no-uv", "ca-bundle", "externally-managed"]
+# Certificate variables requests (Poetry) reads and uv does not; uv reads SSL_CERT_FILE.
+_REQUESTS_ONLY_CA = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+
+
+@dataclass(frozen=True)
+class InstallerChoice:
+    """The installer that runs, where the choice came from, and (for `auto`) why."""
+
+    name: str  # "poetry" or "uv"
+    origin: str  # "--installer", POETRY_PLATFORM_INSTALLER, the pyproject key, or "auto"
+    reason: AutoReason | None = None  # set when origin is "auto"
+    ca_variable: str | None = None  # the variable behind reason "ca-bundle"
 
 
 @dataclass(frozen=True)
@@ -62,7 +84,7 @@ class InstallChoice:
     decision: Decision
     variant: Variant
     extras: tuple[str, ...]  # sorted: the variant's and the user's
-    installer: str  # "poetry" or "uv"
+    installer: InstallerChoice
 
 
 def prepare(
@@ -104,7 +126,13 @@ def prepare(
     variant = decision.selection.chosen
     assert variant is not None
     _refuse_undeliverable(decision, variant, allow=request.allow_missing_accelerator)
-    installer = installer_choice(request.installer, environ, decision.config)
+    installer = installer_choice(
+        request.installer,
+        environ,
+        decision.config,
+        uv_importable=request.uv_importable,
+        externally_managed=request.externally_managed,
+    )
     if lock is not None:
         _check_plan(
             poetry,
@@ -126,8 +154,26 @@ def with_variant_groups(
     return out | {canonicalize_name(g) for g in variant.groups}
 
 
-def installer_choice(option: str | None, environ: Mapping[str, str], config: PlatformConfig) -> str:
-    """--installer, then POETRY_PLATFORM_INSTALLER, then the pyproject setting."""
+def installer_choice(
+    option: str | None,
+    environ: Mapping[str, str],
+    config: PlatformConfig,
+    *,
+    uv_importable: bool,
+    externally_managed: bool = False,
+) -> InstallerChoice:
+    """--installer, then POETRY_PLATFORM_INSTALLER, then the pyproject setting; `auto` (also
+    when none is given) takes uv when uv does this install exactly as Poetry's installer would:
+
+    1. the `uv` package is importable beside Poetry (`poetry-platform[uv]`); uv only on PATH
+       is used when asked for, never picked;
+    2. no CA bundle is given only through a variable uv does not read (`REQUESTS_CA_BUNDLE`,
+       `CURL_CA_BUNDLE` without `SSL_CERT_FILE`): uv would not trust that CA;
+    3. the environment is not a system Python marked EXTERNALLY-MANAGED (uv refuses it).
+
+    Per-file rules (credentials, client certificates, a source's CA) need no choice here: the
+    uv installer leaves such files to Poetry's downloader in any case.
+    """
     from poetry_platform.config import INSTALLERS
 
     for value, origin in (
@@ -140,8 +186,18 @@ def installer_choice(option: str | None, environ: Mapping[str, str], config: Pla
                 raise PlatformError(
                     f"{origin}: unknown installer {value!r}; use one of {', '.join(INSTALLERS)}"
                 )
-            return str(value)
-    return "poetry"
+            if value != "auto":
+                return InstallerChoice(str(value), origin)
+            break
+    if not uv_importable:
+        return InstallerChoice("poetry", "auto", "no-uv")
+    if not environ.get("SSL_CERT_FILE"):
+        for variable in _REQUESTS_ONLY_CA:
+            if environ.get(variable):
+                return InstallerChoice("poetry", "auto", "ca-bundle", variable)
+    if externally_managed:
+        return InstallerChoice("poetry", "auto", "externally-managed")
+    return InstallerChoice("uv", "auto", "uv-beside-poetry")
 
 
 def extras_for(

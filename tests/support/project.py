@@ -74,6 +74,10 @@ def poetry_env(
             "POETRY_VIRTUALENVS_USE_POETRY_PYTHON": "true",
             "POETRY_NO_INTERACTION": "1",
             "POETRY_KEYRING_ENABLED": "false",
+            # The tests were written against Poetry's installer, and the test venv has uv
+            # (a dev dependency), which `installer = "auto"` would pick: each test names the
+            # installer it means; the tests of the default drop this variable.
+            "POETRY_PLATFORM_INSTALLER": "poetry",
             "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
             "PIP_CONFIG_FILE": os.devnull,
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",

@@ -384,15 +384,96 @@ def test_missing_uv_is_one_error_line(
     assert not (project / ".venv").exists() or installed(project) == {}
 
 
-def test_default_stays_poetrys_installer(
-    locked_project: Callable[..., Path], index_server: IndexServer, hermetic_env: dict[str, str]
+AUTO_UV = (
+    "Installer: uv (installer auto: uv is installed beside Poetry; --installer poetry for"
+    " Poetry's own)"
+)
+
+
+def auto(env: dict[str, str]) -> dict[str, str]:
+    """`env` without the suite's pin to Poetry's installer: the default, `auto`."""
+    return {k: v for k, v in env.items() if k != "POETRY_PLATFORM_INSTALLER"}
+
+
+def installers(project: Path) -> set[str]:
+    """What each installed distribution's INSTALLER file names."""
+    found = (project / ".venv").glob("lib*/python*/site-packages/*.dist-info/INSTALLER")
+    # Poetry writes "Poetry 2.5.1", uv "uv": the installer's name is the first word.
+    return {f.read_text().split()[0] for f in found if not f.parent.name.startswith("pip-")}
+
+
+@pytest.mark.parametrize(
+    ("layout", "host", "args", "expected"),
+    [
+        pytest.param("jax", H100, (), "jax-cuda13-plugin", id="jax-h100-cuda13"),
+        pytest.param("torch", NO_GPU, ("--variant", "cu130"), "triton", id="torch-forced-cu130"),
+        pytest.param("findlinks", NO_GPU, (), "jaxlib", id="findlinks"),
+    ],
+)
+def test_the_default_is_uv_and_installs_exactly_what_poetry_installs(
+    locked_project: Callable[..., Path],
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    layout: str,
+    host: dict[str, str],
+    args: tuple[str, ...],
+    expected: str,
+) -> None:
+    """Parity for the default: without --installer, with uv beside Poetry (the test venv has
+    the `uv` package), uv installs, says so first, and the result is Poetry's."""
+    text = TEMPLATES[layout](index_server)
+    by_poetry = locked_project(text, "by-poetry")
+    by_default = locked_project(text, "by-default")
+    env = {**hermetic_env, **host}
+
+    platform_install(by_poetry, env, "--installer", "poetry", *args)
+    result = platform_install(by_default, auto(env), *args)
+
+    assert result.stdout.splitlines()[0] == AUTO_UV
+    assert installers(by_default) == {"uv"}
+    assert installers(by_poetry) == {"Poetry"}
+    assert expected in installed(by_default)
+    assert installed(by_default) == installed(by_poetry)
+    assert environment(by_default) == environment(by_poetry)
+
+
+def test_the_default_without_uv_is_poetrys_installer_and_says_why(
+    locked_project: Callable[..., Path],
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     project = locked_project(jax_project(index_server), "default")
+    shadow = tmp_path / "shadow" / "uv"  # the `uv` package beside Poetry, hidden
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    env = {**auto(hermetic_env), "PYTHONPATH": str(shadow.parent)}
 
-    platform_install(project, hermetic_env)
+    result = platform_install(project, env)
 
-    installer = next((project / ".venv").glob("lib*/python*/site-packages/jax-*.dist-info"))
-    assert (installer / "INSTALLER").read_text().startswith("Poetry")
+    assert result.stdout.splitlines()[0] == (
+        "Installer: poetry (installer auto: uv is not installed beside Poetry; `poetry self add"
+        ' "poetry-platform[uv]"` for faster installs)'
+    )
+    assert installers(project) == {"Poetry"}
+
+
+def test_a_ca_bundle_uv_cannot_read_keeps_the_default_on_poetrys_installer(
+    locked_project: Callable[..., Path], index_server: IndexServer, hermetic_env: dict[str, str]
+) -> None:
+    project = locked_project(jax_project(index_server), "ca")
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    env = {**auto(hermetic_env), "REQUESTS_CA_BUNDLE": bundle}
+    env.pop("SSL_CERT_FILE", None)  # uv's own variable: with it, uv trusts the CA too
+
+    result = platform_install(project, env, "--dry-run")
+
+    assert result.stdout.splitlines()[0] == (
+        "Installer: poetry (installer auto: REQUESTS_CA_BUNDLE is set and uv does not read it"
+        " (set SSL_CERT_FILE too for uv))"
+    )
+    forced = platform_install(project, env, "--installer", "uv", "--dry-run")
+    assert forced.stdout.splitlines()[0] == "Installer: uv (--installer uv)"
 
 
 def poetry_artifacts(tmp_path: Path, pattern: str) -> Iterator[Path]:

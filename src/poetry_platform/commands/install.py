@@ -21,6 +21,7 @@ from poetry_platform.poetry_api import InstallCommandHooks
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from packaging.utils import NormalizedName
+    from poetry.utils.env import Env
 
     from poetry_platform.config import Variant
     from poetry_platform.errors import PlatformError
@@ -48,9 +49,11 @@ class PlatformInstallCommand(InstallCommandHooks, PlatformCommand, InstallComman
         option(
             "installer",
             None,
-            "Which installer puts the locked files into the environment: <comment>poetry</>"
-            " (default) or <comment>uv</> (much faster; Poetry still decides what to install)."
-            " Also [tool.poetry-platform] installer or POETRY_PLATFORM_INSTALLER.",
+            "Which installer puts the locked files into the environment: <comment>auto</>"
+            " (default: uv when it is installed beside Poetry and can do this install"
+            " exactly, else Poetry's), <comment>poetry</> or <comment>uv</> (Poetry still"
+            " decides what to install). Also [tool.poetry-platform] installer or"
+            " POETRY_PLATFORM_INSTALLER.",
             flag=False,
             value_required=True,
         ),
@@ -90,6 +93,7 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         from poetry_platform import render
         from poetry_platform.install import InstallRequest
         from poetry_platform.install import prepare
+        from poetry_platform.uv.locate import bundled_uv
 
         request = InstallRequest(
             extras=tuple(self.option("extras") or ()),
@@ -98,12 +102,15 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             installer=self.option("installer"),
             allow_missing_accelerator=bool(self.option("allow-missing-accelerator")),
             only_root=bool(self.option("only-root")),
+            uv_importable=bundled_uv() is not None,
+            externally_managed=_externally_managed(self.env),
         )
         try:
             choice = prepare(self.poetry, self.env, request, self.activated_groups)
         except KeyboardInterrupt:
             raise interrupted(installing=False) from None
-        if choice.installer == "uv":
+        self.emit(render.installer(choice.installer))
+        if choice.installer.name == "uv":
             self._use_uv()
         self._variant = choice.variant
         self.emit(render.install(choice.decision, verbose=self.io.is_verbose()))
@@ -171,3 +178,16 @@ def interrupted(*, installing: bool) -> PlatformError:
         "Run `poetry platform-install` again to finish it.",
         exit_code=130,
     )
+
+
+def _externally_managed(env: Env) -> bool:
+    """A system Python marked EXTERNALLY-MANAGED (PEP 668): uv refuses to write into it."""
+    from pathlib import Path
+
+    if env.is_venv():
+        return False
+    try:
+        stdlib = Path(env.paths["stdlib"])
+    except (KeyError, OSError):
+        return False
+    return (stdlib / "EXTERNALLY-MANAGED").exists()

@@ -12,6 +12,33 @@ from poetry_platform.render.verdicts import selection_reason
 
 if TYPE_CHECKING:
     from poetry_platform.context import Decision
+    from poetry_platform.install import InstallerChoice
+
+# Why `installer = "auto"` chose as it did (install.AutoReason -> words).
+_AUTO_REASONS = {
+    "uv-beside-poetry": "uv is installed beside Poetry; --installer poetry for Poetry's own",
+    "no-uv": (
+        'uv is not installed beside Poetry; `poetry self add "poetry-platform[uv]"` for'
+        " faster installs"
+    ),
+    "ca-bundle": "{variable} is set and uv does not read it (set SSL_CERT_FILE too for uv)",
+    "externally-managed": (
+        "the environment is a system Python marked EXTERNALLY-MANAGED, which uv does not write into"
+    ),
+}
+
+
+def installer(choice: InstallerChoice) -> list[Line]:
+    """The first line of platform-install: which installer runs, and why."""
+    if choice.origin == "auto" and choice.reason is not None:
+        why = "installer auto: " + _AUTO_REASONS[choice.reason].format(variable=choice.ca_variable)
+    elif choice.origin == "--installer":
+        why = f"--installer {choice.name}"
+    elif choice.origin.startswith("["):
+        why = f'{choice.origin} = "{choice.name}"'
+    else:
+        why = f"{choice.origin}={choice.name}"
+    return [Line(f"<b>Installer</b>: <c1>{choice.name}</c1> ({why})")]
 
 
 def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
