@@ -25,6 +25,7 @@ WORKFLOWS = sorted(
     p
     for pattern in (".github/workflows/*.y*ml", "examples/github/*.y*ml")
     for p in ROOT.glob(pattern)
+    if p.name != "dependabot.yml"  # a bot's configuration: tests/test_bot_configs.py
 )
 # The files this project promises; the glob above also catches any added later.
 EXPECTED = {

@@ -89,6 +89,7 @@ index asked (5 s at most) which release first has the extra, to name it in the f
 
     def run_command(self) -> int:
         from poetry_platform import render
+        from poetry_platform.check.bot_states import bot_states
         from poetry_platform.check.targets import check_plans
         from poetry_platform.check.targets import selected_plans
         from poetry_platform.context import project_config
@@ -124,6 +125,8 @@ index asked (5 s at most) which release first has the extra, to name it in the f
 
         lock, results = run_check(self.poetry)
         strict = bool(self.option("strict"))
+        # What update bots break in pyproject.toml, said before the lock's verdict.
+        bots = bot_states(self.poetry.pyproject.data)
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         outcome = None
         if self.option("fix") and failed and lock.readable:
@@ -149,10 +152,12 @@ index asked (5 s at most) which release first has the extra, to name it in the f
             from cleo.io.outputs.output import Type as OutputType
 
             data = render.check_json(lock, results, strict=strict)
+            data["pyproject"] = render.bot_states_json(bots)
             if self.option("fix"):
                 data["fix"] = render.fix_json(outcome)
             self.io.write_line(json.dumps(data, indent=2), type=OutputType.RAW)
         else:
+            self.emit(render.bot_states(bots))
             if outcome is not None:
                 self.emit(render.fix_lines(outcome))
             if outcome is None or outcome.written or outcome.applied is None:
@@ -166,4 +171,4 @@ index asked (5 s at most) which release first has the extra, to name it in the f
                         verbose=self.io.is_verbose(),
                     )
                 )
-        return 1 if failed else 0
+        return 1 if failed or bots else 0

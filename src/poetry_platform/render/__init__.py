@@ -31,6 +31,8 @@ from poetry_platform.render.accelerator import remedy_json
 from poetry_platform.render.accelerator import remedy_lines
 from poetry_platform.render.accelerator import sentence
 from poetry_platform.render.accelerator import wanted
+from poetry_platform.render.bot_states import bot_states
+from poetry_platform.render.bot_states import bot_states_json
 from poetry_platform.render.host import accelerator
 from poetry_platform.render.host import host_json
 from poetry_platform.render.host import host_rows
@@ -47,6 +49,7 @@ from poetry_platform.render.platform_check import target_json
 from poetry_platform.render.platform_export import export_header
 from poetry_platform.render.platform_export import wrote
 from poetry_platform.render.platform_install import install
+from poetry_platform.render.platform_install import installer
 from poetry_platform.render.platform_show import show
 from poetry_platform.render.platform_show import show_json
 from poetry_platform.render.problems import LOCK_UNFIT
@@ -79,6 +82,8 @@ __all__ = [
     "Line",
     "accelerator",
     "assumed",
+    "bot_states",
+    "bot_states_json",
     "cause",
     "cause_json",
     "check",
@@ -100,6 +105,7 @@ __all__ = [
     "host_json",
     "host_rows",
     "install",
+    "installer",
     "lock_unfit",
     "missing_accelerator",
     "missing_json",
