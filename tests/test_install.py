@@ -187,7 +187,7 @@ def project(tmp_path: Path, pyproject: str = PYPROJECT) -> Any:
 
 def test_prepare_picks_the_hosts_variant_without_a_lock(tmp_path: Path) -> None:
     choice = prepare(project(tmp_path), ENV, InstallRequest(), ["main"], environ=FAKE_H100)
-    assert (choice.variant.name, choice.extras, choice.installer) == (
+    assert (choice.variant.name, choice.extras, choice.installer.name) == (
         "cuda13",
         ("cuda13",),
         "poetry",
