@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from poetry.utils.env import Env as PoetryEnv
 
-    from poetry_platform.config import PlatformConfig
+    from poetry_platform.model import PlatformConfig
 
 LINUX = marker_environment("linux", "x86_64", "3.12.4")
 H100 = HostProfile(

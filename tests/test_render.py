@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from poetry_platform import render
 from poetry_platform.accelerators import infer_variants
-from poetry_platform.config import PlatformConfig
 from poetry_platform.context import Decision
 from poetry_platform.host.profile import HostProfile
 from poetry_platform.host.profile import NvidiaInfo
@@ -18,6 +17,7 @@ from poetry_platform.lockset.problems import NoFiles
 from poetry_platform.lockset.problems import NoWheel
 from poetry_platform.lockset.problems import Problem
 from poetry_platform.lockset.problems import PythonOutside
+from poetry_platform.model import PlatformConfig
 from poetry_platform.variants import select
 
 LINUX = {"sys_platform": "linux", "platform_machine": "x86_64", "python_version": "3.12"}

@@ -8,11 +8,11 @@ from packaging.specifiers import SpecifierSet
 
 from poetry_platform import render
 from poetry_platform.accelerators import infer_variants
-from poetry_platform.config import Requirements
-from poetry_platform.config import Variant
 from poetry_platform.host.profile import HostProfile
 from poetry_platform.host.profile import NvidiaInfo
 from poetry_platform.host.profile import RocmInfo
+from poetry_platform.model import Requirements
+from poetry_platform.model import Variant
 from poetry_platform.variants import Assumed
 from poetry_platform.variants import UnknownVariantError
 from poetry_platform.variants import Unmet

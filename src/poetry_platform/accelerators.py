@@ -14,13 +14,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from poetry_platform.model import FamilyRule
+from poetry_platform.model import Promise
+from poetry_platform.model import Requirements
+from poetry_platform.model import Variant
+
 if TYPE_CHECKING:
     from collections.abc import Collection
 
     from packaging.version import Version
 
-    from poetry_platform.config import Variant
-    from poetry_platform.promise import Promise
 
 # --- extra names ---------------------------------------------------------------------------
 
@@ -98,9 +101,6 @@ def infer_variants(extras: Collection[str]) -> tuple[Variant, ...]:
     from packaging.specifiers import SpecifierSet
     from packaging.version import Version
 
-    from poetry_platform.config import Requirements
-    from poetry_platform.config import Variant
-
     cuda: list[tuple[Version, Variant]] = []
     rocm: list[tuple[Version, Variant]] = []
     cpu: Variant | None = None
@@ -142,8 +142,6 @@ def infer_promise(name: str, extras: Collection[str]) -> Promise:
     held to the generic rule alone (see `Promise`). A variant named `cpu`, or with a
     `cpu` extra, forbids GPU builds.
     """
-    from poetry_platform.promise import FamilyRule
-    from poetry_platform.promise import Promise
 
     families: list[FamilyRule] = []
     for extra in extras:
@@ -171,9 +169,6 @@ def infer_promise(name: str, extras: Collection[str]) -> Promise:
 def _cuda_variant(extra: str, version: Version, markers: str) -> Variant:
     from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
-
-    from poetry_platform.config import Requirements
-    from poetry_platform.config import Variant
 
     cc = MIN_COMPUTE_CAPABILITY_BY_CUDA_MAJOR.get(version.major)
     return Variant(

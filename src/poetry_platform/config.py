@@ -11,11 +11,8 @@ like CUDA/ROCm/CPU builds (`cuda13`, `cu126`, `rocm6.2`, `cpu`), so a JAX projec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import Literal
 
 from packaging.markers import InvalidMarker
 from packaging.markers import Marker
@@ -28,10 +25,14 @@ from packaging.version import Version
 from poetry_platform.accelerators import infer_promise
 from poetry_platform.accelerators import infer_variants
 from poetry_platform.errors import UsageError
-from poetry_platform.promise import PATTERN
-from poetry_platform.promise import Promise
-from poetry_platform.promise import glob_fault
-from poetry_platform.promise import normalize_pattern
+from poetry_platform.model import PlatformConfig
+from poetry_platform.model import Promise
+from poetry_platform.model import Requirements
+from poetry_platform.model import Target
+from poetry_platform.model import Variant
+from poetry_platform.patterns import PATTERN
+from poetry_platform.patterns import glob_fault
+from poetry_platform.patterns import normalize_pattern
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -40,9 +41,6 @@ if TYPE_CHECKING:
 
 TABLE = "tool.poetry-platform"
 INSTALLERS = ("auto", "poetry", "uv")
-
-# What a variant can require of a host; also the `kind` of an unmet requirement.
-RequirementKind = Literal["markers", "cuda", "compute-capability", "rocm"]
 
 
 class ConfigError(UsageError):
@@ -58,72 +56,6 @@ class ConfigError(UsageError):
         if fix:
             text += f"; {fix}"
         super().__init__(text)
-
-
-@dataclass(frozen=True)
-class Requirements:
-    """What a host must offer for a variant; `None` means "no requirement"."""
-
-    markers: Marker | None = None
-    cuda: SpecifierSet | None = None
-    compute_capability: SpecifierSet | None = None
-    rocm: SpecifierSet | None = None
-
-    def items(self) -> list[tuple[RequirementKind, str]]:
-        """Each requirement set, as (kind, what is wanted), in the order messages list them."""
-        out: list[tuple[RequirementKind, str]] = []
-        if self.markers is not None:
-            out.append(("markers", str(self.markers)))
-        if self.cuda is not None:
-            out.append(("cuda", str(self.cuda)))
-        if self.compute_capability is not None:
-            out.append(("compute-capability", str(self.compute_capability)))
-        if self.rocm is not None:
-            out.append(("rocm", str(self.rocm)))
-        return out
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    requires: Requirements = field(default_factory=Requirements)
-    description: str = ""
-    promise: Promise = field(default_factory=Promise)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A platform the lock must install on (used by `platform-check`)."""
-
-    name: str
-    sys_platform: str
-    platform_machine: str
-    pythons: tuple[Version, ...]
-    variant: str | None = None
-    groups: tuple[str, ...] = ("main",)
-    macos: Version | None = None
-    glibc: Version | None = None
-    musl: Version | None = None
-    implementation: str = "cp"
-
-
-@dataclass(frozen=True)
-class PlatformConfig:
-    variants: tuple[Variant, ...]
-    variants_inferred: bool
-    targets: tuple[Target, ...] = ()
-    linked: tuple[tuple[str, ...], ...] = ()
-    installer: str | None = None
-
-    def variant(self, name: str) -> Variant | None:
-        return next((v for v in self.variants if v.name == name), None)
-
-    @property
-    def variant_extras(self) -> frozenset[str]:
-        """Extras that belong to some variant: the user must not pick them with -E."""
-        return frozenset(e for v in self.variants for e in v.extras)
 
 
 _TOP_KEYS = {"variant", "target", "linked", "installer"}

@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 
     from poetry_platform.check.fidelity import Fidelity
     from poetry_platform.check.fidelity import FirstRelease
-    from poetry_platform.config import PlatformConfig
-    from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.lockset.lock import LockState
+    from poetry_platform.model import PlatformConfig
+    from poetry_platform.model import Variant
     from poetry_platform.variants import Selection
     from poetry_platform.variants import Unmet
 

@@ -39,10 +39,10 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
     from poetry.utils.env import Env
 
-    from poetry_platform.config import PlatformConfig
-    from poetry_platform.config import Variant
     from poetry_platform.context import Decision
     from poetry_platform.lockset.lock import LockState
+    from poetry_platform.model import PlatformConfig
+    from poetry_platform.model import Variant
 
 INSTALLER_ENV = "POETRY_PLATFORM_INSTALLER"
 

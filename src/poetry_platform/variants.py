@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
     from packaging.specifiers import SpecifierSet
 
-    from poetry_platform.config import RequirementKind
-    from poetry_platform.config import Variant
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.lockset.problems import MissingAccelerator
+    from poetry_platform.model import RequirementKind
+    from poetry_platform.model import Variant
 
 VARIANT_ENV = "POETRY_PLATFORM_VARIANT"
 # A requirement of the host, or "accelerator": the lock cannot deliver the variant's

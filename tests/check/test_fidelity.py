@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry_platform.check.fidelity import FirstRelease
-    from poetry_platform.config import Variant
+    from poetry_platform.model import Variant
 
 
 def entry(

@@ -14,9 +14,6 @@ from poetry.packages.locker import Locker
 
 from poetry_platform.check.targets import check_target
 from poetry_platform.check.targets import plans_for
-from poetry_platform.config import Requirements
-from poetry_platform.config import Target
-from poetry_platform.config import Variant
 from poetry_platform.errors import LockError
 from poetry_platform.export import pylock
 from poetry_platform.export import requirements
@@ -28,6 +25,9 @@ from poetry_platform.index.http import without_userinfo
 from poetry_platform.lockset.lock import LockState
 from poetry_platform.lockset.problems import LockUnfit
 from poetry_platform.lockset.problems import Problem
+from poetry_platform.model import Requirements
+from poetry_platform.model import Target
+from poetry_platform.model import Variant
 
 if TYPE_CHECKING:
     from pathlib import Path

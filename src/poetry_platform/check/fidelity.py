@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from poetry.core.packages.package import Package
 
     from poetry_platform.check.remedies import Declared
-    from poetry_platform.config import Variant
     from poetry_platform.lockset.lock import Relations
+    from poetry_platform.model import Variant
 
     # (package, extra) -> (first release with the extra, its Requires-Python), or None when
     # the index did not answer in time; see `check/first_release.py`.
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 
 def matches(pattern: str, package: Package) -> bool:
-    """`pattern` (already normalized, see `promise.normalize_pattern`) against a package.
+    """`pattern` (already normalized, see `patterns.normalize_pattern`) against a package.
 
     `name+label` also needs the version's local label to match `label`; a package without
     a local label never matches such a pattern.

@@ -39,13 +39,13 @@ if TYPE_CHECKING:
 
     from poetry_platform.check.fidelity import FirstRelease
     from poetry_platform.check.remedies import Declared
-    from poetry_platform.config import PlatformConfig
-    from poetry_platform.config import Target
-    from poetry_platform.config import Variant
     from poetry_platform.host.system import SystemFacts
     from poetry_platform.lockset.files import BinaryPolicy
     from poetry_platform.lockset.lock import LockState
     from poetry_platform.lockset.tags import TagTarget
+    from poetry_platform.model import PlatformConfig
+    from poetry_platform.model import Target
+    from poetry_platform.model import Variant
 
 
 @dataclass(frozen=True)
@@ -302,7 +302,7 @@ def host_target(host: SystemFacts, groups: tuple[str, ...], *, python: str) -> T
     from packaging.version import InvalidVersion
     from packaging.version import Version
 
-    from poetry_platform.config import Target
+    from poetry_platform.model import Target
 
     def version(text: str | None) -> Version | None:
         try:

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
     from poetry.utils.env import Env
 
-    from poetry_platform.config import Variant
     from poetry_platform.errors import PlatformError
+    from poetry_platform.model import Variant
 
 
 class PlatformInstallCommand(InstallCommandHooks, PlatformCommand, InstallCommand):

@@ -29,11 +29,11 @@ if TYPE_CHECKING:
     from poetry.poetry import Poetry
 
     from poetry_platform.choices import ChoiceMemo
-    from poetry_platform.config import PlatformConfig
-    from poetry_platform.config import Target
-    from poetry_platform.config import Variant
     from poetry_platform.export.fileset import ExportSet
     from poetry_platform.lockset.lock import LockState
+    from poetry_platform.model import PlatformConfig
+    from poetry_platform.model import Target
+    from poetry_platform.model import Variant
 
     # A target's own groups (None: the project's defaults) -> the groups to export, with
     # the user's --with/--without/--only applied.

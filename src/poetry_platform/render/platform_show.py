@@ -18,8 +18,8 @@ from poetry_platform.render.verdicts import unmet
 from poetry_platform.render.verdicts import verdict_json
 
 if TYPE_CHECKING:
-    from poetry_platform.config import Variant
     from poetry_platform.context import Decision
+    from poetry_platform.model import Variant
 
 
 def show(decision: Decision, *, verbose: bool = False) -> list[Line]:

@@ -12,8 +12,8 @@ from poetry_platform.render.host import accelerator
 from poetry_platform.variants import VARIANT_ENV
 
 if TYPE_CHECKING:
-    from poetry_platform.config import Requirements
     from poetry_platform.host.profile import HostProfile
+    from poetry_platform.model import Requirements
     from poetry_platform.variants import Assumed
     from poetry_platform.variants import Selection
     from poetry_platform.variants import Unmet

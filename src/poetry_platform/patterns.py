@@ -1,6 +1,5 @@
-"""What a variant promises (`Promise`: what it must deliver, what it must not bring), and
-the package patterns promises are made of: their syntax, what makes one meaningless, and
-the normalized form `check.fidelity.matches` compares against.
+"""Package patterns, as `provides` and `forbids` hold them: their syntax, what makes one
+meaningless, and the normalized form `check.fidelity.matches` compares against.
 
 A pattern is an `fnmatch` glob over a distribution name, optionally with a glob over the
 version's local label after `+` (`torch+cu126`, `jaxlib+cuda12*`); in `forbids`, a leading
@@ -11,7 +10,6 @@ these rules; the inferred ones (`accelerators.py`) are written in the normalized
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 # A distribution-name glob, optionally `+` and a glob over the local version label; in
 # `forbids`, a leading `!` makes it an exception.
@@ -53,38 +51,3 @@ def normalize_pattern(pattern: str) -> str:
     bang = "!" if pattern.startswith("!") else ""
     name, plus, label = pattern.removeprefix("!").partition("+")
     return bang + re.sub(r"[-_.]+", "-", name).lower() + plus + label.lower()
-
-
-@dataclass(frozen=True)
-class FamilyRule:
-    """An inferred `provides` that holds only where its family is installed.
-
-    `cuda13` means "JAX's CUDA 13 plugin" only in a project that installs JAX: a project
-    whose `cuda13` extra pulls some other library's CUDA build is not held to it (it gets
-    the generic rule instead).
-    """
-
-    family: str
-    present: tuple[str, ...]
-    provides: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Promise:
-    """What a variant must deliver (`provides`) and must not bring (`forbids`).
-
-    Patterns are `fnmatch` globs over normalized distribution names, optionally with a
-    glob over the version's local label after `+` (`torch+cu126`, `jaxlib+cuda12*`).
-    `provides` set by the user replaces every inferred rule; otherwise a variant with
-    extras must get, from them, at least one distribution the set without them lacks,
-    or, where one of `families` is installed, one of that family's builds. A CPU variant
-    promises no accelerator, only the absence of GPU builds (`forbids`).
-    """
-
-    provides: tuple[str, ...] | None = None  # None: not declared (the inferred rules apply)
-    forbids: tuple[str, ...] = ()
-    families: tuple[FamilyRule, ...] = ()
-    forbids_declared: bool = False
-    # The generic "its extras add a package" rule; off for CPU variants, which promise no
-    # accelerator (`cpu = ["jax[cpu]"]` adds nothing to a set that has jaxlib already).
-    generic: bool = True
