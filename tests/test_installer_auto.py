@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from poetry_platform import render
-from poetry_platform.config import PlatformConfig
 from poetry_platform.errors import PlatformError
 from poetry_platform.install import InstallerChoice
 from poetry_platform.install import installer_choice
+from poetry_platform.model import PlatformConfig
 
 NONE = PlatformConfig((), variants_inferred=True)
 
