@@ -1,6 +1,7 @@
 """Benchmark `poetry platform-up --dry-run` against poetry-plugin-up's `poetry up --dry-run`.
 
     .venv/bin/python bench/up_vs_plugin_up.py [--packages 45,200,800] [--latency 0.1] [--runs 3]
+        [--connections 4,8,16,32] [--before DIR]
 
 One generated project (the research team's shape: main plus the groups test, cloud, dev and
 cloud_dev, `--packages` dependencies spread over the five), locked once against a local
@@ -14,6 +15,12 @@ command with no added latency) plus the latency times the round trips that canno
 one, since every package's page can be asked for at once. Goals: platform-up at least 5x
 faster than poetry-plugin-up at 45 dependencies and 20x at 800, and less CPU time per
 dependency (the child's user + system time, start-up included).
+
+`--src DIR` runs platform-up from a snapshot's `src` (PYTHONPATH), so that this checkout can
+be edited meanwhile. `--connections` adds one platform-up run per value of the index client's connections per
+host (POETRY_PLATFORM_CONNECTIONS_PER_HOST), `--before DIR` one with the plugin's code from
+another checkout's `src` (PYTHONPATH): all alternate with the others in the same loop, so
+they are measured side by side under the same load. Each also prints its slowest run.
 """
 
 from __future__ import annotations
@@ -96,32 +103,44 @@ def goal_for(packages: int) -> float:
     return max((g for n, g in SPEED_GOALS.items() if packages >= n), default=5.0)
 
 
-def measure(packages: int, latency: float, runs: int, work: Path) -> dict[str, float]:
-    """Medians for one project size: wall and CPU of both commands, requests, no-latency base."""
+def measure(
+    packages: int,
+    latency: float,
+    runs: int,
+    work: Path,
+    variants: dict[str, dict[str, str]],
+    ours_env: dict[str, str] | None = None,
+) -> dict[str, float]:
+    """Medians for one project size: wall and CPU of both commands, requests, no-latency base;
+    each of `variants` (label -> environment added) is another platform-up, run alongside."""
     names = build_index(work / "index", packages)
     with IndexServer(work / "index") as server:
         project = work / "project"
         write_project(project, project_text(server, names))
-        env = poetry_env(work / "state")
+        env = {**poetry_env(work / "state"), **(ours_env or {})}
         run_poetry(["lock"], project, env)
         # --no-cache: every run asks the index (platform-up would otherwise reuse the pages
         # of the previous run for their cache lifetime; bench/up_real_index.py times that)
         ours = ["--no-cache", "platform-up", "--dry-run"]
         theirs = ["--no-cache", "up", "--dry-run", "--with", ",".join(GROUPS[1:])]
-        for command in (ours, theirs):
-            timed(command, project, env)  # warm the file system cache
+        commands = {"ours": (ours, env), "theirs": (theirs, env)}
+        commands.update({label: (ours, {**env, **extra}) for label, extra in variants.items()})
+        # theirs: poetry-plugin-up, whatever src platform-up runs from
+        for command, command_env in commands.values():
+            timed(command, project, command_env)  # warm the file system cache
         base = statistics.median(timed(ours, project, env)[0] for _ in range(runs))
         server.latency = latency
-        times: dict[str, list[tuple[float, float]]] = {"ours": [], "theirs": []}
+        times: dict[str, list[tuple[float, float]]] = {key: [] for key in commands}
         requests: dict[str, int] = {}
         for _ in range(runs):
-            for key, command in (("ours", ours), ("theirs", theirs)):
+            for key, (command, command_env) in commands.items():
                 before = len(server.requests)
-                times[key].append(timed(command, project, env))
+                times[key].append(timed(command, project, command_env))
                 requests[key] = len(server.requests) - before
     out = {"base": base}
     for key, samples in times.items():
         out[f"{key}_wall"] = statistics.median(w for w, _ in samples)
+        out[f"{key}_slowest"] = max(w for w, _ in samples)
         out[f"{key}_cpu"] = statistics.median(c for _, c in samples)
         out[f"{key}_requests"] = requests[key]
     return out
@@ -133,7 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temp dir)")
+    parser.add_argument("--connections", default="", help="comma-separated connections per host")
+    parser.add_argument("--before", type=Path, help="another checkout's src, run alongside")
+    parser.add_argument("--src", type=Path, help="run platform-up from this src (a snapshot)")
     args = parser.parse_args(argv)
+    variants = {
+        f"{n} connections": {"POETRY_PLATFORM_CONNECTIONS_PER_HOST": n.strip()}
+        for n in str(args.connections).split(",")
+        if n.strip()
+    }
+    if args.before:
+        variants["before"] = {"PYTHONPATH": str(args.before.resolve())}
+    ours_env = {"PYTHONPATH": str(args.src.resolve())} if args.src else {}
     sizes = [int(n) for n in str(args.packages).split(",") if n.strip()]
     if min(sizes) < 40:
         parser.error("--packages must be at least 40")
@@ -147,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         work = (args.keep or Path(tempfile.mkdtemp(prefix="bench-up-"))) / str(packages)
         work.mkdir(parents=True, exist_ok=True)
         try:
-            m = measure(packages, args.latency, args.runs, work)
+            m = measure(packages, args.latency, args.runs, work, variants, ours_env)
         finally:
             if args.keep is None:
                 shutil.rmtree(work.parent, ignore_errors=True)
@@ -170,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
             f"             {speedup:5.1f}x faster (goal >= {goal:g}x), CPU per dependency"
             f" {'below' if cpu_ok else 'NOT below'} poetry up's; load average {load:.2f}"
         )
+        for label in ("ours", *variants):
+            print(
+                f"             {label:>15}: {m[f'{label}_wall']:6.2f} s median,"
+                f" {m[f'{label}_slowest']:6.2f} s slowest,"
+                f" {m['theirs_wall'] / m[f'{label}_wall']:5.1f}x poetry up"
+            )
     print("goals met" if ok else "goals NOT met")
     return 0 if ok else 1
 
