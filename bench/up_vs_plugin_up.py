@@ -17,10 +17,11 @@ faster than poetry-plugin-up at 45 dependencies and 20x at 800, and less CPU tim
 dependency (the child's user + system time, start-up included).
 
 `--src DIR` runs platform-up from a snapshot's `src` (PYTHONPATH), so that this checkout can
-be edited meanwhile. `--connections` adds one platform-up run per value of the index client's connections per
-host (POETRY_PLATFORM_CONNECTIONS_PER_HOST), `--before DIR` one with the plugin's code from
-another checkout's `src` (PYTHONPATH): all alternate with the others in the same loop, so
-they are measured side by side under the same load. Each also prints its slowest run.
+be edited meanwhile. `--connections` adds one platform-up run per value of the index
+client's connections per host (POETRY_PLATFORM_CONNECTIONS_PER_HOST), `--before DIR` one
+with the plugin's code from another checkout's `src` (PYTHONPATH): all alternate with the
+others in the same loop, so they are measured side by side under the same load. Each also
+prints its slowest run.
 """
 
 from __future__ import annotations
