@@ -1,7 +1,7 @@
 """The first release with an extra: bisection over a pool's releases, bounded by a deadline.
 
-The pool here is a stand-in with Poetry's two calls (`find_packages`, `package`); the real
-pool against the local index runs in tests/check/test_fidelity_lock.py.
+The pool here is a stand-in with Poetry's `package` and a release finder in place of the index
+client's; the real pool against the local index runs in tests/check/test_fidelity_lock.py.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class FakePool:
             package.extras = {canonicalize_name("cuda13"): [Dependency("jax-cuda13-plugin", exact)]}
         return package
 
+    def find(self, dependency: Dependency) -> list[tuple[Any, str | None]]:
+        return [(p.version, None) for p in self.find_packages(dependency)]
+
 
 def as_pool(pool: FakePool) -> RepositoryPool:
     return cast("RepositoryPool", pool)
@@ -58,15 +61,19 @@ def as_pool(pool: FakePool) -> RepositoryPool:
 
 def test_bisects_to_the_first_release_whose_extra_installs() -> None:
     pool = FakePool()
-    assert first_release_with_extra(as_pool(pool), "jax", "cuda13") == ("0.7.2", ">=3.11")
+    assert first_release_with_extra(as_pool(pool), "jax", "cuda13", find=pool.find) == (
+        "0.7.2",
+        ">=3.11",
+    )
     # A handful of metadata reads, not one per release; the pre-release is never a candidate.
     assert len(pool.reads) <= 5
     assert "0.9.0rc1" not in pool.reads
-    assert first_release_with_extra(as_pool(pool), "jax", "rocm") is None
+    assert first_release_with_extra(as_pool(pool), "jax", "rocm", find=pool.find) is None
 
 
 def test_a_slow_index_gives_up_at_the_deadline_and_stays_given_up() -> None:
-    lookup = IndexLookup(as_pool(FakePool(delay=0.2)), deadline_s=0.05)
+    slow = FakePool(delay=0.2)
+    lookup = IndexLookup(as_pool(slow), deadline_s=0.05, find=slow.find)
     start = time.monotonic()
     assert lookup("jax", "cuda13") is None
     assert time.monotonic() - start < 0.15
@@ -75,7 +82,7 @@ def test_a_slow_index_gives_up_at_the_deadline_and_stays_given_up() -> None:
 
 def test_answers_are_remembered() -> None:
     pool = FakePool()
-    lookup = IndexLookup(as_pool(pool))
+    lookup = IndexLookup(as_pool(pool), find=pool.find)
     assert lookup("jax", "cuda13") == ("0.7.2", ">=3.11")
     reads = len(pool.reads)
     assert lookup("JAX", "CUDA13") == ("0.7.2", ">=3.11")
