@@ -246,3 +246,28 @@ def test_cpu_target_taking_pypi_torch_warns_and_strict_fails(
     # macOS wheels on PyPI are CPU: nothing forbidden there.
     assert results["mac"]["ok"]
     assert results["mac"]["forbidden_packages"] == []
+
+
+def test_export_prints_the_checks_warnings_and_strict_refuses(
+    locked: dict[str, Path], tmp_path: Path, env: dict[str, str]
+) -> None:
+    """platform-export of the cpu target taking PyPI's CUDA torch says so, as check does
+    (issue 20: it printed only "Wrote req.txt"); --strict refuses it."""
+    project = project_with(locked, tmp_path, "torch", target("ci", "cpu", [THIS_PYTHON]))
+    result = run_poetry(
+        ["platform-export", "--target", "ci", "-f", "requirements"], project, env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Target ci (" in result.stderr
+    assert "platform-check warns (--strict refuses it)" in result.stderr
+    assert (
+        f"variant cpu forbids nvidia-*, but the install takes {layouts_check.PYPI_TORCH_NVIDIA}"
+        in (result.stderr)
+    )
+    assert "forbids" not in result.stdout  # the exported file stays clean
+    strict = run_poetry(
+        ["platform-export", "--target", "ci", "--strict"], project, env, check=False
+    )
+    assert strict.returncode == 1
+    assert strict.stdout == ""
+    assert "Target ci (" in strict.stderr and "fails platform-check" in strict.stderr

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
     from poetry_platform.errors import PlatformError
+    from poetry_platform.export.fileset import ExportSet
 
 
 class PlatformExportCommand(PlatformCommand, GroupCommand):
@@ -60,6 +61,12 @@ class PlatformExportCommand(PlatformCommand, GroupCommand):
             "all-targets",
             None,
             "One file per declared target: pylock.<target>.toml or requirements-<target>.txt.",
+        ),
+        option(
+            "strict",
+            None,
+            "Refuse a target platform-check warns about (forbidden packages, builds from "
+            "source), as platform-check --strict fails it.",
         ),
         option("with-credentials", None, "Keep the sources' credentials in the URLs written."),
         option("with-root", None, "Add the project itself (editable)."),
@@ -114,10 +121,13 @@ requirements format is written offline.
             with_credentials=bool(self.option("with-credentials")),
             with_root=bool(self.option("with-root")),
             lookup_timeout=timeout_option(self.option("lookup-timeout")),
+            strict=bool(self.option("strict")),
         )
         written: list[Path] = []
+        sets: list[ExportSet] = []
         try:
-            outputs = export(self.poetry, request, self._groups, self.io)
+            outputs = export(self.poetry, request, self._groups, self.io, sets)
+            self.emit(render.export_warnings(sets, verbose=self.io.is_verbose()))
             if [o.path for o in outputs] == [None]:
                 from cleo.io.outputs.output import Type as OutputType
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from poetry_platform.check.targets import TargetResult
     from poetry_platform.lockset.files import BinaryPolicy
     from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.problems import Problem
 
 Kind = Literal["index", "url", "file"]
 
@@ -90,6 +91,9 @@ class ExportSet:
     name: str
     plans: tuple[TargetPlan, ...]
     packages: tuple[ExportPackage, ...]
+    # What platform-check warns about for this target (forbidden packages, sdists): the
+    # command prints them as check does; `--strict` refuses them instead.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def pythons(self) -> tuple[str, ...]:
@@ -119,12 +123,15 @@ def export_set(
     results: Sequence[TargetResult],
     lock: LockState,
     policy: BinaryPolicy | None = None,
+    *,
+    strict: bool = False,
 ) -> ExportSet:
-    """The install set of a target whose every plan passed the check; else one-line refusal."""
+    """The install set of a target whose every plan passed the check (`strict`: without
+    warnings too, as `platform-check --strict`); else one-line refusal."""
     from poetry_platform import render
 
     for result in results:
-        stopping = blocking(result.check.problems)
+        stopping = blocking(result.check.problems, strict=strict)
         if stopping:
             more = f" (and {len(stopping) - 1} more)" if len(stopping) > 1 else ""
             raise TargetNotExportable(
@@ -142,7 +149,10 @@ def export_set(
             previous = merged.get(item.key)
             merged[item.key] = item if previous is None else _merge(previous, item)
     packages = tuple(sorted(merged.values(), key=lambda p: (p.name, p.version, p.source or "")))
-    return ExportSet(name, tuple(r.plan for r in results), packages)
+    warnings = tuple(
+        dict.fromkeys(p for r in results for p in r.check.problems if p.severity == "warning")
+    )
+    return ExportSet(name, tuple(r.plan for r in results), packages, warnings)
 
 
 def _index_lock(

@@ -55,6 +55,7 @@ class ExportRequest:
     with_credentials: bool = False
     with_root: bool = False
     lookup_timeout: float | None = None  # seconds for all page reads; None: the default
+    strict: bool = False  # refuse a target platform-check warns about, as check --strict
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,14 @@ def validate(request: ExportRequest) -> None:
 
 
 def export(
-    poetry: Poetry, request: ExportRequest, groups: Groups, io: IO | None = None
+    poetry: Poetry,
+    request: ExportRequest,
+    groups: Groups,
+    io: IO | None = None,
+    sets: list[ExportSet] | None = None,
 ) -> list[Output]:
-    """Every file the request asks for, checked and rendered (nothing written yet)."""
+    """Every file the request asks for, checked and rendered (nothing written yet);
+    `sets` receives each target's `ExportSet` (its warnings are the command's to print)."""
     from poetry_platform.check.targets import check_plans
     from poetry_platform.check.targets import project_plans
     from poetry_platform.context import project_config
@@ -99,9 +105,17 @@ def export(
     pairs = _pairs(poetry, request, config, lock, groups, io)
     policy = binary_policy(poetry)
     exports = [
-        export_set(t.name, check_plans(poetry, project_plans(poetry, t, v), lock), lock, policy)
+        export_set(
+            t.name,
+            check_plans(poetry, project_plans(poetry, t, v), lock),
+            lock,
+            policy,
+            strict=request.strict,
+        )
         for t, v in pairs
     ]
+    if sets is not None:
+        sets += exports
     paths = _outputs(request, exports)
     check_destinations([p for p in paths if p is not None], project_files(poetry))
     texts = _render(poetry, request, exports, paths)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from poetry_platform.render.lines import Line
+from poetry_platform.render.problems import problem_lines
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from poetry_platform.export.fileset import ExportSet
 
 
 def export_header(name: str, what: str, install: str) -> list[str]:
@@ -15,3 +23,23 @@ def export_header(name: str, what: str, install: str) -> list[str]:
 
 def wrote(path: object) -> Line:
     return Line(f"Wrote <c1>{path}</c1>", error=True)
+
+
+def export_warnings(sets: Iterable[ExportSet], *, verbose: bool = False) -> list[Line]:
+    """What platform-check warns about each exported target, in its words (to stderr, so
+    a file on standard output stays clean)."""
+    out: list[Line] = []
+    for exported in sets:
+        if not exported.warnings:
+            continue
+        out.append(
+            Line(
+                f"<warning>Target {exported.name} ({exported.describe()}): platform-check "
+                "warns (--strict refuses it):</warning>",
+                error=True,
+            )
+        )
+        out += [
+            Line(line, error=True) for line in problem_lines(exported.warnings, verbose=verbose)
+        ]
+    return out
