@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,42 @@ def test_the_printed_split_applied_literally_with_its_command_passes(
     assert f"Python {NEWER_PYTHON}" in result.stdout
     assert THIS_PYTHON  # the project keeps its older Pythons (requires-python unchanged)
     assert 'requires-python = ">=3.10,<4.0"' in text
+
+
+def test_an_edit_saved_during_the_fix_is_kept(
+    old_floor: Path, tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user saves pyproject.toml while --fix re-locks: nothing is written over it."""
+    from cleo.io.null_io import NullIO
+    from poetry.factory import Factory
+
+    from poetry_platform.atomic import ChangedOnDisk
+    from poetry_platform.check.first_release import IndexLookup
+    from poetry_platform.check.fix import fix
+    from poetry_platform.check.targets import check_plans
+    from poetry_platform.check.targets import selected_plans
+    from poetry_platform.context import project_config
+    from poetry_platform.lockset.lock import read_lock
+
+    project = copy_project(old_floor, tmp_path / "p")
+    for key in ("POETRY_CACHE_DIR", "POETRY_CONFIG_DIR", "POETRY_DATA_DIR"):
+        monkeypatch.setenv(key, env[key])
+    pyproject = project / "pyproject.toml"
+
+    def run_check(poetry: Any) -> Any:
+        lock = read_lock(poetry)
+        work = selected_plans(poetry, project_config(poetry), [], python=None)
+        return lock, check_plans(poetry, work, lock, IndexLookup(poetry.pool))
+
+    poetry = Factory().create_poetry(project, io=NullIO())
+    lock_before = (project / "poetry.lock").read_bytes()
+    _, results = run_check(poetry)
+
+    def edit_then_check(draft: Any) -> Any:
+        pyproject.write_text(pyproject.read_text() + "\n# the user's edit\n")
+        return run_check(draft)
+
+    with pytest.raises(ChangedOnDisk):
+        fix(poetry, results, edit_then_check, strict=False, dry_run=False, io=NullIO())
+    assert pyproject.read_text().endswith("# the user's edit\n")
+    assert (project / "poetry.lock").read_bytes() == lock_before
