@@ -58,12 +58,14 @@ def _imports(path: Path) -> list[tuple[str, bool, int]]:
                 typing_only.update(id(n) for n in ast.walk(inner))
     found: list[tuple[str, bool, int]] = []
     for node in ast.walk(tree):
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
         names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             parts = node.module.split(".")
             if parts[0] == "poetry_platform":
                 names = [a.name for a in node.names] if len(parts) == 1 else [parts[1]]
-        elif isinstance(node, ast.Import):
+        else:
             names = [
                 a.name.split(".")[1] for a in node.names if a.name.startswith("poetry_platform.")
             ]
