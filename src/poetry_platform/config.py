@@ -25,6 +25,7 @@ from packaging.version import Version
 from poetry_platform.accelerators import infer_promise
 from poetry_platform.accelerators import infer_variants
 from poetry_platform.errors import UsageError
+from poetry_platform.errors import did_you_mean
 from poetry_platform.model import PlatformConfig
 from poetry_platform.model import Promise
 from poetry_platform.model import Requirements
@@ -80,11 +81,15 @@ def load_config(
     pyproject: Mapping[str, Any],
     extras: Collection[str],
     groups: Collection[str],
+    *,
+    lenient_targets: bool = False,
 ) -> PlatformConfig:
     """Parse and validate `[tool.poetry-platform]` of an already-read pyproject.
 
     `extras` and `groups` are the project's own (as Poetry sees them), used to refuse
-    variants that name something the project does not declare.
+    variants that name something the project does not declare. `lenient_targets`: a broken
+    `[[target]]` leaves no targets and its error in `target_error` instead of raising
+    (targets are for platform-check and platform-export; show and install go on).
     """
     tool = pyproject.get("tool") or {}
     table = tool.get("poetry-platform") or {}
@@ -104,7 +109,13 @@ def load_config(
         variants = _parse_variants(raw_variants, extra_names, group_names)
         inferred = False
 
-    targets = _parse_targets(table.get("target", []), {v.name for v in variants}, group_names)
+    target_error = None
+    try:
+        targets = _parse_targets(table.get("target", []), {v.name for v in variants}, group_names)
+    except ConfigError as e:
+        if not lenient_targets:
+            raise
+        targets, target_error = (), str(e)
     linked = _parse_linked(table.get("linked", []))
     installer = table.get("installer")
     if installer is not None and installer not in INSTALLERS:
@@ -117,6 +128,7 @@ def load_config(
         targets=targets,
         linked=linked,
         installer=installer,
+        target_error=target_error,
     )
 
 
@@ -148,7 +160,9 @@ def _reject_unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> 
         if key not in allowed:
             path = f"{where}.{key}" if where else key
             raise ConfigError(
-                path, "unknown key", f"allowed keys here are {', '.join(sorted(allowed))}"
+                path,
+                f"unknown key{did_you_mean(key, sorted(allowed))}",
+                f"allowed keys here are {', '.join(sorted(allowed))}",
             )
 
 
@@ -164,7 +178,10 @@ def _declared(value: Any, key: str, declared: set[str], what: str, fix: str) -> 
     for name in names:
         if canonicalize_name(name) not in declared:
             known = ", ".join(sorted(declared)) or "none"
-            raise ConfigError(key, f"the project has no {what} {name!r} (it has: {known})", fix)
+            hint = did_you_mean(canonicalize_name(name), sorted(declared))
+            raise ConfigError(
+                key, f"the project has no {what} {name!r} (it has: {known}){hint}", fix
+            )
     return names
 
 
@@ -345,13 +362,17 @@ def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Targ
         if variant is not None and variant not in variants:
             raise ConfigError(
                 f"{where}.variant",
-                f"there is no variant {variant!r} (variants: {', '.join(sorted(variants))})",
+                f"there is no variant {variant!r} (variants: {', '.join(sorted(variants))})"
+                f"{did_you_mean(variant, sorted(variants))}",
                 "name a declared variant",
             )
         t_groups = _str_list(item.get("groups", ["main"]), f"{where}.groups")
         for group in t_groups:
             if canonicalize_name(group) != "main" and canonicalize_name(group) not in groups:
-                raise ConfigError(f"{where}.groups", f"the project has no group {group!r}")
+                raise ConfigError(
+                    f"{where}.groups",
+                    f"the project has no group {group!r}{did_you_mean(group, sorted(groups))}",
+                )
         implementation = item.get("implementation", "cp")
         if implementation not in ("cp", "pp"):
             raise ConfigError(f"{where}.implementation", 'must be "cp" or "pp"')

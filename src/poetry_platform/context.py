@@ -44,11 +44,14 @@ class Decision:
     fidelity: Mapping[str, Fidelity] = field(default_factory=dict)
 
 
-def project_config(poetry: Poetry, data: Mapping[str, Any] | None = None) -> PlatformConfig:
+def project_config(
+    poetry: Poetry, data: Mapping[str, Any] | None = None, *, lenient_targets: bool = False
+) -> PlatformConfig:
     """`[tool.poetry-platform]` validated against the project's own extras and groups.
 
     `data`: the pyproject document where the caller has already parsed it (platform-up
     does, to edit it); else Poetry's `pyproject.data`, which parses the file again.
+    `lenient_targets`: see `config.load_config` (show and install).
     """
     from poetry_platform.config import ConfigError
 
@@ -58,6 +61,7 @@ def project_config(poetry: Poetry, data: Mapping[str, Any] | None = None) -> Pla
             poetry.pyproject.data if data is None else data,
             extras=[str(e) for e in package.extras],
             groups=[str(g) for g in package.dependency_group_names(include_optional=True)],
+            lenient_targets=lenient_targets,
         )
     except ConfigError as e:  # the same error, now saying which file holds the table
         raise ConfigError(e.key, e.problem, e.fix, file="pyproject.toml") from e
@@ -152,7 +156,7 @@ def decide(
     lookup the fixes of a missing accelerator name their versions from, as platform-check's.
     """
     environ = os.environ if environ is None else environ
-    config = project_config(poetry)
+    config = project_config(poetry, lenient_targets=True)  # targets are check data
     if host is None:
         host = probe_host(environ)
     forced, forced_by = None, None

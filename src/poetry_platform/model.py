@@ -113,6 +113,9 @@ class PlatformConfig:
     targets: tuple[Target, ...] = ()
     linked: tuple[tuple[str, ...], ...] = ()
     installer: str | None = None
+    # Targets are check data: for show and install a broken `[[target]]` is this message
+    # (`load_config(..., lenient_targets=True)`), printed as a warning; they go on.
+    target_error: str | None = None
 
     def variant(self, name: str) -> Variant | None:
         return next((v for v in self.variants if v.name == name), None)

@@ -154,3 +154,25 @@ def test_bad_input_is_one_error_line_and_exit_1(
     assert message in error
     assert len(error.splitlines()) == 1
     assert command.io.fetch_output() == ""
+
+
+def test_a_broken_target_is_a_warning_and_show_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Targets are check data: `variant = "cuda-13"` in a [[target]] does not stop show (or
+    install); check and export refuse it (issue 20)."""
+    text = JAX_PROJECT + (
+        '\n[[tool.poetry-platform.target]]\nname = "gpu"\nsys_platform = "linux"\n'
+        'platform_machine = "x86_64"\npython = "3.12"\nvariant = "cuda-13"\n'
+    )
+    command = show_tester(write(tmp_path, text), monkeypatch, {"POETRY_PLATFORM_CUDA": ""})
+    assert command.execute() == 0
+    [warning] = command.io.fetch_error().strip().splitlines()
+    assert "Warning: [tool.poetry-platform] target[0] (gpu).variant: there is no variant" in (
+        warning
+    )
+    assert "did you mean cuda13?" in warning
+    assert "platform-show goes on without them)" in warning
+    assert "Selected: cpu" in command.io.fetch_output()
+    command.execute("--json")
+    assert "target[0] (gpu).variant" in json.loads(command.io.fetch_output())["target_error"]

@@ -73,6 +73,7 @@ from poetry_platform.render.verdicts import no_variant
 from poetry_platform.render.verdicts import requirement
 from poetry_platform.render.verdicts import requirements
 from poetry_platform.render.verdicts import selection_reason
+from poetry_platform.render.verdicts import target_warning
 from poetry_platform.render.verdicts import unmet
 from poetry_platform.render.verdicts import verdict_json
 
@@ -132,6 +133,7 @@ __all__ = [
     "show_json",
     "target",
     "target_json",
+    "target_warning",
     "unfit_lock",
     "unmet",
     "verdict_json",

@@ -9,6 +9,7 @@ from poetry_platform.render.accelerator import missing_accelerator
 from poetry_platform.render.accelerator import sentence
 from poetry_platform.render.lines import Line
 from poetry_platform.render.verdicts import selection_reason
+from poetry_platform.render.verdicts import target_warning
 
 if TYPE_CHECKING:
     from poetry_platform.context import Decision
@@ -48,6 +49,9 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
     assert variant is not None
     reason = selection_reason(selection, decision.host)
     out = [Line(f"<b>Platform variant</b>: <c1>{variant.name}</c1> ({reason})")]
+    if decision.config.target_error:
+        error = target_warning(decision.config.target_error, "platform-install")
+        out.append(Line(f"<warning>{error}</warning>", error=True))
     verdict = selection.chosen_verdict
     if selection.forced_by and verdict is not None and not verdict.satisfied:
         out.append(

@@ -14,6 +14,7 @@ from poetry_platform.render.verdicts import assumed
 from poetry_platform.render.verdicts import no_variant
 from poetry_platform.render.verdicts import requirements
 from poetry_platform.render.verdicts import selection_reason
+from poetry_platform.render.verdicts import target_warning
 from poetry_platform.render.verdicts import unmet
 from poetry_platform.render.verdicts import verdict_json
 
@@ -25,7 +26,11 @@ if TYPE_CHECKING:
 def show(decision: Decision, *, verbose: bool = False) -> list[Line]:
     """The host, every variant's verdict and the choice (or why there is none)."""
     host = decision.host
-    out = [Line("<b>Host</b>")]
+    out = []
+    if decision.config.target_error:
+        error = target_warning(decision.config.target_error, "platform-show")
+        out.append(Line(f"<warning>{error}</warning>", error=True))
+    out.append(Line("<b>Host</b>"))
     out += [Line(f"  <comment>{label:<13}</comment> {value}") for label, value in host_rows(host)]
     if verbose:
         out += [Line(f"  <debug>probe: {entry}</debug>") for entry in host.log]
@@ -75,6 +80,7 @@ def show_json(decision: Decision) -> dict[str, Any]:
     return {
         "host": host_json(decision.host),
         "variants_inferred": decision.config.variants_inferred,
+        "target_error": decision.config.target_error,
         "variants": [
             {
                 **verdict_json(v),

@@ -124,3 +124,11 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
         "groups": list(v.groups),
         "requires": requirements(v.requires),
     }
+
+
+def target_warning(error: str, command: str) -> str:
+    """A broken `[[target]]` where targets do not matter (show, install): one line."""
+    return (
+        f"Warning: {error} (targets are read by platform-check and platform-export; "
+        f"{command} goes on without them)"
+    )
