@@ -138,10 +138,10 @@ _OR_RE = re.compile(r"\s*\|\|?\s*")
 def parse(text: str) -> Spec:
     """Split a constraint into clauses; refuse what cannot be rewritten safely (unions, ===)."""
     stripped = text.strip()
+    if not stripped:  # all of it is spacing: kept once, not as both lead and trail
+        return Spec((), (), text)
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()) :]
-    if not stripped:
-        return Spec((), (), lead, trail)
     clauses: list[Clause] = []
     seps: list[str] = []
     pos = 0
@@ -162,7 +162,7 @@ def parse(text: str) -> Spec:
         pos = m.end()
         if pos == len(stripped):
             break
-        if _OR_RE.match(stripped, pos) and "|" in stripped[pos:].split(None, 1)[0]:
+        if _OR_RE.match(stripped, pos):
             raise UnsupportedConstraint("a union of ranges (||) is not bumped")
         sep = _SEP_RE.match(stripped, pos)
         if sep is None or sep.end() == pos:
@@ -385,9 +385,7 @@ def rewrite(text: str, new: Version, strategy: Strategy = "bump", *, pep440: boo
         precision = len(_release(anchor.version))
         op = ">=" if anchor.op == ">" else anchor.op
         clauses[sh.anchor] = replace(anchor, op=op, version=_format(new, precision, local=local))
-        if sh.floor is not None:
-            _drop(clauses, seps, sh.floor)
-        return replace(spec, clauses=tuple(clauses), seps=tuple(seps)).text
+        return replace(spec, clauses=tuple(clauses)).text  # these styles have no floor
     anchor_text, floor_text = _move_anchor(anchor, sh.style, new, local=local)
     clauses[sh.anchor] = replace(anchor, version=anchor_text)
     if floor_text is None:
