@@ -51,21 +51,19 @@ class BinaryPolicy:
     no_binary: frozenset[str] = frozenset()
     only_binary: frozenset[str] = frozenset()
 
+    # A name the set holds is refused first; past that, Poetry's policy
+    # (`not packages or ":none:" in packages or name not in packages`, unless `:all:`)
+    # reduces to "no `:all:`": `:none:` names no package.
+
     def wheels_allowed(self, name: str) -> bool:
         if name in self.no_binary:
             return False
-        return _policy_allows(self.no_binary, name) or name in self.only_binary
+        return ":all:" not in self.no_binary or name in self.only_binary
 
     def sdists_allowed(self, name: str) -> bool:
         if name in self.only_binary:
             return False
-        return _policy_allows(self.only_binary, name) or name in self.no_binary
-
-
-def _policy_allows(packages: frozenset[str], name: str) -> bool:
-    if ":all:" in packages:
-        return False
-    return not packages or ":none:" in packages or name not in packages
+        return ":all:" not in self.only_binary or name in self.no_binary
 
 
 @dataclass(frozen=True)
