@@ -99,3 +99,155 @@ def test_console_and_log_lines_are_redacted_while_a_command_runs() -> None:
     assert out.getvalue() == ("source http://***@host/simple/\nafter http://alice:S3cret@host/\n")
     assert err.getvalue() == "x https://***@host/\n"
     assert stream.getvalue() == "Authorization error accessing http://***@host/simple/a/\n"
+
+
+@pytest.fixture
+def no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redact_module, "_secrets", set())
+
+
+@pytest.mark.usefixtures("no_secrets")
+def test_a_secret_of_four_characters_is_masked_a_shorter_one_is_not() -> None:
+    redact_module.add_secret("abcd")
+    redact_module.add_secret("xyz")
+    redact_module.add_secret(None)
+    redact_module.add_secret("")
+    assert redact("abcd xyz") == "*** xyz"
+
+
+@pytest.mark.usefixtures("no_secrets")
+def test_the_longer_of_two_overlapping_secrets_is_masked_whole() -> None:
+    redact_module.add_secret("hunt")
+    redact_module.add_secret("hunter22")
+    assert redact("password hunter22, hint hunt") == "password ***, hint ***"
+
+
+@pytest.mark.usefixtures("no_secrets")
+def test_a_secret_containing_another_is_masked_whole_whatever_their_order() -> None:
+    redact_module.add_secret("zz99")  # sorts after the longer one, and is inside it
+    redact_module.add_secret("aazz99bb")
+    assert redact("token aazz99bb") == "token ***"
+
+
+@pytest.mark.usefixtures("no_secrets")
+def test_every_credential_variable_poetry_reads_is_a_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POETRY_PYPI_TOKEN_PRIVATE", "pypi-tok3n")
+    monkeypatch.setenv("poetry_http_basic_corp_password", "lower-case-pw")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_CORP_USERNAME", "alice")
+    monkeypatch.setenv("POETRY_HTTP_BASIC_PASSWORD_HINT", "hint-text")
+    add_secrets_from_environment()  # the process environment, when none is given
+    text = "pypi-tok3n lower-case-pw alice hint-text"
+    assert redact(text) == "*** *** alice hint-text"
+
+
+@pytest.mark.usefixtures("no_secrets")
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ""),
+        ("no at sign: Authorization: Basic abc", "no at sign: Authorization: ***"),
+        ("proxy-authorization=Basic xyz", "proxy-authorization=***"),
+        ("Cookie: session=abc; id=2", "Cookie: ***"),
+        ("Bearer short", "Bearer short"),  # too short to be a token
+        ("Bearer abcdefgh", "Bearer ***"),
+        ('{"Private-Token": "glpat-123"}', '{"Private-Token": "***"}'),
+        ("https://u:p@h/ and https://v:q@h/", "https://***@h/ and https://***@h/"),
+        ("alice:S3cret@host and bob:pw@host", "***@host and ***@host"),
+    ],
+)
+def test_each_rule_masks_exactly_the_credential(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_json_documents_keep_their_shape_and_types() -> None:
+    data = {"https://u:p@h/": ("http://a:b@h/", 2), "n": None, "ok": True, "f": 1.5}
+    assert redact_data(data) == {
+        "https://***@h/": ["http://***@h/", 2],
+        "n": None,
+        "ok": True,
+        "f": 1.5,
+    }
+    assert redact_data("Bearer abcdefgh") == "Bearer ***"
+    assert redact_data(7) == 7
+
+
+def test_the_log_filter_lets_every_record_through_and_rewrites_only_secrets() -> None:
+    clean = logging.LogRecord("poetry", logging.INFO, "f", 1, "resolving %s", ("numpy",), None)
+    assert redact_module.RedactFilter().filter(clean) is True
+    assert (clean.msg, clean.args) == ("resolving %s", ("numpy",))
+    secret = logging.LogRecord(
+        "poetry", logging.INFO, "f", 1, "GET %s", ("http://alice:S3cret@h/",), None
+    )
+    assert redact_module.RedactFilter().filter(secret) is True
+    assert (secret.msg, secret.args) == ("GET http://***@h/", None)
+    assert secret.getMessage() == "GET http://***@h/"
+
+
+def test_poetry_and_cleo_log_handlers_are_redacted_while_a_command_runs() -> None:
+    console = IO(StringInput(""), StreamOutput(io.StringIO()), StreamOutput(io.StringIO()))
+    streams = {name: io.StringIO() for name in ("poetry", "poetry.core", "cleo")}
+    handlers = {name: logging.StreamHandler(s) for name, s in streams.items()}
+    for name, handler in handlers.items():
+        logging.getLogger(name).addHandler(handler)
+    try:
+        with redacting(console):
+            for name in streams:
+                logging.getLogger(name).warning("to %s", "http://alice:S3cret@h/")
+            assert all(redact_module._FILTER in h.filters for h in handlers.values())
+        for name in streams:
+            logging.getLogger(name).warning("after")
+        assert not any(redact_module._FILTER in h.filters for h in handlers.values())
+    finally:
+        for name, handler in handlers.items():
+            logging.getLogger(name).removeHandler(handler)
+    for stream in streams.values():  # poetry.core's lines reach the poetry handler too
+        lines = stream.getvalue().splitlines()
+        assert lines[0] == "to http://***@h/"
+        assert "S3cret" not in stream.getvalue()
+        assert lines[-1] == "after"
+
+
+def test_one_output_for_both_streams_is_wrapped_once_and_keeps_write_options() -> None:
+    out = io.StringIO()
+    shared = StreamOutput(out)
+    console = IO(StringInput(""), shared, shared)
+    with redacting(console):
+        shared.write("a https://u:p@h/", True)  # new_line, passed by position
+        shared.write(["b http://v:q@h/", " c"], new_line=False)
+        with redacting(console):  # nested: already redacting, nothing wrapped twice
+            console.write_error_line("d http://w:r@h/")
+        console.write_line("e http://x:s@h/")  # still redacting after the inner block
+    console.write_line("f http://y:t@h/")
+    assert out.getvalue() == (
+        "a https://***@h/\nb http://***@h/ cd http://***@h/\ne http://***@h/\nf http://y:t@h/\n"
+    )
+
+
+def test_an_exception_inside_the_block_leaves_the_redaction_in_place() -> None:
+    """The application prints the error after the command returns: still redacted."""
+    out = io.StringIO()
+    console = IO(StringInput(""), StreamOutput(out), StreamOutput(io.StringIO()))
+    try:
+        with pytest.raises(RuntimeError), redacting(console):
+            raise RuntimeError("boom")
+        console.write_line("error http://alice:S3cret@h/")
+        assert out.getvalue() == "error http://***@h/\n"
+    finally:
+        redact_module.uninstall([console.output, console.error_output, *redact_module._handlers()])
+
+
+def test_a_second_command_in_the_same_process_is_redacted_too() -> None:
+    out = io.StringIO()
+    console = IO(StringInput(""), StreamOutput(out), StreamOutput(io.StringIO()))
+    for _ in range(2):
+        with redacting(console):
+            console.write_line("x http://alice:S3cret@h/")
+    assert out.getvalue() == "x http://***@h/\n" * 2
+
+
+def test_lifting_the_rule_from_an_output_never_wrapped_is_harmless() -> None:
+    output = StreamOutput(io.StringIO())
+    redact_module.uninstall([output])
+    output.write("plain")
