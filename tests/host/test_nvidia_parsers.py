@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from poetry_platform.host.nvidia import CUDA_DRIVER_TABLE
 from poetry_platform.host.nvidia import NvidiaReading
 from poetry_platform.host.nvidia import combine
-from poetry_platform.host.nvidia import cuda_for_driver
-from poetry_platform.host.nvidia import cuda_from_int
-from poetry_platform.host.nvidia import driver_key
 from poetry_platform.host.nvidia import is_complete
-from poetry_platform.host.nvidia import parse_driver_version
-from poetry_platform.host.nvidia import parse_gpu_information
 from poetry_platform.host.nvidia import parse_libcuda_report
-from poetry_platform.host.nvidia import parse_proc_version
-from poetry_platform.host.nvidia import parse_smi_header
-from poetry_platform.host.nvidia import parse_smi_query
+from poetry_platform.host.nvidia_text import CUDA_DRIVER_TABLE
+from poetry_platform.host.nvidia_text import cuda_for_driver
+from poetry_platform.host.nvidia_text import cuda_from_int
+from poetry_platform.host.nvidia_text import driver_key
+from poetry_platform.host.nvidia_text import parse_driver_version
+from poetry_platform.host.nvidia_text import parse_gpu_information
+from poetry_platform.host.nvidia_text import parse_proc_version
+from poetry_platform.host.nvidia_text import parse_smi_header
+from poetry_platform.host.nvidia_text import parse_smi_query
 from poetry_platform.host.probing import ProbeError
 
 # Copied from real machines (the H100 host, an A100 host on the R535 branch).

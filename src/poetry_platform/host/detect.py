@@ -16,7 +16,7 @@ compute capability: nvidia-smi may add it).
 4. `nvidia-smi` found on PATH: the per-GPU query and the plain table, with a timeout.
 5. `/sys/module/nvidia/version`, then `/proc/driver/nvidia/version` and
    `/proc/driver/nvidia/gpus/*` under `root`: the kernel driver's version, GPU names.
-6. The driver table (`nvidia.CUDA_DRIVER_TABLE`) when no probe read the CUDA version.
+6. The driver table (`nvidia_text.CUDA_DRIVER_TABLE`) when no probe read the CUDA version.
 7. ROCm: GPU targets from the kfd topology under `root`, then ROCm's version from
    `$ROCM_PATH` or `/opt/rocm/.info/version`.
 
