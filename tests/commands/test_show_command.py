@@ -176,3 +176,19 @@ def test_a_broken_target_is_a_warning_and_show_goes_on(
     assert "Selected: cpu" in command.io.fetch_output()
     command.execute("--json")
     assert "target[0] (gpu).variant" in json.loads(command.io.fetch_output())["target_error"]
+
+
+def test_outside_a_project_the_host_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user probes a machine before adopting the plugin (issue 20): no pyproject.toml here
+    or above, so the host facts and a line saying no project was found, exit 0."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    command = show_tester(empty, monkeypatch, {"POETRY_PLATFORM_CUDA": "13.0"})
+    assert command.execute() == 0
+    text = command.io.fetch_output()
+    assert "nvidia" in text and "CUDA 13.0" in text
+    assert "No project found (no pyproject.toml here or in a parent directory)" in text
+    command.execute("--json")
+    data = json.loads(command.io.fetch_output())
+    assert data["project"] is None
+    assert data["host"]["cuda"] == "13.0"

@@ -14,6 +14,8 @@ from poetry_platform.commands.base import PlatformCommand
 if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
 
+    from poetry_platform.host.profile import HostProfile
+
 
 class PlatformShowCommand(PlatformCommand, Command):
     name = "platform-show"
@@ -48,9 +50,15 @@ The first variant whose requirements the host meets is the one
         from poetry_platform.context import project_python
         from poetry_platform.lockset.lock import read_lock
 
+        try:
+            poetry = self.poetry
+        except RuntimeError as e:  # no pyproject.toml here or above: the host alone
+            if "pyproject.toml" not in str(e):
+                raise
+            return self._host_only(probe_host())
         # The interpreter platform-install would install into, not Poetry's own: both
         # commands must evaluate markers and the lock for the same Python.
-        project = project_python(self.poetry, self.io)
+        project = project_python(poetry, self.io)
         host = replace(probe_host(), python_version=project.version)
         lock = read_lock(self.poetry) if self.poetry.locker.is_locked() else None
         decision = decide(
@@ -67,4 +75,15 @@ The first variant whose requirements the host meets is the one
             self.line(json.dumps(render.show_json(decision), indent=2))
             return 0
         self.emit(render.show(decision, verbose=self.io.is_verbose()))
+        return 0
+
+    def _host_only(self, host: HostProfile) -> int:
+        """Outside a project: what this host offers, so it can be probed before adopting
+        the plugin (variants are a project's; none to judge)."""
+        from poetry_platform import render
+
+        if self.option("json"):
+            self.line(json.dumps({"host": render.host_json(host), "project": None}, indent=2))
+            return 0
+        self.emit(render.show_host_only(host, verbose=self.io.is_verbose()))
         return 0

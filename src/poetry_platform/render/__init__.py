@@ -52,6 +52,7 @@ from poetry_platform.render.platform_export import wrote
 from poetry_platform.render.platform_install import install
 from poetry_platform.render.platform_install import installer
 from poetry_platform.render.platform_show import show
+from poetry_platform.render.platform_show import show_host_only
 from poetry_platform.render.platform_show import show_json
 from poetry_platform.render.problems import LOCK_UNFIT
 from poetry_platform.render.problems import MISSING_WHY
@@ -130,6 +131,7 @@ __all__ = [
     "selection_reason",
     "sentence",
     "show",
+    "show_host_only",
     "show_json",
     "target",
     "target_json",

@@ -20,6 +20,7 @@ from poetry_platform.render.verdicts import verdict_json
 
 if TYPE_CHECKING:
     from poetry_platform.context import Decision
+    from poetry_platform.host.profile import HostProfile
     from poetry_platform.model import Variant
 
 
@@ -94,3 +95,19 @@ def show_json(decision: Decision) -> dict[str, Any]:
         "forced_by": selection.forced_by,
         "reason": selection_reason(selection, decision.host),
     }
+
+
+def show_host_only(host: HostProfile, *, verbose: bool = False) -> list[Line]:
+    """platform-show outside a project: the host facts, and that no project was found."""
+    out = [Line("<b>Host</b>")]
+    out += [Line(f"  <comment>{label:<13}</comment> {value}") for label, value in host_rows(host)]
+    if verbose:
+        out += [Line(f"  <debug>probe: {entry}</debug>") for entry in host.log]
+    out.append(Line(""))
+    out.append(
+        Line(
+            "No project found (no pyproject.toml here or in a parent directory): the host "
+            "alone. Run it in a project to see its variants and the one selected.",
+        )
+    )
+    return out
