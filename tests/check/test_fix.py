@@ -112,14 +112,11 @@ def test_no_fix_without_the_index_leaves_the_files_byte_identical(
     assert files(project) == was
 
 
-def test_the_printed_split_applied_literally_with_its_command_passes(
-    old_floor: Path, tmp_path: Path, env: dict[str, str]
-) -> None:
-    """A person follows fix 1 as printed: each edit line into pyproject.toml, then the
-    command; the check passes."""
-    project = copy_project(old_floor, tmp_path / "p")
+def follow(project: Path, env: dict[str, str], number: int) -> str:
+    """Follow fix `number` as platform-check printed it: each edit line into pyproject.toml
+    (replace the quoted entry, or add to the list), then its command. The new text."""
     printed = run_poetry(["platform-check"], project, env, check=False).stdout
-    block = printed.split("  1. ")[1].split("  2. ")[0]
+    block = printed.split(f"  {number}. ")[1].split(f"  {number + 1}. ")[0]
     text = (project / "pyproject.toml").read_text()
     for line in block.splitlines():
         line = line.strip()
@@ -137,11 +134,34 @@ def test_the_printed_split_applied_literally_with_its_command_passes(
     )
     assert command.startswith("poetry update --lock ")
     run_poetry(shlex.split(command)[1:], project, env)
+    return text
+
+
+def test_the_printed_split_applied_literally_with_its_command_passes(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Fix 1 (the split by Python), followed as printed: the check passes and the project
+    keeps its older Pythons."""
+    project = copy_project(old_floor, tmp_path / "p")
+    text = follow(project, env, 1)
+    assert 'requires-python = ">=3.10,<4.0"' in text
     result = run_poetry(["platform-check"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Python {NEWER_PYTHON}" in result.stdout
-    assert THIS_PYTHON  # the project keeps its older Pythons (requires-python unchanged)
-    assert 'requires-python = ">=3.10,<4.0"' in text
+    assert THIS_PYTHON not in text  # the split is at the newer Python
+
+
+def test_the_printed_narrowing_applied_literally_with_its_command_passes(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Fix 2 (narrow requires-python with the raised floor), followed as printed: Poetry 2
+    would keep jax 0.6.2 on a plain `poetry lock`; the printed command moves it."""
+    project = copy_project(old_floor, tmp_path / "p")
+    text = follow(project, env, 2)
+    assert f'requires-python = ">={NEWER_PYTHON},<4.0"' in text
+    assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
+    result = run_poetry(["platform-check"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_an_edit_saved_during_the_fix_is_kept(
