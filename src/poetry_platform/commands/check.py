@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from cleo.io.inputs.option import Option
     from poetry.poetry import Poetry
 
+    from poetry_platform.check.bot_states import BotState
+    from poetry_platform.check.fix import FixOutcome
     from poetry_platform.check.targets import TargetResult
     from poetry_platform.lockset.lock import LockState
 
@@ -148,6 +150,31 @@ index asked (5 s at most) which release first has the extra, to name it in the f
                 failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
             elif outcome.applied is not None:
                 failed = False  # --dry-run: the fix would pass
+        self._report(
+            lock,
+            results,
+            bots,
+            outcome,
+            strict=strict,
+            host_mode=not config.targets,
+            host_python=host_python,
+        )
+        return 1 if failed or bots else 0
+
+    def _report(
+        self,
+        lock: LockState,
+        results: list[TargetResult],
+        bots: list[BotState],
+        outcome: FixOutcome | None,
+        *,
+        strict: bool,
+        host_mode: bool,
+        host_python: str,
+    ) -> None:
+        """The verdicts (and what --fix did), as JSON or as text."""
+        from poetry_platform import render
+
         if self.option("json"):
             from cleo.io.outputs.output import Type as OutputType
 
@@ -166,9 +193,8 @@ index asked (5 s at most) which release first has the extra, to name it in the f
                         lock,
                         results,
                         strict=strict,
-                        host_mode=not config.targets,
+                        host_mode=host_mode,
                         host_python=host_python,
                         verbose=self.io.is_verbose(),
                     )
                 )
-        return 1 if failed or bots else 0
