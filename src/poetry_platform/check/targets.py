@@ -230,7 +230,7 @@ def selected_plans(
         pairs = [(t, config.variant(t.variant) if t.variant else None) for t in config.targets]
     else:
         assert python is not None
-        default_groups = tuple(sorted(poetry.package.dependency_group_names()))
+        default_groups = as_written(poetry, sorted(poetry.package.dependency_group_names()))
         host = host_target(host_system(), default_groups, python=python)
         pairs = [(replace(host, name=v.name), v) for v in config.variants]
 
@@ -321,4 +321,14 @@ def host_target(host: SystemFacts, groups: tuple[str, ...], *, python: str) -> T
         macos=version(host.macos_version),
         glibc=version(host.libc_version) if host.libc == "glibc" else None,
         musl=version(host.libc_version) if host.libc == "musl" else None,
+    )
+
+
+def as_written(poetry: Poetry, groups: Iterable[str]) -> tuple[str, ...]:
+    """Group names as pyproject.toml spells them (`cloud_dev`), not normalized
+    (`cloud-dev`): what the user sees is what the user wrote."""
+    package = poetry.package
+    return tuple(
+        package.dependency_group(g).pretty_name if package.has_dependency_group(g) else g
+        for g in groups
     )

@@ -154,7 +154,9 @@ requirements format is written offline.
             raise UsageError(plain) from None
         finally:
             self._target_groups = None
-        return tuple(sorted(groups, key=lambda g: (g != "main", g)))
+        from poetry_platform.check.targets import as_written
+
+        return as_written(self.poetry, sorted(groups, key=lambda g: (g != "main", g)))
 
 
 def interrupted(written: list[Path]) -> PlatformError:

@@ -1,0 +1,27 @@
+"""Groups are shown as pyproject.toml spells them (issue 20: `cloud_dev`, not `cloud-dev`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
+
+from poetry.core.factory import Factory
+
+from poetry_platform.check.targets import as_written
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_group_names_as_written(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\nversion = "0.1"\n\n'
+        "[tool.poetry.group.cloud_dev.dependencies]\nboto3 = '*'\n"
+        "[tool.poetry.group.Test.dependencies]\npytest = '*'\n"
+    )
+    poetry = cast("Any", Factory().create_poetry(tmp_path))
+    names = sorted(poetry.package.dependency_group_names())
+    assert names == ["cloud-dev", "test"]
+    assert as_written(poetry, names) == ("cloud_dev", "Test")
+    assert as_written(poetry, ["nope"]) == ("nope",)
