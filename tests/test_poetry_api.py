@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -101,11 +102,21 @@ def private_uses(source: str, library_names: frozenset[str]) -> list[str]:
     return sorted(found, key=lambda use: int(use.split(":")[0]))
 
 
+def _sources(folder: Path) -> list[Path]:
+    """The .py files under `folder`, not entering hidden directories (bench/.cache/ holds a
+    whole virtualenv, .venv and caches are not ours)."""
+    found: list[Path] = []
+    for directory, subdirectories, files in os.walk(folder):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        found.extend(Path(directory) / f for f in files if f.endswith(".py"))
+    return sorted(found)
+
+
 def test_only_the_seam_touches_poetrys_private_names() -> None:
     names = library_private_names()
     offenders: list[str] = []
     for folder in SCANNED:
-        for path in sorted((ROOT / folder).rglob("*.py")):
+        for path in _sources(ROOT / folder):
             if path == SEAM:
                 continue
             for use in private_uses(path.read_text(encoding="utf-8"), names):
