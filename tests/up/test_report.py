@@ -95,3 +95,13 @@ def test_markdown_when_nothing_moves() -> None:
     assert to_markdown(Report(strategy="bump")) == (
         "Nothing to bump: every constraint is up to date.\n"
     )
+
+
+def test_the_locked_column_is_in_version_order() -> None:
+    """`0.6.2, 0.10.2`, not the text order `0.10.2, 0.6.2` (issue 20)."""
+    from dataclasses import replace
+
+    row = replace(
+        _report().changes[1], locked_before=("0.10.2", "0.6.2"), locked_after=("0.12.0", "0.9.1")
+    )
+    assert locked_cell(row) == "0.6.2, 0.10.2 -> 0.9.1, 0.12.0"

@@ -249,9 +249,20 @@ def reason_text(reason: p.Reason) -> str:
 
 
 def _versions(versions: Sequence[str] | None) -> str:
+    """`0.6.2, 0.10.2`: in version order, not text order (`0.10.2` sorted before `0.6.2`)."""
     if versions is None:
         return "?"
-    return ", ".join(versions) if versions else "-"
+    return ", ".join(sorted(versions, key=_version_key)) if versions else "-"
+
+
+def _version_key(text: str) -> tuple[int, Any]:
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
+
+    try:
+        return (0, Version(text))
+    except InvalidVersion:
+        return (1, text)
 
 
 def expected_after(row: ChangeRow) -> tuple[str, ...]:
