@@ -105,3 +105,27 @@ def test_the_locked_column_is_in_version_order() -> None:
         _report().changes[1], locked_before=("0.10.2", "0.6.2"), locked_after=("0.12.0", "0.9.1")
     )
     assert locked_cell(row) == "0.6.2, 0.10.2 -> 0.9.1, 0.12.0"
+
+
+def test_a_hold_back_note_is_once_per_package_naming_its_entries() -> None:
+    """jax held back for one reason in main and two extras: one line (issue 20)."""
+    from poetry_platform.up.report import HeldRow
+    from poetry_platform.up.report import held_notes
+
+    why = "held back by Python: jax 0.7.2 needs Python >=3.11"
+    held = [
+        HeldRow("jax", "main", None, "[project] dependencies", ">=0.6.2", "python", why),
+        HeldRow(
+            "jax", "main", "cuda12", "[project.optional-dependencies]", ">=0.6.2", "python", why
+        ),
+        HeldRow(
+            "jax", "main", "cuda13", "[project.optional-dependencies]", ">=0.6.2", "python", why
+        ),
+        HeldRow(
+            "ruff", "lint", None, "[dependency-groups] lint", "==0.12.7", "pinned", "exact pin"
+        ),
+    ]
+    assert held_notes(held) == [
+        ("jax", "cuda12 (extra), cuda13 (extra), main", ">=0.6.2", why),
+        ("ruff", "lint", "==0.12.7", "exact pin"),
+    ]

@@ -346,13 +346,31 @@ def to_text(report: Report, *, writes: bool) -> list[str | Table]:
     if report.held:
         out.append("")
         out.append("<comment>Not bumped:</comment>")
-        for h in sorted(report.held, key=lambda h: (h.name.lower(), h.group_label)):
-            out.append(f"  - <c1>{h.name}</c1> ({h.group_label}) <b>{h.constraint}</b>: {h.reason}")
+        for name, labels, constraints, reason in held_notes(report.held):
+            out.append(f"  - <c1>{name}</c1> ({labels}) <b>{constraints}</b>: {reason}")
     if report.written:
         out.append("")
         names = " and ".join(f"<comment>{name}</comment>" for name in report.written)
         out.append(f"Wrote {names}.")
     return out
+
+
+def held_notes(held: Sequence[HeldRow]) -> list[tuple[str, str, str, str]]:
+    """One note per package and reason, naming its entries: jax held back for the same
+    reason in main and the cuda12 and cuda13 extras is one line, not three (issue 20).
+    (name, entries, constraints, reason), by name."""
+    groups: dict[tuple[str, str], list[HeldRow]] = {}
+    for h in sorted(held, key=lambda h: (h.name.lower(), h.group_label)):
+        groups.setdefault((h.name.lower(), h.reason), []).append(h)
+    return [
+        (
+            rows[0].name,
+            ", ".join(dict.fromkeys(r.group_label for r in rows)),
+            " / ".join(dict.fromkeys(r.constraint for r in rows)),
+            reason,
+        )
+        for (_, reason), rows in groups.items()
+    ]
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -443,8 +461,8 @@ def to_markdown(report: Report) -> str:
         lines.append("")
         lines.append("<details><summary>Not bumped</summary>")
         lines.append("")
-        for h in sorted(notable, key=lambda h: h.name.lower()):
-            lines.append(f"- **{_md(h.name)}** ({_md(h.group_label)}) `{h.constraint}`: {h.reason}")
+        for name, labels, constraints, reason in held_notes(notable):
+            lines.append(f"- **{_md(name)}** ({_md(labels)}) `{constraints}`: {reason}")
         lines.append("")
         lines.append("</details>")
     return "\n".join(lines) + "\n"
