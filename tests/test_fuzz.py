@@ -322,6 +322,7 @@ def check_every_target(state: Any) -> None:
 @example(changes=[(("package", 0, "groups"), 0)])  # found: TypeError in locked_packages
 @example(changes=[(("package", 1, "markers"), {"main": 1})])
 @example(changes=[(("package", 2, "version"), DELETE)])
+@example(changes=[(("package",), DELETE)])  # found (by core): KeyError in Poetry's reader
 def test_any_mutation_of_a_real_lock_is_read_or_refused_in_one_line(
     tmp_path: Path, changes: list[tuple[tuple[Any, ...], Any]]
 ) -> None:

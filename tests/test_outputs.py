@@ -14,6 +14,7 @@ import pytest
 
 from poetry_platform import atomic
 from poetry_platform import outputs
+from poetry_platform.errors import FileError
 from poetry_platform.errors import PlatformError
 from poetry_platform.errors import UsageError
 from poetry_platform.outputs import check_destinations
@@ -146,6 +147,7 @@ def test_all_or_none_removes_the_files_written_before_a_failure(
         f"Could not write {second}: No space left on device. All or none: {first}, written "
         "before it, was removed."
     )
+    assert isinstance(info.value, FileError)
     assert list(out.iterdir()) == []
 
 

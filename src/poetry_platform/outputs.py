@@ -20,6 +20,7 @@ from __future__ import annotations
 import stat
 from typing import TYPE_CHECKING
 
+from poetry_platform.errors import FileError
 from poetry_platform.errors import PlatformError
 from poetry_platform.errors import UsageError
 
@@ -110,7 +111,7 @@ def write_all_or_none(
                     raise
                 undone = _undo(written, before)
                 written.clear()
-                raise PlatformError(f"{e.message} {undone}", e.remedy) from e
+                raise FileError(f"{e.message} {undone}", e.remedy) from e
             written.append(path)
     return written
 

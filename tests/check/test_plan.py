@@ -457,6 +457,8 @@ def test_duplicate_advice_follows_who_brings_each_entry(tmp_path: Path) -> None:
         (f"sha256:{'a' * 63}", f"a malformed hash ('sha256:{'a' * 63}')"),
         (f"nohash:{'a' * 64}", f"a malformed hash ('nohash:{'a' * 64}')"),
         ("a" * 64, f"a malformed hash ('{'a' * 64}')"),
+        # Poetry looks algorithms up by their lowercase names: it cannot verify with this one
+        (f"SHA256:{'a' * 64}", f"a malformed hash ('SHA256:{'a' * 64}')"),
     ],
 )
 def test_a_file_without_a_usable_hash_fails_the_target_that_takes_it(

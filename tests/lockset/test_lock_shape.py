@@ -74,3 +74,13 @@ def test_the_shape_poetry_writes_passes() -> None:
     assert (
         shape_fault(lock(package(), package(name="numpy", markers="python_version > '3'"))) is None
     )
+
+
+def test_a_lock_without_packages_is_unreadable_in_one_line(tmp_path: Path) -> None:
+    """Poetry's reader raised KeyError('package') (a traceback) on it."""
+    path = tmp_path / "poetry.lock"
+    path.write_text('[metadata]\nlock-version = "2.1"\npython-versions = "*"\ncontent-hash = "0"\n')
+    state = read_lock(SimpleNamespace(locker=Locker(path, {})))  # type: ignore[arg-type]
+    (problem,) = state.problems
+    assert problem.kind == "unreadable-lock"
+    assert "no [[package]] entries" in render.problem(problem)

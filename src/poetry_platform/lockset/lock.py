@@ -119,8 +119,11 @@ def read_lock(poetry: Poetry) -> LockState:
         extras = frozenset(canonicalize_name(e) for e in data.get("extras", {}))
         locked = locker.locked_packages()
         relations = read_relations(data)
-    except Exception as e:
-        first = str(e).splitlines()[0] if str(e).strip() else type(e).__name__
+    except Exception as e:  # the lock is outside input: any failure to read it is "unreadable"
+        if isinstance(e, KeyError):
+            first = f"no {e.args[0]!r} where Poetry's reader expects one" if e.args else "KeyError"
+        else:
+            first = str(e).splitlines()[0] if str(e).strip() else type(e).__name__
         return _unreadable(first)
     return LockState(tuple(problems), locked, extras, relations=relations)
 
@@ -138,7 +141,9 @@ def shape_fault(data: Any) -> str | None:
     """
     if not isinstance(data, dict):
         return "not a table"
-    packages = data.get("package", [])
+    if "package" not in data:
+        return "no [[package]] entries (poetry lock writes `package = []` for none)"
+    packages = data["package"]
     if not isinstance(packages, list):
         return "package must be an array of tables"
     for i, info in enumerate(packages):
