@@ -28,8 +28,8 @@ from tests.test_self_add import _pip
 from tests.test_self_add import checkout_copy
 from tests.test_self_add import index_from_wheels
 from tests.test_self_add import pipx_poetry
+from tests.test_self_add import poetry_under_test
 from tests.test_self_add import self_project
-from tests.test_self_add import tested_poetry_version
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,7 +58,7 @@ def _project(directory: Path, server: IndexServer) -> Path:
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
 def test_every_command_on_a_released_poetry(tmp_path: Path) -> None:
-    version = tested_poetry_version()
+    version = poetry_under_test()
     venv, wheelhouse = pipx_poetry(tmp_path, version)
     checkout = checkout_copy(tmp_path / "poetry-platform")
     root = layouts.build(tmp_path / "index", "jax_2026")

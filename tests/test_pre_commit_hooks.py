@@ -26,8 +26,8 @@ from tests.support.project import run_poetry
 from tests.test_self_add import ROOT
 from tests.test_self_add import checkout_copy
 from tests.test_self_add import index_from_wheels
+from tests.test_self_add import poetry_under_test
 from tests.test_self_add import poetry_wheelhouse
-from tests.test_self_add import tested_poetry_version
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -96,7 +96,7 @@ def _try_repo(
 @pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_platform_check_and_export_hooks_through_pre_commit(tmp_path: Path) -> None:
-    wheelhouse = poetry_wheelhouse(tested_poetry_version())
+    wheelhouse = poetry_wheelhouse(poetry_under_test())
     checkout = checkout_copy(tmp_path / "poetry-platform")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "snapshot"]):
         _git(*args, cwd=checkout)

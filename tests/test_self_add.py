@@ -100,7 +100,7 @@ def _locked_poetry_version() -> str:
     return str(versions.pop())
 
 
-def tested_poetry_version() -> str:
+def poetry_under_test() -> str:
     """The released Poetry these tests install: `POETRY_PLATFORM_TEST_POETRY` (set by
     `scripts/test.sh --poetry VERSION`), else the one poetry.lock pins."""
     return os.environ.get("POETRY_PLATFORM_TEST_POETRY") or _locked_poetry_version()
@@ -292,9 +292,9 @@ priority = "primary"
 
 
 def pipx_poetry(tmp_path: Path, version: str | None = None) -> tuple[Path, Path]:
-    """A released Poetry (default: `tested_poetry_version()`) in a fresh venv, pipx's way;
+    """A released Poetry (default: `poetry_under_test()`) in a fresh venv, pipx's way;
     and its wheelhouse."""
-    version = version or tested_poetry_version()
+    version = version or poetry_under_test()
     wheelhouse = poetry_wheelhouse(version)
     # pipx's way: a venv without pip of its own, filled from outside.
     venv = tmp_path / "pipx-poetry"
@@ -330,7 +330,7 @@ def test_self_add_then_remove(dists: dict[str, Path], tmp_path: Path) -> None:
         env = poetry_env(tmp_path / "state")
         self_project(env, server)
         poetry = SelfPoetry(venv, env)
-        version = tested_poetry_version()
+        version = poetry_under_test()
         assert poetry("--version", cwd=tmp_path).stdout.split()[-1].rstrip(")") == version
 
         poetry("self", "add", str(dists["wheel"]), cwd=tmp_path)
