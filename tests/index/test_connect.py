@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -14,6 +15,7 @@ from poetry.factory import Factory
 
 from poetry_platform.index import connect
 from poetry_platform.index.client import fetch
+from poetry_platform.index.client import read_requires_python
 from poetry_platform.index.model import Query
 from tests.support import layouts
 
@@ -75,12 +77,22 @@ def test_a_lookup_of_50_packages_resolves_each_host_once(
     monkeypatch.delenv("http_proxy", raising=False)
     counting = CountingResolver()
     with connect.using(connect.Resolver(counting)):
-        found = fetch(pool_at(fifty, tmp_path), QUERIES, deadline=60)
+        pool = pool_at(fifty, tmp_path)
+        found = fetch(pool, QUERIES, deadline=60)
+        pages = len(fifty.requests_for("/simple/pkg"))
+        # Poetry's own requests (a metadata read) go through the same answer
+        wanted = [
+            (str(q.name), next(r for r in found[q] if r.repository == "main")) for q in QUERIES[:3]
+        ]
+        read = read_requires_python(
+            pool, [(n, replace(r, requires_python=None)) for n, r in wanted]
+        )
+    assert [r.requires_python_text for r in read] == [None, None, None]
     assert not found.unreadable
     # both primary sources answer every package: 100 pages, two hosts
     assert all(sorted(r.version.to_string() for r in found[q]) == ["1.0", "2.0"] for q in QUERIES)
     assert counting.calls == {MAIN_HOST: 1, OTHER_HOST: 1}
-    assert len(fifty.requests_for("/simple/pkg")) == 100
+    assert pages == 100
 
 
 def test_a_stalled_name_resolution_ends_at_the_lookup_deadline_as_could_not_read(
@@ -96,7 +108,8 @@ def test_a_stalled_name_resolution_ends_at_the_lookup_deadline_as_could_not_read
     finally:
         hold.set()
     assert set(found.unreadable) == set(QUERIES[:5])
-    assert {u.detail for u in found.unreadable.values()} == {"no answer within 1 s"}
+    details = {u.detail for u in found.unreadable.values()}
+    assert details <= {"no answer within 1 s", "no connection within 1 s"}, details
     assert not fifty.requests_for("/simple/pkg")
     assert stalled.calls == {MAIN_HOST: 1, OTHER_HOST: 1}  # the other requests waited on it
 

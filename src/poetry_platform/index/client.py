@@ -265,6 +265,9 @@ def fetch(
     `locked` (normalized name -> source -> version, as poetry.lock records them) turns a 404
     from the very source the lock names into "could not read": the source must know it.
     """
+    from poetry_platform.index.connect import share_with_poetry
+
+    share_with_poetry(pool)  # the metadata reads and the lock: one resolution per host too
     unique = list(dict.fromkeys(queries))
     tasks: list[tuple[Query, Repository, bool]] = [
         (q, repo, supplemental) for q in unique for repo, supplemental in repositories_for(pool, q)

@@ -188,3 +188,30 @@ def resolve_once(manager: Any) -> Any:
     """`manager` (a urllib3 PoolManager or ProxyManager) connecting through the resolver."""
     manager.pool_classes_by_scheme = pool_classes()
     return manager
+
+
+def share_with_poetry(pool: Any) -> None:
+    """Poetry's own requests for `pool`'s repositories (the metadata reads of a lookup, the
+    re-lock that follows) resolve their hosts through the run's resolver too: each
+    repository's `Authenticator` builds its sessions (one per host, on first use) with
+    connection pools from `pool_classes()`. Idempotent; a repository without an
+    authenticator, or one whose sessions cannot be reached, is left as it is."""
+    for repository in getattr(pool, "all_repositories", ()):
+        auth: Any = getattr(repository, "session", None)
+        create = getattr(auth, "create_session", None)
+        if create is None or getattr(create, "resolves_once", False):
+            continue
+
+        def create_session(create: Any = create) -> Any:
+            session = create()
+            for adapter in getattr(session, "adapters", {}).values():
+                manager = getattr(adapter, "poolmanager", None)
+                if manager is not None:
+                    resolve_once(manager)
+            return session
+
+        create_session.resolves_once = True  # type: ignore[attr-defined]
+        try:
+            auth.create_session = create_session
+        except AttributeError:
+            continue

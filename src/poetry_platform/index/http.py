@@ -112,12 +112,11 @@ class Reader:
             try:
                 remaining = self.deadline - time.monotonic()
                 response = session.get(url, timeout=min(self.timeout, remaining), **kwargs)
-            except requests.exceptions.ConnectTimeout:
-                problem = Unreadable(repo.name, shown, None, "no answer (timed out)")
-                continue
-            except requests.exceptions.Timeout:  # connected, then no answer
+            except requests.exceptions.Timeout as e:
                 bound = self.seconds if remaining < self.timeout and self.seconds else self.timeout
-                problem = Unreadable(repo.name, shown, None, f"no answer within {bound:g} s")
+                # connected, then no answer; or no connection (the name, or the host, silent)
+                what = "no connection" if isinstance(e, requests.ConnectTimeout) else "no answer"
+                problem = Unreadable(repo.name, shown, None, f"{what} within {bound:g} s")
                 continue
             except (requests.exceptions.RequestException, OSError) as e:
                 problem = Unreadable(repo.name, shown, None, _connection_detail(e))
