@@ -190,28 +190,31 @@ def resolve_once(manager: Any) -> Any:
     return manager
 
 
-def share_with_poetry(pool: Any) -> None:
+def share_with_poetry(pool: Any, *authenticators: Any) -> None:
     """Poetry's own requests for `pool`'s repositories (the metadata reads of a lookup, the
-    re-lock that follows) resolve their hosts through the run's resolver too: each
-    repository's `Authenticator` builds its sessions (one per host, on first use) with
-    connection pools from `pool_classes()`. Idempotent; a repository without an
-    authenticator, or one whose sessions cannot be reached, is left as it is."""
-    for repository in getattr(pool, "all_repositories", ()):
-        auth: Any = getattr(repository, "session", None)
+    re-lock that follows, an installer's pages) and through `authenticators` (an
+    installer's downloads) resolve their hosts through the run's resolver too: each
+    `Authenticator` builds its sessions (one per host, on first use) with connection pools
+    from `pool_classes()`. Idempotent; an object without `create_session` is left alone."""
+    found = [getattr(r, "session", None) for r in getattr(pool, "all_repositories", ())]
+    for auth in [*found, *authenticators]:
         create = getattr(auth, "create_session", None)
         if create is None or getattr(create, "resolves_once", False):
             continue
-
-        def create_session(create: Any = create) -> Any:
-            session = create()
-            for adapter in getattr(session, "adapters", {}).values():
-                manager = getattr(adapter, "poolmanager", None)
-                if manager is not None:
-                    resolve_once(manager)
-            return session
-
-        create_session.resolves_once = True  # type: ignore[attr-defined]
         try:
-            auth.create_session = create_session
+            auth.create_session = _resolving(create)
         except AttributeError:
             continue
+
+
+def _resolving(create: Callable[[], Any]) -> Callable[[], Any]:
+    def create_session() -> Any:
+        session = create()
+        for adapter in getattr(session, "adapters", {}).values():
+            manager = getattr(adapter, "poolmanager", None)
+            if manager is not None:
+                resolve_once(manager)
+        return session
+
+    create_session.resolves_once = True  # type: ignore[attr-defined]
+    return create_session

@@ -100,6 +100,10 @@ class UvExecutor(ExecutorHooks, Executor):
             disable_cache,
             build_constraints=build_constraints,
         )
+        from poetry_platform.index.connect import share_with_poetry
+
+        # the pages the chooser reads and the files downloaded: one name resolution per host
+        share_with_poetry(pool, poetry_api.executor_authenticator(self))
         self._no_cache = disable_cache
         self._compile_bytecode = False
         self._policies = tuple(
