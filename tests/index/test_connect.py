@@ -121,3 +121,20 @@ def test_a_failed_resolution_is_a_connection_failure_asked_once() -> None:
         with pytest.raises(socket.gaierror):
             resolver.resolve("nowhere.invalid", 80)
     assert counting.calls == {"nowhere.invalid": 1}
+
+
+def test_pages_waiting_for_a_connection_end_at_the_deadline(
+    fifty: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One connection per host, its first request held: the other pages wait for the
+    connection and end at the deadline as could-not-read, none with an error of its own."""
+    monkeypatch.setenv("POETRY_PLATFORM_CONNECTIONS_PER_HOST", "1")
+    held = fifty.hold_paths("/simple/pkg")
+    try:
+        with connect.using(connect.Resolver(CountingResolver())):
+            found = fetch(pool_at(fifty, tmp_path), QUERIES[:6], deadline=1)
+    finally:
+        held.set()
+    assert set(found.unreadable) == set(QUERIES[:6])
+    assert {u.detail for u in found.unreadable.values()} == {"no answer within 1 s"}
+    assert len(fifty.requests_for("/simple/pkg")) <= 2  # one per host: the rest never asked
