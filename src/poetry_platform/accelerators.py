@@ -47,10 +47,15 @@ MIN_COMPUTE_CAPABILITY_BY_CUDA_MAJOR = {13: ">=7.5"}
 # The packages whose presence makes a family's rule apply to a variant.
 JAX_PACKAGES = ("jax", "jaxlib")
 TORCH_PACKAGES = ("torch",)
-# JAX's packages that only work at one version: jax, jaxlib and the plugins/PJRTs.
+# JAX's packages that only work at one version: jax, jaxlib and the plugins/PJRTs; jax
+# leads (the others follow its version).
+JAX = "jax"
 JAX_FAMILY = re.compile(r"^(jax|jaxlib|jax-(cuda|rocm)\d+-(plugin|pjrt))$")
 # A JAX backend package, and the backend (the extra) it is: jax-cuda12-plugin -> cuda12.
 JAX_BACKEND = re.compile(r"^jax-(cuda\d+|rocm\d*)-(plugin|pjrt)$")
+# A package whose python_version split Poetry locks only with a companion split beside it
+# (the companion follows the package's version exactly).
+SPLIT_COMPANIONS = {JAX: "jaxlib"}
 # PyTorch's companions: built for one torch release each, with their own version numbers.
 TORCH = "torch"
 TORCH_COMPANIONS = frozenset({"torchvision", "torchaudio"})

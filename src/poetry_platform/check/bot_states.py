@@ -25,12 +25,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
+from poetry_platform.accelerators import JAX
+from poetry_platform.accelerators import JAX_FAMILY
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from collections.abc import Mapping
 
-# JAX's family (as up/families.JAX_FAMILY; one version for all).
-JAX_FAMILY = re.compile(r"^(jax|jaxlib|jax-(cuda|rocm)\d+-(plugin|pjrt))$")
 # PEP 440: only these may carry a local label; Poetry's bare `1.2+cpu` and `=` mean `==`.
 _LABEL_OK = frozenset({"==", "===", "!=", "=", ""})
 _PINS = frozenset({"==", "===", "=", ""})
@@ -108,13 +109,13 @@ def _family_out_of_step(declared: list[Declared]) -> Iterator[FamilyOutOfStep]:
     left behind: a different pin, or a pin below jax's floor. One finding per pin."""
     leaders = []
     for d in declared:
-        if canonicalize_name(d.name) == "jax":
+        if canonicalize_name(d.name) == JAX:
             pinned, floor = _pin_and_floor(d.constraint)
             if pinned or floor:
                 leaders.append((d, pinned, pinned or floor))
     for member in declared:
         name = canonicalize_name(member.name)
-        if name == "jax" or not JAX_FAMILY.match(name):
+        if name == JAX or not JAX_FAMILY.match(name):
             continue
         pin, _ = _pin_and_floor(member.constraint)
         if pin is None:

@@ -33,6 +33,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from poetry_platform.accelerators import SPLIT_COMPANIONS
 from poetry_platform.lockset.problems import Edit
 from poetry_platform.lockset.problems import Remedy
 
@@ -45,9 +46,8 @@ if TYPE_CHECKING:
 
     FirstRelease = Callable[[str, str], tuple[str, str] | None]
 
-# A package whose python_version split Poetry locks only with a companion split beside it
-# (the companion follows the package's version exactly).
-COMPANIONS = {"jax": "jaxlib"}
+# A package whose python_version split Poetry locks only with a companion split beside it.
+COMPANIONS = SPLIT_COMPANIONS
 MAIN = "dependencies"
 _REQUIREMENT = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*?)\s*(?:;\s*(.*?))?\s*$"
