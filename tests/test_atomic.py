@@ -182,6 +182,25 @@ def test_a_symlinked_file_is_written_through_the_link(tmp_path: Path) -> None:
     assert sorted(p.name for p in real.parent.iterdir()) == ["pyproject.toml"]
 
 
+def test_a_hard_linked_file_is_replaced_and_its_other_name_keeps_the_old_bytes(
+    tmp_path: Path,
+) -> None:
+    """Decided and documented (docs/reliability.md rule 4): writing through a hard link
+    would mean rewriting the file in place, which a crash or a full disk can leave half
+    written; the rename keeps every write all-or-nothing, so the link is not kept."""
+    project = tmp_path / "pyproject.toml"
+    project.write_text("old")
+    other = tmp_path / "backup.toml"
+    os.link(project, other)
+    assert project.stat().st_nlink == 2
+    with transaction([project]) as snap:
+        snap.replace({project: b"new"})
+    assert project.read_text() == "new"
+    assert other.read_text() == "old"
+    assert project.stat().st_nlink == other.stat().st_nlink == 1
+    assert not project.samefile(other)
+
+
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anyway")
 def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
     target = tmp_path / "ro" / "poetry.lock"
