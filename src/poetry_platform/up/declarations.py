@@ -34,6 +34,7 @@ from poetry_platform.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
+    from collections.abc import Sequence
     from pathlib import Path
 
     from packaging.utils import NormalizedName
@@ -429,6 +430,39 @@ def lookup_dependencies(
 
 def parse(text: str) -> TOMLDocument:
     return tomlkit.parse(text)
+
+
+def read_data(text: str) -> dict[str, Any]:
+    """The pyproject as plain data, for `read` (which takes either): tomllib is ~50x faster
+    than tomlkit, whose document is needed only to write an edit."""
+    from poetry_platform.poetry_api import toml_loads
+
+    return toml_loads(text)
+
+
+def rendered(doc: TOMLDocument, changes: Sequence[tuple[Declaration, str]]) -> str:
+    """The text of `doc` with `changes` applied; `doc` itself is left as it was.
+
+    One document serves every lock attempt: parsing it again for each (as before) cost a
+    full tomlkit parse per attempt, ~40 s for a 23 MB pyproject. Each replaced item is put
+    back (a key a bump added is deleted), which tomlkit renders byte for byte as before.
+    """
+    saved: list[tuple[Any, Key, Any]] = []
+    for decl, _ in changes:
+        parent = _walk(doc, decl.path[:-1])
+        last = decl.path[-1]
+        saved.append((parent, last, None if decl.insert_key else parent[last]))
+    try:
+        apply(doc, changes)
+        return doc.as_string()
+    finally:
+        for parent, last, item in reversed(saved):
+            if item is None:
+                container = parent[last]
+                if "version" in container:
+                    del container["version"]
+            else:
+                parent[last] = item
 
 
 def new_text(decl: Declaration, version: str) -> str:

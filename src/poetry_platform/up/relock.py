@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.project_package import ProjectPackage
     from poetry.packages.locker import Locker
     from poetry.repositories import RepositoryPool
+    from tomlkit.toml_document import TOMLDocument
 
     from poetry_platform.up.plan import Change
 
@@ -139,11 +140,19 @@ class Relocker:
         self.io = io
         self.refresh = refresh  # lock-only: every locked package may move (poetry update --lock)
         self.attempts = 0
+        self._document: TOMLDocument | None = None
 
     def text_with(self, changes: Sequence[Change]) -> str:
-        doc = declarations.parse(self.pyproject_text)
-        declarations.apply(doc, [(c.decl, c.new) for c in changes])
-        return doc.as_string()
+        """The pyproject text with `changes`; the editable document is parsed once, on the
+        first attempt, and every attempt renders it with its changes, then puts it back."""
+        if not changes:
+            return self.pyproject_text
+        if self._document is None:
+            self._document = declarations.parse(self.pyproject_text)
+        text = declarations.rendered(self._document, [(c.decl, c.new) for c in changes])
+        if self._document.as_string() != self.pyproject_text:  # never carry an edit over
+            self._document = None
+        return text
 
     def attempt(self, changes: Sequence[Change], io: IO | None = None) -> Attempt:
         from poetry.installation.installer import Installer
