@@ -12,11 +12,11 @@ import pytest
 
 from poetry_platform.errors import LockError
 from poetry_platform.errors import UsageError
+from poetry_platform.up.aftermath import interrupted_message
 from poetry_platform.up.run import Phase
 from poetry_platform.up.run import UpRun
 from poetry_platform.up.run import check_lock
-from poetry_platform.up.run import interrupted_message
-from poetry_platform.up.run import parse_settings
+from poetry_platform.up.settings import parse_settings
 
 if TYPE_CHECKING:
     from pathlib import Path

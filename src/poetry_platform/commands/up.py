@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from poetry_platform.commands.console import CommandConsole
     from poetry_platform.up.report import Report
-    from poetry_platform.up.run import Settings
+    from poetry_platform.up.settings import Settings
 
 
 class PlatformUpCommand(PlatformCommand, GroupCommand):
@@ -120,9 +120,9 @@ restored, and an edit saved while it runs is kept (nothing is written).
 
         from poetry_platform import atomic
         from poetry_platform.commands.console import CommandConsole
+        from poetry_platform.up.aftermath import interrupted_message
         from poetry_platform.up.run import UpRun
-        from poetry_platform.up.run import interrupted_message
-        from poetry_platform.up.run import parse_settings
+        from poetry_platform.up.settings import parse_settings
 
         self.settings = parse_settings(self.io.input.options, self.argument("packages") or [])
         self.console = CommandConsole(self.io, machine=self.settings.machine)

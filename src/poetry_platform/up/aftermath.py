@@ -12,9 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from poetry_platform.errors import SourceError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
+
+    from poetry_platform.up.report import Report
+    from poetry_platform.up.run import UpRun
 
 RESTORED = "pyproject.toml and poetry.lock are unchanged"
 
@@ -98,4 +103,42 @@ def failed_install(reason: str, found: Sequence[Mismatch] | None, command: str) 
     return (
         f"{head}, but the venv is not: it now differs from the restored lock"
         f" ({_listed(found)}). `{command}` brings it back to the lock."
+    )
+
+
+def interrupted_message(run: UpRun, how: str | None) -> str:
+    """What an interrupt left: nothing changed, or what was written and what is left to do."""
+    signal = f" ({how})" if how else ""
+    if not run.written:
+        return f"Interrupted{signal}: {RESTORED}."
+    names = " and ".join(p.name for p in run.written)
+    were = "were" if len(run.written) > 1 else "was"
+    if run.phase == "installing":
+        found = run.venv_mismatches(restored=False)
+        return interrupted_install(names, were, signal, found, run.reinstall)
+    return f"Interrupted{signal}: {names} {were} written; the update is complete."
+
+
+def unreadable_error(report: Report, *, check: bool) -> SourceError:
+    """One error for the entries whose source failed: which sources, what to do; exit 1,
+    or 2 for --check ("could not check", apart from "a bump is available")."""
+    from poetry_platform.index.model import credentials_hint
+
+    rows = report.unreadable
+    sources = sorted({h.error.source for h in rows if h.error is not None})
+    names = ", ".join(sorted({h.name for h in rows}))
+    verb = "Could not check" if check else "Could not look up"
+    remedies = [
+        credentials_hint(source)
+        for source in sources
+        if any(
+            h.error is not None and h.error.needs_credentials and h.error.source == source
+            for h in rows
+        )
+    ]
+    remedy = "; ".join(remedies) if remedies else "check the source's URL, or retry"
+    return SourceError(
+        f"{verb} {names}: source {', '.join(sources)} could not be read; nothing was changed.",
+        remedy[0].upper() + remedy[1:] + ".",
+        exit_code=2 if check else 1,
     )

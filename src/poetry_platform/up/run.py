@@ -15,11 +15,9 @@ whether the files had been written when one arrived.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
-from typing import Any
 from typing import Literal
 from typing import Protocol
 
@@ -27,7 +25,13 @@ from poetry_platform.errors import InstallError
 from poetry_platform.errors import LockError
 from poetry_platform.errors import PlatformError
 from poetry_platform.errors import SourceError
-from poetry_platform.errors import UsageError
+from poetry_platform.lockset.tables import locked_origins
+from poetry_platform.lockset.tables import locked_sources
+from poetry_platform.lockset.tables import locked_versions
+from poetry_platform.lockset.tables import read_tables
+from poetry_platform.up.aftermath import unreadable_error
+from poetry_platform.up.rows import fill_report
+from poetry_platform.up.rows import split_entries
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,8 +47,6 @@ if TYPE_CHECKING:
     from poetry_platform.index.model import Query
     from poetry_platform.index.model import Release
     from poetry_platform.up.aftermath import Mismatch
-    from poetry_platform.up.constraints import Rules
-    from poetry_platform.up.declarations import Declaration
     from poetry_platform.up.declarations import Declarations
     from poetry_platform.up.plan import Candidate
     from poetry_platform.up.plan import Companion
@@ -52,8 +54,7 @@ if TYPE_CHECKING:
     from poetry_platform.up.plan import Plan
     from poetry_platform.up.report import HeldRow
     from poetry_platform.up.report import Report
-
-FORMATS = ("table", "json", "markdown")
+    from poetry_platform.up.settings import Settings
 
 RESTORED = "pyproject.toml and poetry.lock are unchanged"  # = aftermath.RESTORED
 
@@ -66,115 +67,6 @@ class InstallFailed(InstallError):
     def __init__(self, code: int) -> None:
         self.code = code
         super().__init__(f"platform-install exited with {code}")
-
-
-@dataclass(frozen=True)
-class Settings:
-    rules: Rules
-    packages: frozenset[NormalizedName]
-    exclude: frozenset[NormalizedName]
-    exclude_zero_caret: bool
-    dry_run: bool
-    check: bool
-    no_install: bool
-    all_or_nothing: bool
-    output: str
-    resolve: bool = False  # dry run / check: re-lock a copy like the real run
-    lookup_timeout: float | None = None  # seconds for all lookups; None: lookup's default
-
-    @property
-    def writes(self) -> bool:
-        return not (self.dry_run or self.check)
-
-    @property
-    def machine(self) -> bool:
-        return self.output != "table"
-
-
-def parse_settings(options: Mapping[str, Any], packages: Sequence[str]) -> Settings:
-    """Options as typed, checked: a value or a pair that cannot apply is one `UsageError`."""
-    from packaging.utils import canonicalize_name
-
-    from poetry_platform.index.deadline import timeout_option
-    from poetry_platform.up.constraints import STRATEGIES
-    from poetry_platform.up.constraints import Rules
-
-    strategy = str(options.get("strategy") or "bump")
-    output = str(options.get("format") or "table")
-    json = bool(options.get("json"))
-    if strategy not in STRATEGIES:
-        raise UsageError(f"Unknown --strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
-    chosen = "json" if json else output
-    if chosen not in FORMATS:
-        raise UsageError(f"Unknown --format {chosen!r}; use one of {', '.join(FORMATS)}.")
-    if json and output not in ("table", "json"):
-        raise UsageError("--json and --format markdown are exclusive; pick one.")
-    refuse_conflicts(options, packages, strategy)
-    rules = Rules(
-        strategy=strategy,
-        latest=bool(options.get("latest")),
-        pinned=bool(options.get("pinned")),
-        preserve_wildcard=bool(options.get("preserve-wildcard")),
-    )
-    return Settings(
-        rules=rules,
-        packages=frozenset(canonicalize_name(p) for p in packages),
-        exclude=frozenset(
-            canonicalize_name(n)
-            for value in options.get("exclude") or []
-            for n in value.split(",")
-            if n.strip()
-        ),
-        exclude_zero_caret=bool(options.get("exclude-zero-based-caret")),
-        dry_run=bool(options.get("dry-run")),
-        check=bool(options.get("check")),
-        no_install=bool(options.get("no-install")),
-        all_or_nothing=bool(options.get("all-or-nothing")),
-        output=chosen,
-        resolve=bool(options.get("resolve")),
-        lookup_timeout=timeout_option(options.get("lookup-timeout")),
-    )
-
-
-# options that choose which constraints move and how: `lock-only` moves none
-_BUMP_OPTIONS = (
-    "latest",
-    "pinned",
-    "preserve-wildcard",
-    "exclude-zero-based-caret",
-    "all-or-nothing",
-    "exclude",
-)
-
-
-def refuse_conflicts(options: Mapping[str, Any], packages: Sequence[str], strategy: str) -> None:
-    """Options that cannot both apply are refused in one line, never silently ignored."""
-    from packaging.utils import canonicalize_name
-
-    if strategy == "lock-only":
-        given = [f"--{name}" for name in _BUMP_OPTIONS if options.get(name)]
-        given += ["package names"] if packages else []
-        if given:
-            listed = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
-            raise UsageError(
-                f"--strategy lock-only leaves every constraint as it is, so {listed}"
-                f" cannot apply; drop {'them' if len(given) > 1 else 'it'} or use"
-                " --strategy bump."
-            )
-    if options.get("resolve") and not (options.get("dry-run") or options.get("check")):
-        raise UsageError(
-            "--resolve only applies with --dry-run or --check (a real run always re-locks);"
-            " add one of them or drop --resolve."
-        )
-    named = {canonicalize_name(p) for p in packages}
-    excluded = {
-        canonicalize_name(n) for value in options.get("exclude") or [] for n in value.split(",")
-    }
-    both = sorted(named & excluded)
-    if both:
-        raise UsageError(
-            f"{', '.join(both)} is both named and excluded (--exclude); keep one of the two."
-        )
 
 
 class Console(Protocol):
@@ -596,200 +488,16 @@ class UpRun:
         self.phase = "done"
 
 
-def unreadable_error(report: Report, *, check: bool) -> SourceError:
-    """One error for the entries whose source failed: which sources, what to do; exit 1,
-    or 2 for --check ("could not check", apart from "a bump is available")."""
-    from poetry_platform.index.model import credentials_hint
-
-    rows = report.unreadable
-    sources = sorted({h.error.source for h in rows if h.error is not None})
-    names = ", ".join(sorted({h.name for h in rows}))
-    verb = "Could not check" if check else "Could not look up"
-    remedies = [
-        credentials_hint(source)
-        for source in sources
-        if any(
-            h.error is not None and h.error.needs_credentials and h.error.source == source
-            for h in rows
-        )
-    ]
-    remedy = "; ".join(remedies) if remedies else "check the source's URL, or retry"
-    return SourceError(
-        f"{verb} {names}: source {', '.join(sources)} could not be read; nothing was changed.",
-        remedy[0].upper() + remedy[1:] + ".",
-        exit_code=2 if check else 1,
-    )
-
-
 def check_lock(path: Path, data: bytes | None) -> None:
     """A lock that exists must read as a lock: else one `LockError` naming it, for every mode.
 
     Without this a dry run would show a plan with nothing locked ("Locked: -") and exit 0
     while the real run fails on the same file.
     """
-    reason = _read_lock(data)[1]
+    reason = read_tables(data)[1]
     if reason is None:
         return
     raise LockError(
         f"{path} is not a readable lock file ({reason}); {RESTORED}.",
         "Restore it from version control, or rebuild it with `poetry lock`.",
     )
-
-
-def interrupted_message(run: UpRun, how: str | None) -> str:
-    """What an interrupt left: nothing changed, or what was written and what is left to do."""
-    signal = f" ({how})" if how else ""
-    if not run.written:
-        return f"Interrupted{signal}: {RESTORED}."
-    names = " and ".join(p.name for p in run.written)
-    were = "were" if len(run.written) > 1 else "was"
-    if run.phase == "installing":
-        from poetry_platform.up.aftermath import interrupted_install
-
-        found = run.venv_mismatches(restored=False)
-        return interrupted_install(names, were, signal, found, run.reinstall)
-    return f"Interrupted{signal}: {names} {were} written; the update is complete."
-
-
-def fill_report(
-    report: Report,
-    plan: Plan,
-    held: list[HeldRow],
-    before: bytes | None,
-    after: bytes | None,
-    rejected: dict[int, str] | None = None,
-    split: frozenset[str] = frozenset(),
-) -> None:
-    """The report's rows: changes that stay, and every entry held back with its reason.
-
-    `before`/`after` are the lock's bytes (after: None when no lock was made). An entry of
-    a split declaration (`split`: declaration keys, see `split_entries`) is labelled by its
-    marker and shows the locked versions that apply to it, not its siblings'.
-    """
-    from poetry_platform.up.plan import Rejected
-    from poetry_platform.up.report import change_row
-    from poetry_platform.up.report import held_row
-
-    rejected = rejected or {}
-    locked_before = locked_versions(before)
-    locked_after = None if after is None else locked_versions(after)
-    report.changes = []
-    report.held = list(held) + [held_row(h.decl, h.reason) for h in plan.held]
-    for c in plan.changes:
-        if c.unit in rejected:
-            report.held.append(held_row(c.decl, Rejected(rejected[c.unit])))
-            continue
-        mine_before, mine_after, label = locked_before, locked_after, None
-        if c.decl.key in split:
-            label = entry_label(c.decl)
-            mine_before = {c.decl.name: own_locked(c.decl, before)}
-            mine_after = None if after is None else {c.decl.name: own_locked(c.decl, after)}
-        report.changes.append(
-            change_row(
-                c.decl,
-                c.old,
-                c.new,
-                c.version.to_string(),
-                mine_before,
-                mine_after,
-                c.note,
-                entry=label,
-            )
-        )
-
-
-def split_entries(decls: Declarations) -> frozenset[str]:
-    """Keys of declarations that share their package with a sibling in the same group,
-    told apart by markers (a list of constraints, or PEP 508 strings with markers)."""
-    from collections import Counter
-
-    count = Counter((d.name, d.group, d.extra) for d in decls.items)
-    return frozenset(
-        d.key
-        for d in decls.items
-        if count[(d.name, d.group, d.extra)] > 1 and (d.python or d.markers)
-    )
-
-
-def entry_label(decl: Declaration) -> str:
-    """`jax (python <3.12)`: the package and the marker that selects this entry."""
-    parts = [f"python {decl.python}"] if decl.python else []
-    parts += [decl.markers] if decl.markers else []
-    return f"{decl.pretty_name} ({'; '.join(parts)})"
-
-
-def own_locked(decl: Declaration, lock_bytes: bytes | None) -> tuple[str, ...]:
-    """The locked versions of `decl`'s package whose markers can hold where `decl` applies."""
-    from packaging.utils import canonicalize_name
-    from poetry.core.version.markers import parse_marker
-
-    marker = decl.dependency().marker
-    out: set[str] = set()
-    for p in _lock_packages(lock_bytes):
-        if canonicalize_name(str(p.get("name"))) != decl.name:
-            continue
-        markers = p.get("markers")
-        if isinstance(markers, dict):  # lock 2.1: per group
-            markers = markers.get(str(decl.group)) or " or ".join(
-                f"({m})" for m in markers.values()
-            )
-        if markers and marker.intersect(parse_marker(str(markers))).is_empty():
-            continue
-        out.add(str(p.get("version")))
-    return tuple(sorted(out))
-
-
-@functools.lru_cache(maxsize=2)  # read by check_lock, locked_versions, ...: parse once
-def _read_lock(lock_bytes: bytes | None) -> tuple[list[dict[str, object]], str | None]:
-    """The lock's `[[package]]` tables, and why it cannot be read (None: it can)."""
-    if not lock_bytes:
-        return [], None
-    from poetry_platform.poetry_api import toml_loads
-
-    try:
-        data = toml_loads(lock_bytes.decode("utf-8"))
-    except UnicodeDecodeError:
-        return [], "it is not UTF-8 text"
-    except ValueError as e:
-        return [], str(e)
-    packages = data.get("package", [])
-    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
-        return [], "its [[package]] entries are not tables"
-    return packages, None
-
-
-def _lock_packages(lock_bytes: bytes | None) -> list[dict[str, object]]:
-    return _read_lock(lock_bytes)[0]
-
-
-def locked_versions(lock_bytes: bytes | None) -> dict[str, tuple[str, ...]]:
-    from packaging.utils import canonicalize_name
-
-    out: dict[str, list[str]] = {}
-    for p in _lock_packages(lock_bytes):
-        out.setdefault(canonicalize_name(str(p.get("name"))), []).append(str(p.get("version")))
-    return {k: tuple(sorted(set(v))) for k, v in out.items()}
-
-
-def locked_origins(lock_bytes: bytes | None) -> dict[str, dict[str, str]]:
-    """name -> source -> version, for the packages poetry.lock records from a named source."""
-    from packaging.utils import canonicalize_name
-
-    out: dict[str, dict[str, str]] = {}
-    for p in _lock_packages(lock_bytes):
-        source = p.get("source")
-        if isinstance(source, dict) and source.get("type") == "legacy":
-            name = canonicalize_name(str(p.get("name")))
-            out.setdefault(name, {})[str(source.get("reference"))] = str(p.get("version"))
-    return out
-
-
-def locked_sources(lock_bytes: bytes | None) -> dict[str, str]:
-    from packaging.utils import canonicalize_name
-
-    out: dict[str, str] = {}
-    for p in _lock_packages(lock_bytes):
-        source = p.get("source")
-        if isinstance(source, dict) and source.get("type") == "legacy":
-            out[canonicalize_name(str(p.get("name")))] = str(source.get("reference"))
-    return out
