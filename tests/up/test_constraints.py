@@ -217,7 +217,7 @@ def test_widen_always_looks_at_the_newest_release() -> None:
     ],
 )
 def test_skips(text: str, rules: Rules, rule: str, reason: str) -> None:
-    from poetry_platform.up.plan import Skipped
+    from poetry_platform.up.reasons import Skipped
     from poetry_platform.up.report import reason_text
 
     decision = decide(text, rules)

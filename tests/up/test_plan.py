@@ -11,15 +11,15 @@ from poetry_platform.index.model import Query
 from poetry_platform.index.model import Release
 from poetry_platform.up import declarations
 from poetry_platform.up.constraints import Rules
-from poetry_platform.up.plan import Candidate
-from poetry_platform.up.plan import Companion
-from poetry_platform.up.plan import Context
-from poetry_platform.up.plan import Fixed
 from poetry_platform.up.plan import Plan
-from poetry_platform.up.plan import Scope
-from poetry_platform.up.plan import classify
 from poetry_platform.up.plan import make_plan
 from poetry_platform.up.report import reason_text
+from poetry_platform.up.take import Candidate
+from poetry_platform.up.take import Companion
+from poetry_platform.up.take import Context
+from poetry_platform.up.take import Fixed
+from poetry_platform.up.take import Scope
+from poetry_platform.up.take import classify
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

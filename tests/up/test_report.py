@@ -6,8 +6,8 @@ from poetry.core.constraints.version import Version
 from poetry.core.constraints.version import parse_constraint
 
 from poetry_platform.up import declarations
-from poetry_platform.up.plan import PythonBlock
-from poetry_platform.up.plan import Skipped
+from poetry_platform.up.reasons import PythonBlock
+from poetry_platform.up.reasons import Skipped
 from poetry_platform.up.report import Report
 from poetry_platform.up.report import change_row
 from poetry_platform.up.report import held_row

@@ -15,22 +15,38 @@ tested with literal versions. The steps:
 4. each candidate's text is rewritten for that version (`constraints.rewrite`), and a unit
    held below the newest release says by what: Python, a linked package, another variant,
    or the constraint of an entry that does not move.
+
+Step 1 is `take.py`, the rule of step 3 `filters.py`, the reasons of step 4 `reasons.py`;
+this module groups the units (lockstep) and emits the changes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import Literal
 
 from packaging.utils import canonicalize_name
-from poetry.core.constraints.version import Version
 
-from poetry_platform.index.model import Query
 from poetry_platform.up import constraints
 from poetry_platform.up import families
+from poetry_platform.up.filters import Options
+from poetry_platform.up.filters import allows_labelled
+from poetry_platform.up.filters import floor_of
+from poetry_platform.up.filters import options
+from poetry_platform.up.filters import public_of
+from poetry_platform.up.filters import requirement
+from poetry_platform.up.reasons import BuiltFor
+from poetry_platform.up.reasons import ConstraintBlock
+from poetry_platform.up.reasons import CouldNotRead
+from poetry_platform.up.reasons import Held
+from poetry_platform.up.reasons import MemberBlock
+from poetry_platform.up.reasons import NoCompanion
+from poetry_platform.up.reasons import NoNewer
+from poetry_platform.up.reasons import PythonBlock
+from poetry_platform.up.reasons import Reason
+from poetry_platform.up.reasons import Unexplained
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,212 +54,17 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
 
-    from packaging.utils import NormalizedName
+    from poetry.core.constraints.version import Version
     from poetry.core.constraints.version import VersionConstraint
-    from poetry.core.packages.dependency import Dependency
 
+    from poetry_platform.index.model import Query
     from poetry_platform.index.model import Release
     from poetry_platform.index.model import Unreadable
     from poetry_platform.up.declarations import Declaration
-    from poetry_platform.up.declarations import Declarations
-
-HeldKind = Literal[
-    "pinned",
-    "wildcard",
-    "excluded",
-    "unsupported",
-    "not-index",
-    "no-newer",
-    "python",
-    "linked",
-    "variant",
-    "constraint",
-    "resolver",
-    "unreadable",
-    "unknown",
-    "ignored",
-]
-
-# --- why an entry does not move, as data (`up.report` words it, nothing compares text) ------
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """The bump rules leave this constraint alone (`constraints.decide`)."""
-
-    rule: constraints.SkipRule
-    detail: str = ""  # the parser's reason for an unsupported constraint
-
-    @property
-    def kind(self) -> HeldKind:
-        return {
-            "pin": "pinned",
-            "wildcard-kept": "wildcard",
-            "allows-every": "no-newer",
-            "unsupported": "unsupported",
-            "upper-only": "unsupported",
-        }[self.rule]  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class Excluded:
-    option: Literal["exclude", "zero-caret"]
-    kind: HeldKind = "excluded"
-
-
-@dataclass(frozen=True)
-class NotIndex:
-    source_kind: str  # vcs, path, url, ...
-    kind: HeldKind = "not-index"
-
-
-@dataclass(frozen=True)
-class Ignored:
-    """Poetry does not lock this [tool.poetry] entry: `listed_in` lists the group's
-    dependencies, and [tool.poetry] entries only add details to those."""
-
-    listed_in: str
-    kind: HeldKind = "ignored"
-
-
-@dataclass(frozen=True)
-class NoNewer:
-    newest: Version | None  # None: no release at all in the search range
-    kind: HeldKind = "no-newer"
-
-
-@dataclass(frozen=True)
-class PythonBlock:
-    """The first release past the chosen one that this entry's Pythons cannot use."""
-
-    package: str
-    version: Version
-    requires_python: str
-    used_on: VersionConstraint  # every Python the entry is used on
-    and_later: bool  # every newer release in range is blocked too
-    kind: HeldKind = "python"
-
-
-@dataclass(frozen=True)
-class MemberBlock:
-    """Another member of the unit (a variant, a linked package) lacks the newer version."""
-
-    kind: Literal["linked", "variant"]
-    packages: tuple[str, ...]
-    version: Version
-    where: str | None  # the source that lacks it, when one member does
-    python: tuple[Version, str] | None = None  # blocked by that member's Requires-Python
-
-
-@dataclass(frozen=True)
-class NoCompanion:
-    """The anchor (torch) cannot move to `version`: a companion (torchvision) has no
-    release built for it."""
-
-    package: str  # the companion
-    anchor: str
-    version: Version  # the anchor's version it lacks a build for
-    where: str
-    kind: HeldKind = "linked"
-
-
-@dataclass(frozen=True)
-class BuiltFor:
-    """A companion's newer release is built for another anchor version than the chosen one."""
-
-    package: str
-    version: Version  # the companion's first newer release
-    anchor: str
-    requirement: str | None  # its requirement on the anchor; None: unknown
-    anchor_version: Version  # the anchor's version in the plan
-    kind: HeldKind = "linked"
-
-
-@dataclass(frozen=True)
-class ConstraintBlock:
-    """An entry that does not move (pin, other group, exclusion) bounds the version."""
-
-    package: str
-    constraint: str
-    section: str
-    why: FixedWhy
-    kind: HeldKind = "constraint"
-
-
-@dataclass(frozen=True)
-class CouldNotRead:
-    """A source failed for this entry or a member of its unit: nothing is decided."""
-
-    package: str
-    error: Unreadable
-    kind: HeldKind = "unreadable"
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """The resolver refused the bump (`up.relock`); `message` is the solver's."""
-
-    message: str
-    kind: HeldKind = "resolver"
-
-
-@dataclass(frozen=True)
-class Unexplained:
-    version: Version
-    kind: HeldKind = "unknown"
-
-
-Reason = (
-    Skipped
-    | Excluded
-    | NotIndex
-    | Ignored
-    | NoNewer
-    | PythonBlock
-    | MemberBlock
-    | NoCompanion
-    | BuiltFor
-    | ConstraintBlock
-    | CouldNotRead
-    | Rejected
-    | Unexplained
-)
-FixedWhy = Literal["group", "not-selected", "excluded", "zero-caret", "pinned", "skipped"]
-
-
-@dataclass(frozen=True)
-class Context:
-    """One place a declaration is looked up, and what a release must satisfy there."""
-
-    query: Query
-    python: VersionConstraint  # the Pythons the entry is used on
-    allow_prereleases: bool
-    label: str | None  # the local label (`cpu`) the old constraint carried, kept on bump
-
-
-@dataclass(frozen=True)
-class Candidate:
-    decl: Declaration
-    search: constraints.Search
-    contexts: tuple[Context, ...]
-
-
-@dataclass(frozen=True)
-class Fixed:
-    """A declaration that does not move; the chosen version must still satisfy it."""
-
-    decl: Declaration
-    constraint: VersionConstraint
-    python: VersionConstraint
-    why: FixedWhy
-
-
-@dataclass(frozen=True)
-class Companion:
-    """A locked member of a family that the project does not declare (`jax-cuda13-plugin`)."""
-
-    name: NormalizedName
-    context: Context
+    from poetry_platform.up.take import Candidate
+    from poetry_platform.up.take import Companion
+    from poetry_platform.up.take import Context
+    from poetry_platform.up.take import Fixed
 
 
 @dataclass(frozen=True)
@@ -254,19 +75,6 @@ class Change:
     version: Version  # the version chosen for this entry (with its local label, if any)
     unit: int
     note: Reason | None = None  # a newer release exists but is held back: why
-
-
-@dataclass(frozen=True)
-class Held:
-    """A declaration that is not bumped, and why (one line for the user)."""
-
-    decl: Declaration
-    reason: Reason
-    unit: int | None = None
-
-    @property
-    def kind(self) -> HeldKind:
-        return self.reason.kind
 
 
 @dataclass
@@ -285,217 +93,7 @@ class Plan:
         return out
 
 
-def _mentions_prerelease(text: str) -> bool:
-    try:
-        spec = constraints.parse(text)
-    except constraints.UnsupportedConstraint:
-        return False
-    for clause in spec.clauses:
-        if clause.version == "*":
-            continue
-        try:
-            if Version.parse(clause.version.removesuffix(".*")).is_unstable():
-                return True
-        except ValueError:
-            continue
-    return False
-
-
-def _label(text: str) -> str | None:
-    try:
-        spec = constraints.parse(text)
-    except constraints.UnsupportedConstraint:
-        return None
-    for clause in spec.clauses:
-        if "+" in clause.version:
-            return clause.version.partition("+")[2]
-    return None
-
-
-def contexts_for(
-    decl: Declaration, deps: Sequence[Dependency], project_python: VersionConstraint
-) -> tuple[Context, ...]:
-    """One context per dependency Poetry would lock for `decl` (enrichment splits it)."""
-    label = _label(decl.version)
-    out = []
-    for dep in deps:
-        allow = dep.allows_prereleases() is True or _mentions_prerelease(decl.version)
-        out.append(
-            Context(
-                query=Query(dep.name, dep.source_name),
-                python=project_python.intersect(dep.python_constraint),
-                allow_prereleases=allow,
-                label=label,
-            )
-        )
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the user asked to bump: groups (already expanded by Poetry), names, exclusions."""
-
-    groups: frozenset[str]
-    packages: frozenset[str] = frozenset()  # empty: every package
-    exclude: frozenset[str] = frozenset()
-    exclude_zero_caret: bool = False
-
-
-@dataclass
-class Classified:
-    candidates: list[Candidate] = field(default_factory=list)
-    fixed: list[Fixed] = field(default_factory=list)
-    held: list[Held] = field(default_factory=list)
-
-
-def classify(
-    decls: Declarations,
-    deps: Mapping[str, Sequence[Dependency]],
-    scope: Scope,
-    rules: constraints.Rules,
-    project_python: VersionConstraint,
-) -> Classified:
-    """Split declarations into candidates, entries that only constrain, and skips with reasons.
-
-    Entries outside the scope (another group, another package, an exclusion) still take part
-    as `Fixed`: all groups share one lock, so a bump must fit them too.
-    """
-    from poetry.core.constraints.version import parse_constraint
-
-    out = Classified()
-    in_scope = {d.key for d in decls.in_groups(scope.groups)}
-
-    def freeze(d: Declaration, why: FixedWhy) -> None:
-        try:
-            constraint = parse_constraint(d.version or "*")
-        except ValueError:
-            return
-        python = project_python
-        if deps.get(d.key):
-            python = project_python.intersect(deps[d.key][0].python_constraint)
-        out.fixed.append(Fixed(d, constraint, python, why))
-
-    for d in decls.items:
-        if d.enriches and not d.version:
-            continue  # only adds a source or markers to a [project] entry
-        if d.ignored_for is not None:
-            if d.key in in_scope:
-                out.held.append(Held(d, Ignored(d.ignored_for)))
-            continue
-        if d.kind != "index":
-            if d.key in in_scope:
-                out.held.append(Held(d, NotIndex(d.kind)))
-            continue
-        if d.key not in in_scope:
-            freeze(d, "group")
-            continue
-        if scope.packages and d.name not in scope.packages:
-            freeze(d, "not-selected")
-            continue
-        if d.name in scope.exclude:
-            out.held.append(Held(d, Excluded("exclude")))
-            freeze(d, "excluded")
-            continue
-        if scope.exclude_zero_caret and d.version.strip().startswith("^0"):
-            out.held.append(Held(d, Excluded("zero-caret")))
-            freeze(d, "zero-caret")
-            continue
-        decision = constraints.decide(d.version, rules)
-        if isinstance(decision, constraints.Skip):
-            out.held.append(Held(d, Skipped(decision.rule, decision.detail)))
-            freeze(d, "pinned" if decision.rule == "pin" else "skipped")
-            continue
-        out.candidates.append(
-            Candidate(d, decision, contexts_for(d, deps.get(d.key, ()), project_python))
-        )
-    return out
-
-
 # --- choosing ------------------------------------------------------------------------------
-
-
-def _public(version: Version) -> Version:
-    return version.without_local() if version.local else version
-
-
-def _local(version: Version) -> str | None:
-    text = version.to_string()
-    return text.partition("+")[2] or None
-
-
-@dataclass
-class _Options:
-    """What one member can take (public version -> full version), and what was filtered."""
-
-    python: VersionConstraint  # every Python the member is used on
-    ok: dict[Version, Version] = field(default_factory=dict)
-    release: dict[Version, Release] = field(default_factory=dict)  # public -> the ok release
-    newest_in_range: Version | None = None  # ignoring Python
-    blocked: dict[Version, str] = field(default_factory=dict)  # by Requires-Python: its text
-    unknown: list[Release] = field(default_factory=list)
-
-    def first_blocked(self, after: Version | None) -> tuple[Version, str, bool] | None:
-        """The first release past `after` that Requires-Python rules out, its requirement,
-        and whether every newer release in range is ruled out too."""
-        above = [v for v in self.blocked if after is None or v > after]
-        if not above:
-            return None
-        first = min(above)
-        and_later = not any(v > first for v in self.ok)
-        return first, self.blocked[first], and_later
-
-
-def _options(
-    releases: Iterable[Release],
-    within: VersionConstraint,
-    ctx: Context,
-    *,
-    trust_unknown: bool = True,
-) -> _Options:
-    """The one Requires-Python rule, for every path (bump, widen, --latest, --pinned,
-    families): a release is a candidate only if its Requires-Python admits every Python
-    the entry is used on. An unknown Requires-Python passes while `trust_unknown` (its
-    metadata is read before the plan is final) and fails after."""
-    opts = _Options(ctx.python)
-    # a page's releases share a few Requires-Python objects (`lookup._python` is cached):
-    # ask each once whether it admits the entry's Pythons, not once per release
-    admits: dict[int, bool] = {}
-    for r in releases:
-        v = r.version
-        if ctx.label is not None and _local(v) != ctx.label:
-            continue
-        public = _public(v)
-        if not (within.allows(v) or (public is not v and within.allows(public))):
-            continue
-        if v.is_unstable() and not ctx.allow_prereleases:
-            continue
-        if opts.newest_in_range is None or public > opts.newest_in_range:
-            opts.newest_in_range = public
-        if r.requires_python is None:
-            opts.unknown.append(r)
-            if not trust_unknown:
-                opts.blocked.setdefault(public, "unknown")
-                continue
-        elif not _admits(admits, r.requires_python, ctx.python):
-            opts.blocked.setdefault(public, r.requires_python_text or str(r.requires_python))
-            continue
-        current = opts.ok.get(public)
-        if current is None or v > current:
-            opts.ok[public] = v
-            opts.release[public] = r
-    for public in opts.ok:
-        opts.blocked.pop(public, None)  # another build of that release is fine
-    return opts
-
-
-def _admits(seen: dict[int, bool], requires: VersionConstraint, python: VersionConstraint) -> bool:
-    """`requires.allows_all(python)`, remembered per constraint object in `seen` (the
-    objects outlive the call, so their ids cannot be reused within it)."""
-    key = id(requires)
-    answer = seen.get(key)
-    if answer is None:
-        answer = seen[key] = requires.allows_all(python)
-    return answer
 
 
 @dataclass(frozen=True)
@@ -582,21 +180,10 @@ class _Take:
 
     name: str
     where: str
-    opts: _Options
+    opts: Options
     own_of: int | None  # the candidate index, for a candidate's own contexts
     anchor: str | None = None  # a companion: the package it is built against
     floor: Version | None = None  # a companion: no need to know releases below this one
-
-
-def _floor(text: str) -> Version | None:
-    """The lowest public version a constraint admits (`==0.23.0+cpu`: 0.23.0), if any."""
-    from poetry.core.constraints.version import parse_constraint
-
-    try:
-        lowest = getattr(parse_constraint(text or "*"), "min", None)
-    except ValueError:
-        return None
-    return _public(lowest) if isinstance(lowest, Version) else None
 
 
 def _split_anchorless(
@@ -622,16 +209,6 @@ def _split_anchorless(
     return sorted(out, key=lambda g: g[0])
 
 
-@lru_cache(maxsize=1024)
-def _requirement(text: str) -> VersionConstraint | None:
-    from poetry.core.constraints.version import parse_constraint
-
-    try:
-        return parse_constraint(text or "*")
-    except ValueError:
-        return None
-
-
 def _builds_for(
     take: _Take, anchor: Sequence[Version], inputs: _Inputs, unknown: list[tuple[str, Release]]
 ) -> Iterable[tuple[Version, str | None]]:
@@ -649,7 +226,7 @@ def _builds_for(
             if inputs.trust_unknown:
                 yield public, None
             continue
-        constraint = _requirement(text)
+        constraint = requirement(text)
         if constraint is not None and any(constraint.allows(v) for v in anchor):
             yield public, text
 
@@ -683,18 +260,18 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
         if m.kind == "candidate":
             c = inputs.candidates[m.index]
             for ctx in c.contexts:
-                opts = _options(
+                opts = options(
                     inputs.releases.get(ctx.query, ()),
                     c.search.within,
                     ctx,
                     trust_unknown=inputs.trust_unknown,
                 )
                 anchor = families.anchor_of(c.decl.name, inputs.linked)
-                floor = _floor(c.decl.version) if anchor else None
+                floor = floor_of(c.decl.version) if anchor else None
                 takes.append(_Take(c.decl.pretty_name, _where(ctx), opts, m.index, anchor, floor))
         elif m.kind == "companion":
             comp = inputs.companions[m.index]
-            opts = _options(
+            opts = options(
                 inputs.releases.get(comp.context.query, ()),
                 VersionRange(),
                 comp.context,
@@ -717,7 +294,7 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
     for m in unit:
         if m.kind == "fixed" and not families.anchor_of(m.name, inputs.linked):
             f = inputs.fixed[m.index]
-            allowed = {v for v in common if f.constraint.allows(v) or _allows_labelled(f, v)}
+            allowed = {v for v in common if f.constraint.allows(v) or allows_labelled(f, v)}
             if allowed != common:
                 blockers.append(f)
             common = allowed
@@ -737,7 +314,7 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
 
     for take in takes:
         for r in take.opts.unknown:
-            if target is None or _public(r.version) >= target:
+            if target is None or public_of(r.version) >= target:
                 plan.unknown_python.append((str(canonicalize_name(take.name)), r))
 
     for m in unit:
@@ -810,25 +387,6 @@ def _follow(
         plan.held.append(Held(c.decl, note or NoNewer(best), unit_id))
         return
     plan.changes.append(Change(c.decl, c.decl.version, new_text, full, unit_id, note))
-
-
-def _allows_labelled(f: Fixed, public: Version) -> bool:
-    """A fixed `==2.8.0+cpu` admits public version 2.8.0."""
-    text = f.decl.version
-    if "+" not in text:
-        return False
-    try:
-        spec = constraints.parse(text)
-    except constraints.UnsupportedConstraint:
-        return False
-    for clause in spec.clauses:
-        if "+" in clause.version:
-            base = clause.version.partition("+")[0]
-            try:
-                return Version.parse(base) == public
-            except ValueError:
-                return False
-    return False
 
 
 def _where(ctx: Context) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
-from poetry_platform.up import plan as p
+from poetry_platform.up import reasons as p
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

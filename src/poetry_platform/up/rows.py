@@ -30,7 +30,7 @@ def fill_report(
     a split declaration (`split`: declaration keys, see `split_entries`) is labelled by its
     marker and shows the locked versions that apply to it, not its siblings'.
     """
-    from poetry_platform.up.plan import Rejected
+    from poetry_platform.up.reasons import Rejected
     from poetry_platform.up.report import change_row
     from poetry_platform.up.report import held_row
 

@@ -48,13 +48,13 @@ if TYPE_CHECKING:
     from poetry_platform.index.model import Release
     from poetry_platform.up.aftermath import Mismatch
     from poetry_platform.up.declarations import Declarations
-    from poetry_platform.up.plan import Candidate
-    from poetry_platform.up.plan import Companion
-    from poetry_platform.up.plan import Fixed
     from poetry_platform.up.plan import Plan
     from poetry_platform.up.report import HeldRow
     from poetry_platform.up.report import Report
     from poetry_platform.up.settings import Settings
+    from poetry_platform.up.take import Candidate
+    from poetry_platform.up.take import Companion
+    from poetry_platform.up.take import Fixed
 
 RESTORED = "pyproject.toml and poetry.lock are unchanged"  # = aftermath.RESTORED
 
@@ -218,9 +218,9 @@ class UpRun:
     ) -> tuple[list[Candidate], list[Fixed], list[HeldRow]]:
         """Which declarations may move (candidates) and which only constrain (fixed)."""
         from poetry_platform.up.declarations import lookup_dependencies
-        from poetry_platform.up.plan import Scope
-        from poetry_platform.up.plan import classify
         from poetry_platform.up.report import held_row
+        from poetry_platform.up.take import Scope
+        from poetry_platform.up.take import classify
 
         settings = self.settings
         root = self.poetry.pyproject_path.parent
@@ -254,8 +254,8 @@ class UpRun:
         from poetry_platform.up.families import anchor_of
         from poetry_platform.up.families import family_key
         from poetry_platform.up.families import is_family
-        from poetry_platform.up.plan import Companion
-        from poetry_platform.up.plan import Context
+        from poetry_platform.up.take import Companion
+        from poetry_platform.up.take import Context
 
         keys = {family_key(c.decl.name, linked) for c in candidates}
         keys = {k for k in keys if any(is_family(k, c.decl.name) for c in candidates)}
