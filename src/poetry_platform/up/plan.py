@@ -246,14 +246,29 @@ def _unreadable_in(unit: list[_Member], inputs: _Inputs) -> CouldNotRead | None:
 
 
 def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -> None:
-    from poetry.core.constraints.version import VersionRange
-
+    """One unit: what each member can take, the one version they share, each change."""
     failed = _unreadable_in(unit, inputs)
     if failed is not None:
         for m in unit:
             if m.kind == "candidate":
                 plan.held.append(Held(inputs.candidates[m.index].decl, failed, unit_id))
         return
+    takes = _takes(unit, inputs)
+    step = _lockstep(unit, takes, inputs)
+    for take in takes:
+        for r in take.opts.unknown:
+            if step.target is None or public_of(r.version) >= step.target:
+                plan.unknown_python.append((str(canonicalize_name(take.name)), r))
+    for m in unit:
+        if m.kind == "candidate":
+            _emit(inputs.candidates[m.index], m.index, takes, step, inputs, unit_id, plan)
+    known = set(plan.unknown_requirements)
+    plan.unknown_requirements.extend(u for u in dict.fromkeys(step.unknown) if u not in known)
+
+
+def _takes(unit: list[_Member], inputs: _Inputs) -> list[_Take]:
+    """What each candidate (in each of its contexts) and each companion can take."""
+    from poetry.core.constraints.version import VersionRange
 
     takes: list[_Take] = []
     for m in unit:
@@ -279,75 +294,87 @@ def _plan_unit(unit_id: int, unit: list[_Member], inputs: _Inputs, plan: Plan) -
             )
             anchor = families.anchor_of(comp.name, inputs.linked)
             takes.append(_Take(comp.name, _where(comp.context), opts, None, anchor))
+    return takes
 
-    # Lockstep members share one version; companions follow it through their requirement.
+
+@dataclass
+class _Lockstep:
+    """The unit's one version (`target`), and what held it where it is."""
+
+    inputs: _Inputs
+    lockstep: list[_Take]  # members that share the version
+    anchored: list[_Take]  # companions, which follow it through their requirement
+    blockers: list[Fixed] = field(default_factory=list)  # entries that do not move
+    companion_blocks: list[_Take] = field(default_factory=list)
+    target: Version | None = None
+    unknown: list[tuple[str, Release]] = field(default_factory=list)  # requirements to read
+
+    def builds(self, take: _Take, version: Version) -> list[tuple[Version, str | None]]:
+        fulls = [version, *(t.opts.ok[version] for t in self.lockstep if version in t.opts.ok)]
+        return list(_builds_for(take, fulls, self.inputs, self.unknown))
+
+
+def _lockstep(unit: list[_Member], takes: list[_Take], inputs: _Inputs) -> _Lockstep:
+    """Lockstep members share one version; companions follow it through their requirement."""
     lockstep = [t for t in takes if t.anchor is None]
     anchored = [t for t in takes if t.anchor is not None]
     if not lockstep:
         lockstep, anchored = takes, []
+    step = _Lockstep(inputs, lockstep, anchored)
     common: set[Version] | None = None
     for take in lockstep:
         versions = set(take.opts.ok)
         common = versions if common is None else common & versions
     common = common or set()
-    blockers: list[Fixed] = []
     for m in unit:
         if m.kind == "fixed" and not families.anchor_of(m.name, inputs.linked):
             f = inputs.fixed[m.index]
             allowed = {v for v in common if f.constraint.allows(v) or allows_labelled(f, v)}
             if allowed != common:
-                blockers.append(f)
+                step.blockers.append(f)
             common = allowed
-    unknown: list[tuple[str, Release]] = []
-
-    def builds(take: _Take, version: Version) -> list[tuple[Version, str | None]]:
-        fulls = [version, *(t.opts.ok[version] for t in lockstep if version in t.opts.ok)]
-        return list(_builds_for(take, fulls, inputs, unknown))
-
-    companion_blocks: list[_Take] = []
     for take in anchored:
-        admitted = {v for v in common if builds(take, v)}
+        admitted = {v for v in common if step.builds(take, v)}
         if admitted != common:
-            companion_blocks.append(take)
+            step.companion_blocks.append(take)
         common = admitted
-    target = max(common) if common else None
+    step.target = max(common) if common else None
+    return step
 
-    for take in takes:
-        for r in take.opts.unknown:
-            if target is None or public_of(r.version) >= target:
-                plan.unknown_python.append((str(canonicalize_name(take.name)), r))
 
-    for m in unit:
-        if m.kind != "candidate":
-            continue
-        c = inputs.candidates[m.index]
-        own = [t for t in takes if t.own_of == m.index]
-        if own and any(own[0] is t for t in anchored):
-            _follow(c, own, target, builds, inputs, unit_id, plan)
-            continue
-        newest = max(
-            (t.opts.newest_in_range for t in own if t.opts.newest_in_range is not None),
-            default=None,
-        )
-        if target is None:
-            reason: Reason = (
-                NoNewer(None)
-                if newest is None
-                else _why_held(c, None, own, lockstep, blockers, companion_blocks, builds)
-            )
-            plan.held.append(Held(c.decl, reason, unit_id))
-            continue
-        full = next((t.opts.ok[target] for t in own if target in t.opts.ok), target)
-        new_text = constraints.rewrite(c.decl.version, full, inputs.strategy, pep440=c.decl.pep440)
-        note = None
-        if newest is not None and newest > target:
-            note = _why_held(c, target, own, lockstep, blockers, companion_blocks, builds)
-        if new_text == c.decl.version:
-            plan.held.append(Held(c.decl, note or NoNewer(target), unit_id))
-            continue
-        plan.changes.append(Change(c.decl, c.decl.version, new_text, full, unit_id, note))
-    known = set(plan.unknown_requirements)
-    plan.unknown_requirements.extend(u for u in dict.fromkeys(unknown) if u not in known)
+def _emit(
+    c: Candidate,
+    index: int,
+    takes: list[_Take],
+    step: _Lockstep,
+    inputs: _Inputs,
+    unit_id: int,
+    plan: Plan,
+) -> None:
+    """The candidate's change to the unit's version, or why it is held."""
+    own = [t for t in takes if t.own_of == index]
+    if own and any(own[0] is t for t in step.anchored):
+        _follow(c, own, step.target, step.builds, inputs, unit_id, plan)
+        return
+    newest = max(
+        (t.opts.newest_in_range for t in own if t.opts.newest_in_range is not None),
+        default=None,
+    )
+    target = step.target
+    why = (step.lockstep, step.blockers, step.companion_blocks, step.builds)
+    if target is None:
+        reason: Reason = NoNewer(None) if newest is None else _why_held(c, None, own, *why)
+        plan.held.append(Held(c.decl, reason, unit_id))
+        return
+    full = next((t.opts.ok[target] for t in own if target in t.opts.ok), target)
+    new_text = constraints.rewrite(c.decl.version, full, inputs.strategy, pep440=c.decl.pep440)
+    note = None
+    if newest is not None and newest > target:
+        note = _why_held(c, target, own, *why)
+    if new_text == c.decl.version:
+        plan.held.append(Held(c.decl, note or NoNewer(target), unit_id))
+        return
+    plan.changes.append(Change(c.decl, c.decl.version, new_text, full, unit_id, note))
 
 
 def _follow(
