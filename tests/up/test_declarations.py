@@ -8,13 +8,13 @@ import pytest
 
 from poetry_platform.up.declarations import Declaration
 from poetry_platform.up.declarations import DeclarationError
-from poetry_platform.up.declarations import apply
 from poetry_platform.up.declarations import lookup_dependencies
-from poetry_platform.up.declarations import parse
 from poetry_platform.up.declarations import read
 from poetry_platform.up.declarations import read_data
-from poetry_platform.up.declarations import rendered
 from poetry_platform.up.declarations import split_pep508
+from poetry_platform.up.edits import apply
+from poetry_platform.up.edits import parse
+from poetry_platform.up.edits import rendered
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -10,6 +10,7 @@ from poetry.core.constraints.version import parse_constraint
 from poetry_platform.index.model import Query
 from poetry_platform.index.model import Release
 from poetry_platform.up import declarations
+from poetry_platform.up import edits
 from poetry_platform.up.constraints import Rules
 from poetry_platform.up.plan import Plan
 from poetry_platform.up.plan import make_plan
@@ -49,7 +50,7 @@ def plan_for(
     exclude: Iterable[str] = (),
 ) -> Plan:
     rules = rules or Rules()
-    decls = declarations.read(declarations.parse(pyproject))
+    decls = declarations.read(edits.parse(pyproject))
     deps = declarations.lookup_dependencies(decls.items, decls.items)
     project_python = parse_constraint(python)
     classified = classify(
@@ -415,7 +416,7 @@ def test_a_source_that_could_not_be_read_holds_its_whole_unit() -> None:
 
 
 def _classified(pyproject: str, rules: Rules | None = None) -> tuple[list[Candidate], list[Fixed]]:
-    decls = declarations.read(declarations.parse(pyproject))
+    decls = declarations.read(edits.parse(pyproject))
     deps = declarations.lookup_dependencies(decls.items, decls.items)
     c = classify(
         decls,
@@ -624,6 +625,6 @@ def test_dynamic_dependencies_take_the_other_kind_of_tool_poetry_entries() -> No
         'dependencies = ["numpy>=1.0"]',
         'dependencies = ["numpy>=1.0"]\ndynamic = ["dependencies"]',
     ).replace('ghost = "^1.0"', 'ghost = { version = "^1.0", optional = true }\nplain = "^1.0"')
-    decls = declarations.read(declarations.parse(text))
+    decls = declarations.read(edits.parse(text))
     ignored = {d.name: d.ignored_for for d in decls.items if d.group == "main"}
     assert ignored == {"numpy": None, "ghost": None, "plain": "[project] dependencies"}

@@ -6,6 +6,7 @@ from poetry.core.constraints.version import Version
 from poetry.core.constraints.version import parse_constraint
 
 from poetry_platform.up import declarations
+from poetry_platform.up import edits
 from poetry_platform.up.reasons import PythonBlock
 from poetry_platform.up.reasons import Skipped
 from poetry_platform.up.report import Report
@@ -33,7 +34,7 @@ WHY_NOT = PythonBlock(
 
 
 def _decls() -> dict[str, declarations.Declaration]:
-    doc = declarations.parse(PYPROJECT)
+    doc = edits.parse(PYPROJECT)
     return {f"{d.name}:{d.extra}": d for d in declarations.read(doc).items}
 
 

@@ -1,4 +1,4 @@
-"""Every version constraint a pyproject.toml declares, and edits that touch only their text.
+"""Every version constraint a pyproject.toml declares (`edits.py` rewrites their text).
 
 Poetry reads constraints from five places: `[project] dependencies`,
 `[project.optional-dependencies]`, `[dependency-groups]` (PEP 735, with `include-group`),
@@ -23,23 +23,17 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
-import tomlkit
 from packaging.utils import canonicalize_name
-from tomlkit.items import InlineTable
-from tomlkit.items import String
-from tomlkit.items import Table
 
 from poetry_platform.errors import UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
-    from collections.abc import Sequence
     from pathlib import Path
 
     from packaging.utils import NormalizedName
     from poetry.core.packages.dependency import Dependency
-    from tomlkit.toml_document import TOMLDocument
 
 MAIN = canonicalize_name("main")
 Kind = Literal["index", "vcs", "path", "url"]
@@ -178,6 +172,31 @@ def read(doc: Mapping[str, Any]) -> Declarations:
     includes: dict[NormalizedName, set[NormalizedName]] = {}
     groups: set[NormalizedName] = {MAIN}
     project = doc.get("project") or {}
+    pep621_main = _read_project(project, items)
+    pep735 = _read_dependency_groups(doc, items, includes, groups)
+    poetry = (doc.get("tool") or {}).get("poetry") or {}
+    for path, g, where, table in _poetry_sections(poetry, includes, groups):
+        pep_names = pep621_main if g == MAIN else pep735.get(g, set())
+        for name, value in table.items():
+            if name.lower() == "python":
+                continue
+            enriches = canonicalize_name(name) in pep_names
+            entries = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for i, entry in entries:
+                at = (*path, name) if i is None else (*path, name, i)
+                d = _poetry_entry(name, entry, at, g, where, enriches=enriches)
+                if pep_names and not enriches:
+                    d = _unless_locked(d, entry, project, g)
+                items.append(d)
+    return Declarations(
+        tuple(items),
+        {k: frozenset(v) for k, v in includes.items()},
+        frozenset(groups),
+    )
+
+
+def _read_project(project: Mapping[str, Any], items: list[Declaration]) -> set[NormalizedName]:
+    """[project] dependencies and optional-dependencies into `items`; the names declared."""
     pep621_main: set[NormalizedName] = set()
     for i, text in enumerate(project.get("dependencies") or []):
         d = _pep508(text, ("project", "dependencies", i), MAIN, "[project] dependencies")
@@ -194,7 +213,16 @@ def read(doc: Mapping[str, Any]) -> Declarations:
             )
             items.append(d)
             pep621_main.add(d.name)
+    return pep621_main
 
+
+def _read_dependency_groups(
+    doc: Mapping[str, Any],
+    items: list[Declaration],
+    includes: dict[NormalizedName, set[NormalizedName]],
+    groups: set[NormalizedName],
+) -> dict[NormalizedName, set[NormalizedName]]:
+    """[dependency-groups] (PEP 735) into `items`; the names each group declares."""
     pep735: dict[NormalizedName, set[NormalizedName]] = {}
     for group, entries in (doc.get("dependency-groups") or {}).items():
         g = canonicalize_name(group)
@@ -212,8 +240,15 @@ def read(doc: Mapping[str, Any]) -> Declarations:
                 raise DeclarationError(
                     where, f"entry {i + 1} is neither a string nor include-group"
                 )
+    return pep735
 
-    poetry = (doc.get("tool") or {}).get("poetry") or {}
+
+def _poetry_sections(
+    poetry: Mapping[str, Any],
+    includes: dict[NormalizedName, set[NormalizedName]],
+    groups: set[NormalizedName],
+) -> list[tuple[tuple[Key, ...], NormalizedName, str, Any]]:
+    """The [tool.poetry] dependency tables: (path, group, section name, table)."""
     sections: list[tuple[tuple[Key, ...], NormalizedName, str, Any]] = []
     if "dependencies" in poetry:
         sections.append(
@@ -248,24 +283,7 @@ def read(doc: Mapping[str, Any]) -> Declarations:
                 poetry["dev-dependencies"],
             )
         )
-    for path, g, where, table in sections:
-        pep_names = pep621_main if g == MAIN else pep735.get(g, set())
-        for name, value in table.items():
-            if name.lower() == "python":
-                continue
-            enriches = canonicalize_name(name) in pep_names
-            entries = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
-            for i, entry in entries:
-                at = (*path, name) if i is None else (*path, name, i)
-                d = _poetry_entry(name, entry, at, g, where, enriches=enriches)
-                if pep_names and not enriches:
-                    d = _unless_locked(d, entry, project, g)
-                items.append(d)
-    return Declarations(
-        tuple(items),
-        {k: frozenset(v) for k, v in includes.items()},
-        frozenset(groups),
-    )
+    return sections
 
 
 def _pep508(
@@ -425,96 +443,9 @@ def lookup_dependencies(
     return out
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-
-def parse(text: str) -> TOMLDocument:
-    return tomlkit.parse(text)
-
-
 def read_data(text: str) -> dict[str, Any]:
     """The pyproject as plain data, for `read` (which takes either): tomllib is ~50x faster
     than tomlkit, whose document is needed only to write an edit."""
     from poetry_platform.poetry_api import toml_loads
 
     return toml_loads(text)
-
-
-def rendered(doc: TOMLDocument, changes: Sequence[tuple[Declaration, str]]) -> str:
-    """The text of `doc` with `changes` applied; `doc` itself is left as it was.
-
-    One document serves every lock attempt: parsing it again for each (as before) cost a
-    full tomlkit parse per attempt, ~40 s for a 23 MB pyproject. Each replaced item is put
-    back (a key a bump added is deleted), which tomlkit renders byte for byte as before.
-    """
-    saved: list[tuple[Any, Key, Any]] = []
-    for decl, _ in changes:
-        parent = _walk(doc, decl.path[:-1])
-        last = decl.path[-1]
-        saved.append((parent, last, None if decl.insert_key else parent[last]))
-    try:
-        apply(doc, changes)
-        return doc.as_string()
-    finally:
-        for parent, last, item in reversed(saved):
-            if item is None:
-                container = parent[last]
-                if "version" in container:
-                    del container["version"]
-            else:
-                parent[last] = item
-
-
-def new_text(decl: Declaration, version: str) -> str:
-    """The full new value of the string item that holds `decl`'s version."""
-    if decl.span is None:
-        return version
-    raw = str(decl.raw)
-    start, end = decl.span
-    return raw[:start] + version + raw[end:]
-
-
-def apply(doc: TOMLDocument, changes: Iterable[tuple[Declaration, str]]) -> None:
-    """Write each new version text in place; nothing else in the document changes."""
-    for decl, version in changes:
-        parent = _walk(doc, decl.path[:-1])
-        last = decl.path[-1]
-        if decl.insert_key:
-            container = parent[last]
-            if not isinstance(container, (InlineTable, Table)):
-                raise DeclarationError(decl.where, f"{decl.pretty_name}: cannot add a version")
-            container["version"] = version
-            continue
-        old = parent[last]
-        if not isinstance(old, String):
-            raise DeclarationError(decl.where, f"{decl.pretty_name}: version is not a string")
-        parent[last] = _replaced(old, str(old), new_text(decl, version), decl)
-
-
-def _walk(doc: Any, path: Iterable[Key]) -> Any:
-    node = doc
-    for key in path:
-        node = node[key]
-    return node
-
-
-def _replaced(old: String, value: str, new_value: str, decl: Declaration) -> String:
-    """A string item with the same quoting and trivia as `old`, holding `new_value`."""
-    delim = old.type.value
-    raw = old.as_string()[len(delim) : -len(delim)]
-    original: str | None = None
-    if raw == value:
-        original = new_value
-    elif decl.span is not None:
-        old_version = value[decl.span[0] : decl.span[1]]
-        if old_version and raw.count(old_version) == 1:
-            original = raw.replace(old_version, new_value[decl.span[0] : _new_end(decl, new_value)])
-    if original is None:
-        fresh = String.from_raw(new_value, old.type, escape=True)
-        original = fresh.as_string()[len(delim) : -len(delim)]
-    return String(old.type, new_value, original, old.trivia)
-
-
-def _new_end(decl: Declaration, new_value: str) -> int:
-    assert decl.span is not None
-    return len(new_value) - (len(str(decl.raw)) - decl.span[1])

@@ -23,7 +23,7 @@ from typing import Any
 
 from poetry_platform.errors import LockError
 from poetry_platform.poetry_api import toml_loads
-from poetry_platform.up import declarations
+from poetry_platform.up import edits
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -148,8 +148,8 @@ class Relocker:
         if not changes:
             return self.pyproject_text
         if self._document is None:
-            self._document = declarations.parse(self.pyproject_text)
-        text = declarations.rendered(self._document, [(c.decl, c.new) for c in changes])
+            self._document = edits.parse(self.pyproject_text)
+        text = edits.rendered(self._document, [(c.decl, c.new) for c in changes])
         if self._document.as_string() != self.pyproject_text:  # never carry an edit over
             self._document = None
         return text
