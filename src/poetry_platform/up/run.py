@@ -32,6 +32,7 @@ from poetry_platform.lockset.tables import read_tables
 from poetry_platform.up.aftermath import unreadable_error
 from poetry_platform.up.rows import fill_report
 from poetry_platform.up.rows import split_entries
+from poetry_platform.up.take import locked_companions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -199,7 +200,14 @@ class UpRun:
             )
         candidates, fixed, held = self._classify(decls, groups)
         locked = locked_versions(lock_bytes)
-        companions = self._companions(candidates, decls, locked, lock_bytes, config.linked)
+        companions = locked_companions(
+            candidates,
+            decls,
+            locked,
+            locked_sources(lock_bytes),
+            self.poetry.package.python_constraint,
+            config.linked,
+        )
         plan = self._plan(candidates, fixed, companions, config.linked, lock_bytes)
         self.split = split_entries(decls)
         fill_report(report, plan, held, lock_bytes, None, split=self.split)
@@ -238,42 +246,6 @@ class UpRun:
         )
         held = [held_row(h.decl, h.reason) for h in result.held]
         return result.candidates, result.fixed, held
-
-    def _companions(
-        self,
-        candidates: list[Candidate],
-        decls: Declarations,
-        locked: dict[str, tuple[str, ...]],
-        lock_bytes: bytes | None,
-        linked: tuple[tuple[str, ...], ...],
-    ) -> list[Companion]:
-        """Locked members of a moving family that the project does not declare."""
-        from packaging.utils import canonicalize_name
-
-        from poetry_platform.index.model import Query
-        from poetry_platform.up.families import anchor_of
-        from poetry_platform.up.families import family_key
-        from poetry_platform.up.families import is_family
-        from poetry_platform.up.take import Companion
-        from poetry_platform.up.take import Context
-
-        keys = {family_key(c.decl.name, linked) for c in candidates}
-        keys = {k for k in keys if any(is_family(k, c.decl.name) for c in candidates)}
-        if not keys:
-            return []
-        declared = {d.name for d in decls.items}
-        sources = locked_sources(lock_bytes)
-        python = self.poetry.package.python_constraint
-        out = []
-        for name in sorted(locked):
-            normalized = canonicalize_name(name)
-            if normalized in declared or family_key(normalized, linked) not in keys:
-                continue
-            if anchor_of(normalized, linked):
-                continue  # an undeclared torchvision follows torch in the lock itself
-            ctx = Context(Query(normalized, sources.get(normalized)), python, False, None)
-            out.append(Companion(normalized, ctx))
-        return out
 
     def _plan(
         self,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
 from poetry.core.constraints.version import Version
 
 from poetry_platform.index.model import Query
@@ -191,4 +192,34 @@ def classify(
         out.candidates.append(
             Candidate(d, decision, contexts_for(d, deps.get(d.key, ()), project_python))
         )
+    return out
+
+
+def locked_companions(
+    candidates: list[Candidate],
+    decls: Declarations,
+    locked: Mapping[str, tuple[str, ...]],
+    sources: Mapping[str, str],
+    python: VersionConstraint,
+    linked: tuple[tuple[str, ...], ...],
+) -> list[Companion]:
+    """Locked members of a moving family that the project does not declare."""
+    from poetry_platform.up.families import anchor_of
+    from poetry_platform.up.families import family_key
+    from poetry_platform.up.families import is_family
+
+    keys = {family_key(c.decl.name, linked) for c in candidates}
+    keys = {k for k in keys if any(is_family(k, c.decl.name) for c in candidates)}
+    if not keys:
+        return []
+    declared = {d.name for d in decls.items}
+    out = []
+    for name in sorted(locked):
+        normalized = canonicalize_name(name)
+        if normalized in declared or family_key(normalized, linked) not in keys:
+            continue
+        if anchor_of(normalized, linked):
+            continue  # an undeclared torchvision follows torch in the lock itself
+        ctx = Context(Query(normalized, sources.get(normalized)), python, False, None)
+        out.append(Companion(normalized, ctx))
     return out
