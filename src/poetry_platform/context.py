@@ -44,13 +44,32 @@ class Decision:
     fidelity: Mapping[str, Fidelity] = field(default_factory=dict)
 
 
+_DATA: dict[int, tuple[Poetry, dict[str, Any]]] = {}
+
+
+def project_data(poetry: Poetry) -> Mapping[str, Any]:
+    """pyproject.toml as plain data, read once per project object with tomllib.
+
+    Poetry's `pyproject.data` is a tomlkit document, parsed on first use: ~30 s of CPU for a
+    pyproject padded to 23 MB of comments, where tomllib takes under a second. Our commands
+    only read the file, so they never need the editable document.
+    """
+    from poetry_platform.poetry_api import toml_loads
+
+    held = _DATA.get(id(poetry))
+    if held is None or held[0] is not poetry:
+        _DATA.clear()  # one project per command; never keep an old one alive
+        held = _DATA[id(poetry)] = (poetry, toml_loads(poetry.pyproject_path.read_text("utf-8")))
+    return held[1]
+
+
 def project_config(
     poetry: Poetry, data: Mapping[str, Any] | None = None, *, lenient_targets: bool = False
 ) -> PlatformConfig:
     """`[tool.poetry-platform]` validated against the project's own extras and groups.
 
-    `data`: the pyproject document where the caller has already parsed it (platform-up
-    does, to edit it); else Poetry's `pyproject.data`, which parses the file again.
+    `data`: the pyproject where the caller has already read it (platform-up reads it from
+    the text it holds); else `project_data`.
     `lenient_targets`: see `config.load_config` (show and install).
     """
     from poetry_platform.config import ConfigError
@@ -58,7 +77,7 @@ def project_config(
     package = poetry.package
     try:
         return load_config(
-            poetry.pyproject.data if data is None else data,
+            project_data(poetry) if data is None else data,
             extras=[str(e) for e in package.extras],
             groups=[str(g) for g in package.dependency_group_names(include_optional=True)],
             lenient_targets=lenient_targets,
@@ -196,7 +215,7 @@ class _Judge:
 
         self._poetry = poetry
         self._first_release = first_release
-        self._declared = Declared.of(poetry.pyproject.data)
+        self._declared = Declared.of(project_data(poetry))
         self._env = dict(marker_env)
         self._lock = lock
         self._groups = groups

@@ -267,9 +267,10 @@ def check_plans(
     """Each plan against the lock read once, with the project's requirements and Poetry's
     binary policy."""
     from poetry_platform.check.remedies import Declared
+    from poetry_platform.context import project_data
 
     policy = binary_policy(poetry)
-    declared = Declared.of(poetry.pyproject.data)
+    declared = Declared.of(project_data(poetry))
     return [
         check_target(
             plan,

@@ -95,6 +95,7 @@ index asked (5 s at most) which release first has the extra, to name it in the f
         from poetry_platform.check.targets import check_plans
         from poetry_platform.check.targets import selected_plans
         from poetry_platform.context import project_config
+        from poetry_platform.context import project_data
         from poetry_platform.errors import UsageError
         from poetry_platform.lockset.lock import read_lock
 
@@ -128,7 +129,7 @@ index asked (5 s at most) which release first has the extra, to name it in the f
         lock, results = run_check(self.poetry)
         strict = bool(self.option("strict"))
         # What update bots break in pyproject.toml, said before the lock's verdict.
-        bots = bot_states(self.poetry.pyproject.data)
+        bots = bot_states(project_data(self.poetry))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         outcome = None
         if self.option("fix") and failed and lock.readable:
