@@ -452,7 +452,9 @@ class UpRun:
             self.phase = "installing"
             with atomic.noting_interrupts() as seen:
                 code = self.install()
-            if seen:  # Poetry's installer swallowed the Ctrl-C and returned 1
+            # Poetry's installer swallows a Ctrl-C and returns 1; platform-install notes it
+            # itself (its own handler, inside ours) and exits 130: an interrupt either way
+            if seen or code == 130:
                 raise KeyboardInterrupt
             if code:
                 raise InstallFailed(code)
