@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from poetry.factory import Factory
 from poetry.pyproject.toml import PyProjectTOML
 
+from poetry_platform.config import project_data
 from poetry_platform.context import project_config
-from poetry_platform.context import project_data
 
 if TYPE_CHECKING:
     from pathlib import Path

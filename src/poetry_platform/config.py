@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from collections.abc import Mapping
 
+    from poetry.poetry import Poetry
+
 TABLE = "tool.poetry-platform"
 INSTALLERS = ("auto", "poetry", "uv")
 
@@ -424,3 +426,22 @@ def _parse_linked(raw: Any) -> tuple[tuple[str, ...], ...]:
             raise ConfigError(f"linked[{i}]", "must name at least two packages")
         out.append(tuple(canonicalize_name(n) for n in names))
     return tuple(out)
+
+
+_DATA: dict[int, tuple[Poetry, dict[str, Any]]] = {}
+
+
+def project_data(poetry: Poetry) -> Mapping[str, Any]:
+    """pyproject.toml as plain data, read once per project object with tomllib.
+
+    Poetry's `pyproject.data` is a tomlkit document, parsed on first use: ~30 s of CPU for a
+    pyproject padded to 23 MB of comments, where tomllib takes under a second. Our commands
+    only read the file, so they never need the editable document.
+    """
+    from poetry_platform.poetry_api import toml_loads
+
+    held = _DATA.get(id(poetry))
+    if held is None or held[0] is not poetry:
+        _DATA.clear()  # one project per command; never keep an old one alive
+        held = _DATA[id(poetry)] = (poetry, toml_loads(poetry.pyproject_path.read_text("utf-8")))
+    return held[1]

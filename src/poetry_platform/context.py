@@ -13,6 +13,7 @@ from typing import Any
 from typing import Literal
 
 from poetry_platform.config import load_config
+from poetry_platform.config import project_data
 from poetry_platform.errors import PlatformError
 from poetry_platform.variants import VARIANT_ENV
 from poetry_platform.variants import select
@@ -42,25 +43,6 @@ class Decision:
     selection: Selection
     # What each variant delivers from the lock on this interpreter (empty: not judged).
     fidelity: Mapping[str, Fidelity] = field(default_factory=dict)
-
-
-_DATA: dict[int, tuple[Poetry, dict[str, Any]]] = {}
-
-
-def project_data(poetry: Poetry) -> Mapping[str, Any]:
-    """pyproject.toml as plain data, read once per project object with tomllib.
-
-    Poetry's `pyproject.data` is a tomlkit document, parsed on first use: ~30 s of CPU for a
-    pyproject padded to 23 MB of comments, where tomllib takes under a second. Our commands
-    only read the file, so they never need the editable document.
-    """
-    from poetry_platform.poetry_api import toml_loads
-
-    held = _DATA.get(id(poetry))
-    if held is None or held[0] is not poetry:
-        _DATA.clear()  # one project per command; never keep an old one alive
-        held = _DATA[id(poetry)] = (poetry, toml_loads(poetry.pyproject_path.read_text("utf-8")))
-    return held[1]
 
 
 def project_config(

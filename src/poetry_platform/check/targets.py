@@ -267,7 +267,7 @@ def check_plans(
     """Each plan against the lock read once, with the project's requirements and Poetry's
     binary policy."""
     from poetry_platform.check.remedies import Declared
-    from poetry_platform.context import project_data
+    from poetry_platform.config import project_data
 
     policy = binary_policy(poetry)
     declared = Declared.of(project_data(poetry))

@@ -94,8 +94,8 @@ index asked (5 s at most) which release first has the extra, to name it in the f
         from poetry_platform.check.bot_states import bot_states
         from poetry_platform.check.targets import check_plans
         from poetry_platform.check.targets import selected_plans
+        from poetry_platform.config import project_data
         from poetry_platform.context import project_config
-        from poetry_platform.context import project_data
         from poetry_platform.errors import UsageError
         from poetry_platform.lockset.lock import read_lock
 
