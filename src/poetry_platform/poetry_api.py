@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from cleo.io.io import IO
     from poetry.console.application import Application
     from poetry.core.packages.dependency import Dependency
+    from poetry.core.packages.dependency_group import DependencyGroup
     from poetry.core.packages.package import Package
     from poetry.core.packages.utils.link import Link
     from poetry.installation.chooser import Chooser
@@ -344,3 +345,13 @@ def set_in_extras(dependency: Dependency, extras: list[Any]) -> None:
     when reading `[project.optional-dependencies]` (tests build such dependencies by hand).
     poetry-core 2.1-2.3."""
     dependency._in_extras = extras
+
+
+def group_pretty_name(group: DependencyGroup) -> str:
+    """A dependency group's name as pyproject.toml spells it (`cloud_dev`).
+
+    `DependencyGroup.pretty_name` exists from the poetry-core of Poetry 2.2; the poetry-core
+    of Poetry 2.1.4 has only `name`, which there is still the name as written (it normalizes
+    nothing). Not private, but a difference between supported releases."""
+    pretty = getattr(group, "pretty_name", None)
+    return str(pretty) if pretty else str(group.name)

@@ -328,8 +328,10 @@ def host_target(host: SystemFacts, groups: tuple[str, ...], *, python: str) -> T
 def as_written(poetry: Poetry, groups: Iterable[str]) -> tuple[str, ...]:
     """Group names as pyproject.toml spells them (`cloud_dev`), not normalized
     (`cloud-dev`): what the user sees is what the user wrote."""
+    from poetry_platform.poetry_api import group_pretty_name
+
     package = poetry.package
     return tuple(
-        package.dependency_group(g).pretty_name if package.has_dependency_group(g) else g
+        group_pretty_name(package.dependency_group(g)) if package.has_dependency_group(g) else g
         for g in groups
     )
