@@ -181,6 +181,8 @@ index asked (5 s at most) which release first has the extra, to name it in the f
 
             data = render.check_json(lock, results, strict=strict)
             data["pyproject"] = render.bot_states_json(bots)
+            if bots:
+                data["ok"] = False  # the exit code counts them too
             if self.option("fix"):
                 data["fix"] = render.fix_json(outcome)
             self.io.write_line(json.dumps(data, indent=2), type=OutputType.RAW)
