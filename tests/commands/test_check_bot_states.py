@@ -58,5 +58,7 @@ def test_bot_made_states_fail_the_check_with_their_fixes(
     as_json = run_poetry(
         ["platform-check", "--offline", "--json"], project, hermetic_env, check=False
     )
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["ok"] is False
     found = json.loads(as_json.stdout)["pyproject"]
     assert [f["write"] for f in found] == ["torch==2.13.0+cpu", "jax-cuda13-plugin==0.8.0"]
