@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from poetry.core.constraints.version import Version
+    from poetry.core.packages.package import Package
     from poetry.repositories import RepositoryPool
     from poetry.repositories.repository import Repository
 
@@ -303,6 +304,20 @@ def fetch(
     return out
 
 
+def read_package(pool: RepositoryPool, name: str, release: Release) -> Package:
+    """One release's metadata through Poetry's pool; any failure is an `IndexLookupError`
+    naming the source and the release (the one wording of a metadata read that failed)."""
+    try:
+        return pool.package(name, release.version, repository_name=release.repository)
+    except Exception as e:
+        raise IndexLookupError(
+            Query(name),  # type: ignore[arg-type]
+            release.repository,
+            e,
+            what=metadata_of(name, release.version),
+        ) from e
+
+
 def read_requires_python(
     pool: RepositoryPool,
     wanted: Sequence[tuple[str, Release]],
@@ -316,15 +331,7 @@ def read_requires_python(
 
     def one(item: tuple[str, Release]) -> Release:
         name, release = item
-        try:
-            package = pool.package(name, release.version, repository_name=release.repository)
-        except Exception as e:
-            raise IndexLookupError(
-                Query(name),  # type: ignore[arg-type]
-                release.repository,
-                e,
-                what=metadata_of(name, release.version),
-            ) from e
+        package = read_package(pool, name, release)
         text = package.python_versions if package.python_versions != "*" else None
         return replace(
             release,

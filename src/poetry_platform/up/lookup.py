@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from poetry_platform.index.client import metadata_of
+from poetry_platform.index.client import read_package
 from poetry_platform.index.client import release_key
 from poetry_platform.index.client import within
 from poetry_platform.index.deadline import DEFAULT_WORKERS
-from poetry_platform.index.model import IndexLookupError
-from poetry_platform.index.model import Query
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -42,15 +40,7 @@ def read_requirements(
     def one(item: tuple[str, Release]) -> tuple[tuple[str, str, str], str]:
         name, release = item
         key = (name, release.version.to_string(), release.repository)
-        try:
-            package = pool.package(name, release.version, repository_name=release.repository)
-        except Exception as e:
-            raise IndexLookupError(
-                Query(name),  # type: ignore[arg-type]
-                release.repository,
-                e,
-                what=metadata_of(name, release.version),
-            ) from e
+        package = read_package(pool, name, release)
         anchor = anchor_of(name, linked)
         texts = sorted({d.pretty_constraint for d in package.requires if d.name == anchor})
         return key, " || ".join(texts)
