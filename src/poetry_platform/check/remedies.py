@@ -94,7 +94,10 @@ def parse(text: str) -> _Req | None:
     if m is None or "@" in (m.group(3) or ""):
         return None
     name, extras, spec, marker = m.group(1), m.group(2) or "", m.group(3) or "", m.group(4) or ""
-    wanted = frozenset(canonicalize_name(e) for e in extras.strip("[]").split(",") if e.strip())
+    # `[cuda12, cuda13]`: each extra without its spaces.
+    wanted = frozenset(
+        canonicalize_name(e.strip()) for e in extras.strip("[]").split(",") if e.strip()
+    )
     return _Req(f"{name}{extras}", canonicalize_name(name), wanted, spec.strip(), marker.strip())
 
 
