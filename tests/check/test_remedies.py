@@ -6,8 +6,18 @@ from typing import TYPE_CHECKING
 
 from poetry_platform import render
 from poetry_platform.check.remedies import Declared
+from poetry_platform.check.remedies import entry
+from poetry_platform.check.remedies import first_python
+from poetry_platform.check.remedies import floor_of
+from poetry_platform.check.remedies import narrowed
+from poetry_platform.check.remedies import parse
+from poetry_platform.check.remedies import pythons_below
 from poetry_platform.check.remedies import remedies
+from poetry_platform.check.remedies import with_floor
+from poetry_platform.check.remedies import with_marker
 from poetry_platform.lockset.problems import Cause
+from poetry_platform.lockset.problems import Edit
+from poetry_platform.lockset.problems import Remedy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,3 +91,347 @@ def test_a_project_already_split_by_python_gets_no_split() -> None:
     fixes = remedies([CAUSE], "3.11", "gpu", index(">=3.11"), split)
     assert fixes[0].kind == "raise-floor"
     assert fixes[0].edits == ()
+
+
+# The pieces, each as the edits it writes.
+
+
+def test_a_requirement_is_read_as_written() -> None:
+    req = parse(" Jax_Lib[CUDA13, Extra_X] >=0.6.2,<1 ; sys_platform == 'linux' ")
+    assert req is not None
+    assert (req.head, req.name, req.extras, req.spec, req.marker) == (
+        "Jax_Lib[CUDA13, Extra_X]",
+        "jax-lib",
+        frozenset({"cuda13", "extra-x"}),
+        ">=0.6.2,<1",
+        "sys_platform == 'linux'",
+    )
+    bare = parse("jax")
+    assert bare is not None
+    assert (bare.head, bare.extras, bare.spec, bare.marker) == ("jax", frozenset(), "", "")
+    assert parse("jax @ https://example.org/jax.whl") is None
+    assert parse("[cuda13]") is None
+
+
+def test_the_floor_of_a_spec_is_its_one_lower_bound() -> None:
+    assert floor_of(">=0.6.2,<1") == "0.6.2"
+    assert floor_of(" <1 , >= 0.6.2 ") == "0.6.2"
+    assert floor_of(">=0.6,>=0.7") is None
+    assert floor_of("==0.6.2") is None
+    assert floor_of("") is None
+    assert with_floor(" >=0.6.2 , <1 , !=0.7.0 , ==0.7.* ", "0.7.2") == ">=0.7.2,<1,!=0.7.0"
+    assert with_floor("", "0.7.2") == ">=0.7.2"
+
+
+def test_a_marker_is_joined_with_and_grouping_an_or() -> None:
+    assert with_marker("", "python_version >= '3.11'") == "python_version >= '3.11'"
+    assert with_marker("a == 'x'", "b") == "a == 'x' and b"
+    assert with_marker("a == 'x' or a == 'y'", "b") == "(a == 'x' or a == 'y') and b"
+    assert entry("jax", ">=1", "") == "jax>=1"
+    assert entry("jax", ">=1", "m") == "jax>=1 ; m"
+
+
+def test_the_first_python_a_requires_python_admits() -> None:
+    assert first_python(None) is None
+    assert first_python("") is None
+    assert first_python("*") is None
+    assert first_python("not a spec") is None
+    assert first_python(">= 3.11") == "3.11"
+    assert first_python(">=3.11.2") == "3.11"
+    assert first_python(">3.10") == "3.10"
+    assert first_python("<3.8") == "3.6"
+    assert first_python(">=3.39") == "3.39"
+    assert first_python(">=3.40") is None
+    assert first_python("==2.7") is None
+
+
+def test_the_pythons_below_a_cut() -> None:
+    assert pythons_below(">=3.10, <3.14", "3.12") == ("3.10", "3.11")
+    assert pythons_below(">3.10", "3.12") == ("3.10", "3.11")
+    assert pythons_below("", "3.8") == ("3.6", "3.7")
+    assert pythons_below(">=3.12", "3.12") == ()
+    assert pythons_below("not a spec", "3.12") == ()
+    assert narrowed(">=3.10, <3.14, !=3.12.1", "3.11") == ">=3.11,<3.14,!=3.12.1"
+    assert narrowed("", "3.11") == ">=3.11"
+
+
+def test_declared_is_read_from_the_project_table() -> None:
+    data = {
+        "project": {
+            "requires-python": ">=3.10",
+            "dependencies": ["jax>=0.6.2"],
+            "optional-dependencies": {"cuda13": ["jax[cuda13]>=0.6.2"], "cpu": []},
+        }
+    }
+    assert Declared.of(data) == Declared(
+        ">=3.10", ("jax>=0.6.2",), (("cuda13", ("jax[cuda13]>=0.6.2",)), ("cpu", ()))
+    )
+    assert Declared.of({}) == Declared()
+    assert Declared.of({"project": "x"}) == Declared()
+    assert Declared.of({"project": {}}).lists() == [("dependencies", ())]
+
+
+# The remedies, as full values.
+
+
+def test_the_split_remedy_in_full() -> None:
+    fixes = remedies([CAUSE], "3.11", "gpu", index(">=3.11"), OLD_FLOOR)
+    below, above = "python_version < '3.11'", "python_version >= '3.11'"
+    linux = "sys_platform == 'linux'"
+    assert fixes == [
+        Remedy(
+            "split-python",
+            "3.11",
+            "jax",
+            "cuda13",
+            "0.7.2",
+            "index",
+            ">=3.11",
+            edits=(
+                Edit(
+                    "dependencies", "jax>=0.6.2", (f"jax>=0.6.2 ; {below}", f"jax>=0.7.2 ; {above}")
+                ),
+                Edit(
+                    "cuda12",
+                    f"jax[cuda12]>=0.6.2 ; {linux}",
+                    (
+                        f"jax[cuda12]>=0.6.2 ; {linux} and {below}",
+                        f"jax[cuda12]>=0.7.2 ; {linux} and {above}",
+                    ),
+                ),
+                Edit(
+                    "cuda13",
+                    f"jax[cuda13]>=0.6.2 ; {linux}",
+                    (f"jax[cuda13]>=0.7.2 ; {linux} and {above}",),
+                ),
+                Edit("dependencies", "", (f"jaxlib>=0.6.2 ; {below}", f"jaxlib>=0.7.2 ; {above}")),
+            ),
+            command="poetry update --lock jax jaxlib",
+            cut="3.11",
+            left_out=("3.10",),
+            instead=("cuda12",),
+        ),
+        Remedy(
+            "narrow-python",
+            "3.11",
+            "jax",
+            "cuda13",
+            "0.7.2",
+            "index",
+            ">=3.11",
+            edits=(
+                Edit("requires-python", ">=3.10,<3.14", (">=3.11,<3.14",)),
+                Edit("dependencies", "jax>=0.6.2", ("jax>=0.7.2",)),
+                Edit("cuda12", f"jax[cuda12]>=0.6.2 ; {linux}", (f"jax[cuda12]>=0.7.2 ; {linux}",)),
+                Edit("cuda13", f"jax[cuda13]>=0.6.2 ; {linux}", (f"jax[cuda13]>=0.7.2 ; {linux}",)),
+            ),
+            command="poetry update --lock jax",
+            cut="3.11",
+        ),
+        Remedy("drop-python", "3.11", target="gpu"),
+    ]
+
+
+def test_the_raised_floor_in_full_from_the_lock_when_offline() -> None:
+    cause = Cause(
+        "jax[cuda13]>=0.6.2",
+        "extra-excluded",
+        "jax",
+        "0.6.2",
+        "cuda13",
+        "3.11",
+        (),
+        "0.7.2",
+        ">=3.9",
+    )
+    declared = Declared(">=3.10", ("jax[cuda13]>=0.6.2,<1 ; sys_platform == 'linux'",))
+    fixes = remedies([cause], "3.11", None, None, declared)
+    assert fixes == [
+        Remedy(
+            "raise-floor",
+            "3.11",
+            "jax",
+            "cuda13",
+            "0.7.2",
+            "lock",
+            ">=3.9",
+            edits=(
+                Edit(
+                    "dependencies",
+                    "jax[cuda13]>=0.6.2,<1 ; sys_platform == 'linux'",
+                    ("jax[cuda13]>=0.7.2,<1 ; sys_platform == 'linux'",),
+                ),
+            ),
+            command="poetry update --lock jax",
+        ),
+        Remedy("narrow-python", "3.11"),
+        Remedy("other-python", "3.11"),
+    ]
+
+
+def test_causes_without_a_missing_extra_give_only_the_python_remedies() -> None:
+    causes = [
+        Cause("jax>=0.6.2", "not-applicable", "jax", None, "cuda13", "3.11"),
+        Cause("jax>=0.6.2", "not-selected", "jax", None, "cuda13", "3.11"),
+        Cause("jax>=0.6.2", "no-extra", "jax", "0.6.2", None, "3.11"),
+    ]
+    asked: list[tuple[str, str]] = []
+
+    def first(name: str, extra: str) -> tuple[str, str] | None:
+        asked.append((name, extra))
+        return ("0.7.2", ">=3.9")
+
+    fixes = remedies(causes, "3.11", "gpu", first, OLD_FLOOR)
+    assert fixes == [Remedy("narrow-python", "3.11"), Remedy("drop-python", "3.11", target="gpu")]
+    assert asked == []
+
+
+def test_nothing_known_is_the_bare_floor_once() -> None:
+    fixes = remedies([CAUSE, CAUSE], "3.11", None, index(">=3.9"), OLD_FLOOR)
+    assert [r.kind for r in fixes] == ["raise-floor", "narrow-python", "other-python"]
+    unknown = Cause("jax[cuda14]>=0.6.2", "no-extra", "jax", "0.6.2", "cuda14", "3.11")
+    fixes = remedies([unknown, unknown], "3.11", None, index(">=3.9"), OLD_FLOOR)
+    assert fixes == [
+        Remedy("raise-floor", "3.11", "jax", "cuda14"),
+        Remedy("narrow-python", "3.11"),
+        Remedy("other-python", "3.11"),
+    ]
+
+
+def test_without_the_pyproject_the_floor_is_named_without_edits() -> None:
+    fixes = remedies([CAUSE], "3.11", "gpu", index(">=3.11"), None)
+    assert fixes == [
+        Remedy("raise-floor", "3.11", "jax", "cuda13", "0.7.2", "index", ">=3.11"),
+        Remedy("narrow-python", "3.11"),
+        Remedy("drop-python", "3.11", target="gpu"),
+    ]
+
+
+def test_a_release_with_any_python_needs_no_narrowing() -> None:
+    fixes = remedies([CAUSE], "3.11", "gpu", index(""), OLD_FLOOR)
+    assert [r.kind for r in fixes] == ["raise-floor", "narrow-python", "drop-python"]
+    assert fixes[0].cut is None
+    assert fixes[1] == Remedy("narrow-python", "3.11")
+
+
+def test_the_first_narrowing_wins() -> None:
+    cuda12 = Cause("jax[cuda12]>=0.6.2", "no-extra", "jax", "0.6.2", "cuda12", "3.10")
+
+    def first(name: str, extra: str) -> tuple[str, str] | None:
+        return (
+            {"cuda13": ("0.7.2", ">=3.11"), "cuda12": ("0.8.0", ">=3.12")}[extra] if name else None
+        )
+
+    fixes = remedies([CAUSE, cuda12], "3.11", None, first, OLD_FLOOR)
+    assert [r.kind for r in fixes] == [
+        "split-python",
+        "split-python",
+        "narrow-python",
+        "other-python",
+    ]
+    assert fixes[1].left_out == ("3.10", "3.11")
+    assert fixes[1].instead == ("cuda13",)
+    assert fixes[2].version == "0.7.2"
+    assert fixes[2].edits[0] == Edit("requires-python", ">=3.10,<3.14", (">=3.11,<3.14",))
+
+
+def test_raising_leaves_higher_floors_pins_and_other_packages_alone() -> None:
+    declared = Declared(
+        ">=3.9",
+        (
+            "jax>=0.8",
+            "jax==0.6.2 ; sys_platform == 'darwin'",
+            "jax<1 ; sys_platform == 'win32'",
+            "jax ; sys_platform == 'freebsd'",
+            "jax>=0.7.2 ; sys_platform == 'aix'",
+            "jax>=weird ; sys_platform == 'cygwin'",
+            "jaxlib>=0.6.2",
+            "jax @ https://example.org/jax.whl",
+        ),
+    )
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.9"), declared)
+    # An upper bound without a floor is left as written, like a pin.
+    assert fixes[0].edits == (
+        Edit(
+            "dependencies",
+            "jax ; sys_platform == 'freebsd'",
+            ("jax>=0.7.2 ; sys_platform == 'freebsd'",),
+        ),
+    )
+    assert fixes[0].command == "poetry update --lock jax"
+
+
+def test_nothing_to_raise_is_the_floor_without_edits() -> None:
+    declared = Declared(">=3.9", ("jax>=0.8",))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.9"), declared)
+    assert fixes[0] == Remedy("raise-floor", "3.11", "jax", "cuda13", "0.7.2", "index", ">=3.9")
+
+
+def test_a_split_keeps_an_or_marker_whole_and_splits_by_full_version_too() -> None:
+    darwin = "sys_platform == 'darwin' or sys_platform == 'linux'"
+    declared = Declared(">=3.10", (f"jax>=0.6.2 ; {darwin}",))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.11"), declared)
+    assert fixes[0].edits[0] == Edit(
+        "dependencies",
+        f"jax>=0.6.2 ; {darwin}",
+        (
+            f"jax>=0.6.2 ; ({darwin}) and python_version < '3.11'",
+            f"jax>=0.7.2 ; ({darwin}) and python_version >= '3.11'",
+        ),
+    )
+    full = Declared(">=3.10", ("jax>=0.6.2 ; python_full_version < '3.11.2'",))
+    assert remedies([CAUSE], "3.11", None, index(">=3.11"), full)[0] == Remedy(
+        "raise-floor", "3.11", "jax", "cuda13", "0.7.2", "index", ">=3.11"
+    )
+
+
+def test_the_companion_split_only_beside_a_main_floor_it_does_not_already_have() -> None:
+    extras_only = Declared(">=3.10", (), (("cuda13", ("jax[cuda13]>=0.6.2",)),))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.11"), extras_only)
+    assert fixes[0].command == "poetry update --lock jax"
+    assert fixes[0].edits == (
+        Edit("cuda13", "jax[cuda13]>=0.6.2", ("jax[cuda13]>=0.7.2 ; python_version >= '3.11'",)),
+    )
+    assert fixes[0].instead == ()
+    with_jaxlib = Declared(">=3.10", ("jax>=0.6.2", "jaxlib>=0.6.0"))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.11"), with_jaxlib)
+    assert fixes[0].command == "poetry update --lock jax"
+    assert len(fixes[0].edits) == 1
+    caret = Declared(">=3.10", ("jax^0.6",))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.11"), caret)
+    assert fixes[0].command == "poetry update --lock jax"
+    two = Declared(">=3.10", ("jax>=0.6.2", "jax>=0.6.0 ; sys_platform == 'linux'"))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.11"), two)
+    assert fixes[0].edits[-1] == Edit(
+        "dependencies",
+        "",
+        ("jaxlib>=0.6.2 ; python_version < '3.11'", "jaxlib>=0.7.2 ; python_version >= '3.11'"),
+    )
+
+
+def test_a_package_without_a_companion_splits_alone() -> None:
+    cause = Cause("torch[cu]>=2", "no-extra", "torch", "2.0", "cu", "3.11")
+    declared = Declared(
+        ">=3.10",
+        ("torch>=2",),
+        (("cpu", ("torch[cpu]>=2", "torch[cpu2]>=2")), ("none", ("torch>=2",))),
+    )
+    fixes = remedies(
+        [cause],
+        "3.11",
+        None,
+        lambda name, extra: ("2.5", ">=3.11") if (name, extra) == ("torch", "cu") else None,
+        declared,
+    )
+    assert fixes[0].kind == "split-python"
+    assert fixes[0].command == "poetry update --lock torch"
+    assert fixes[0].instead == ("cpu",)
+    assert fixes[0].edits[-1].where == "none"
+
+
+def test_no_entry_of_the_package_is_no_split() -> None:
+    declared = Declared(">=3.10", ("numpy>=2",))
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.11"), declared)
+    assert fixes[0] == Remedy("raise-floor", "3.11", "jax", "cuda13", "0.7.2", "index", ">=3.11")
+    assert fixes[1].kind == "narrow-python"
+    assert fixes[1].edits[0] == Edit("requires-python", ">=3.10", (">=3.11",))
