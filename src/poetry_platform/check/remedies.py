@@ -138,9 +138,7 @@ def first_python(requires_python: str | None) -> str | None:
     except InvalidSpecifier:
         return None
     for minor in range(6, 40):
-        if spec.contains(f"3.{minor}.0", prereleases=True) or spec.contains(
-            f"3.{minor}.99", prereleases=True
-        ):
+        if spec.contains(f"3.{minor}.0") or spec.contains(f"3.{minor}.99"):
             return f"3.{minor}"
     return None
 
@@ -156,7 +154,7 @@ def pythons_below(requires_python: str, cut: str) -> tuple[str, ...]:
     except InvalidSpecifier:
         return ()
     last = int(cut.split(".")[1])
-    return tuple(f"3.{m}" for m in range(6, last) if spec.contains(f"3.{m}.99", prereleases=True))
+    return tuple(f"3.{m}" for m in range(6, last) if spec.contains(f"3.{m}.99"))
 
 
 def narrowed(requires_python: str, cut: str) -> str:
