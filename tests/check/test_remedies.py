@@ -139,6 +139,8 @@ def test_the_first_python_a_requires_python_admits() -> None:
     assert first_python(">= 3.11") == "3.11"
     assert first_python(">=3.11.2") == "3.11"
     assert first_python(">3.10") == "3.10"
+    assert first_python("==3.11.0") == "3.11"
+    assert first_python("> = 3.11") == "3.11"  # spaces anywhere are read past
     assert first_python("<3.8") == "3.6"
     assert first_python(">=3.39") == "3.39"
     assert first_python(">=3.40") is None
@@ -148,6 +150,7 @@ def test_the_first_python_a_requires_python_admits() -> None:
 def test_the_pythons_below_a_cut() -> None:
     assert pythons_below(">=3.10, <3.14", "3.12") == ("3.10", "3.11")
     assert pythons_below(">3.10", "3.12") == ("3.10", "3.11")
+    assert pythons_below("> = 3.10", "3.12") == ("3.10", "3.11")
     assert pythons_below("", "3.8") == ("3.6", "3.7")
     assert pythons_below(">=3.12", "3.12") == ()
     assert pythons_below("not a spec", "3.12") == ()
@@ -342,9 +345,9 @@ def test_raising_leaves_higher_floors_pins_and_other_packages_alone() -> None:
             "jax>=0.8",
             "jax==0.6.2 ; sys_platform == 'darwin'",
             "jax<1 ; sys_platform == 'win32'",
+            "jax>=weird ; sys_platform == 'cygwin'",
             "jax ; sys_platform == 'freebsd'",
             "jax>=0.7.2 ; sys_platform == 'aix'",
-            "jax>=weird ; sys_platform == 'cygwin'",
             "jaxlib>=0.6.2",
             "jax @ https://example.org/jax.whl",
         ),
@@ -435,3 +438,15 @@ def test_no_entry_of_the_package_is_no_split() -> None:
     assert fixes[0] == Remedy("raise-floor", "3.11", "jax", "cuda13", "0.7.2", "index", ">=3.11")
     assert fixes[1].kind == "narrow-python"
     assert fixes[1].edits[0] == Edit("requires-python", ">=3.10", (">=3.11",))
+
+
+def test_a_cause_without_a_fix_does_not_hide_the_causes_after_it() -> None:
+    skipped = Cause("numpy>=2", "not-selected", "numpy", None, None, "3.11")
+    unknown = Cause("jax[cuda14]>=0.6.2", "no-extra", "jax", "0.6.2", "cuda14", "3.11")
+    fixes = remedies([skipped, unknown, CAUSE], "3.11", None, index(">=3.9"), OLD_FLOOR)
+    assert [(r.kind, r.extra, r.version) for r in fixes] == [
+        ("raise-floor", "cuda14", None),
+        ("raise-floor", "cuda13", "0.7.2"),
+        ("narrow-python", None, None),
+        ("other-python", None, None),
+    ]
