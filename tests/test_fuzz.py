@@ -24,6 +24,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from packaging.version import Version
 
+from poetry_platform import config
 from poetry_platform.config import load_config
 from poetry_platform.errors import PlatformError
 
@@ -102,20 +103,9 @@ VALUES: st.SearchStrategy[Any] = st.recursive(
     max_leaves=12,
 )
 
-VARIANT_KEYS = ["name", "extras", "groups", "requires", "description", "provides", "forbids"]
-TARGET_KEYS = [
-    "name",
-    "sys_platform",
-    "platform_machine",
-    "python",
-    "variant",
-    "groups",
-    "macos",
-    "glibc",
-    "musl",
-    "implementation",
-]
-REQUIRES_KEYS = ["markers", "cuda", "compute-capability", "rocm"]
+VARIANT_KEYS = sorted(config.VARIANT_KEYS)
+TARGET_KEYS = sorted(config.TARGET_KEYS)
+REQUIRES_KEYS = sorted(config.REQUIRES_KEYS)
 
 
 def tables(keys: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:

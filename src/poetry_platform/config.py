@@ -61,10 +61,11 @@ class ConfigError(UsageError):
         super().__init__(text)
 
 
-_TOP_KEYS = {"variant", "target", "linked", "installer"}
-_VARIANT_KEYS = {"name", "extras", "groups", "requires", "description", "provides", "forbids"}
-_REQUIRES_KEYS = {"markers", "cuda", "compute-capability", "rocm"}
-_TARGET_KEYS = {
+# The keys each table may hold (the fuzz tests draw their keys from these too).
+TOP_KEYS = {"variant", "target", "linked", "installer"}
+VARIANT_KEYS = {"name", "extras", "groups", "requires", "description", "provides", "forbids"}
+REQUIRES_KEYS = {"markers", "cuda", "compute-capability", "rocm"}
+TARGET_KEYS = {
     "name",
     "sys_platform",
     "platform_machine",
@@ -98,7 +99,7 @@ def load_config(
     if not hasattr(table, "items"):
         raise ConfigError("", "must be a table", "write [tool.poetry-platform]")
     table = dict(table)
-    _reject_unknown(table, _TOP_KEYS, "")
+    _reject_unknown(table, TOP_KEYS, "")
 
     extra_names: set[str] = {canonicalize_name(e) for e in extras}
     group_names: set[str] = {canonicalize_name(g) for g in groups}
@@ -239,7 +240,7 @@ def _named_tables(
 
 def _parse_variants(raw: Any, extras: set[str], groups: set[str]) -> tuple[Variant, ...]:
     out: list[Variant] = []
-    for name, where, item in _named_tables(raw, "variant", _VARIANT_KEYS, "cpu"):
+    for name, where, item in _named_tables(raw, "variant", VARIANT_KEYS, "cpu"):
         v_extras = _declared(
             item.get("extras", []),
             f"{where}.extras",
@@ -308,7 +309,7 @@ def _parse_requires(raw: Any, where: str) -> Requirements:
     if not hasattr(raw, "items"):
         raise ConfigError(where, "must be a table", 'e.g. requires = { cuda = ">=12.0" }')
     raw = dict(raw)
-    _reject_unknown(raw, _REQUIRES_KEYS, where)
+    _reject_unknown(raw, REQUIRES_KEYS, where)
     markers = None
     if "markers" in raw:
         value = raw["markers"]
@@ -347,7 +348,7 @@ def _version(value: Any, key: str) -> Version:
 
 def _parse_targets(raw: Any, variants: set[str], groups: set[str]) -> tuple[Target, ...]:
     out: list[Target] = []
-    for name, where, item in _named_tables(raw, "target", _TARGET_KEYS, "linux-gpu"):
+    for name, where, item in _named_tables(raw, "target", TARGET_KEYS, "linux-gpu"):
         for required in ("sys_platform", "platform_machine", "python"):
             if required not in item:
                 raise ConfigError(f"{where}.{required}", "is required")
