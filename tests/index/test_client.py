@@ -455,3 +455,27 @@ def test_the_shape_of_an_index_page() -> None:
     for body in ('{"files": []}', '{"meta": {"api-version": "2.0"}, "files": []}', "[]"):
         with pytest.raises(PageError, match="not a PEP 691 page"):
             parse_json_page(body)
+
+
+def test_a_404_from_the_default_index_for_a_package_locked_from_it_is_could_not_read(
+    index: IndexServer,
+) -> None:
+    """poetry.lock records no source for what came from Poetry's default index: a 404 from
+    that index for such a package is "could not read" (it must know it), never "no releases";
+    an unlocked name it does not know is still just unknown."""
+    from poetry.repositories import RepositoryPool
+    from poetry.repositories.pypi_repository import PyPiRepository
+
+    from poetry_platform.lockset.tables import locked_origins
+
+    pool = RepositoryPool()
+    pool.add_repository(PyPiRepository(url=f"{index.url}/pypi/", disable_cache=True))
+    lock = b'[[package]]\nname = "Gone-Lib"\nversion = "1.4.0"\nfiles = []\n'
+    gone, unknown = Query(canonicalize_name("gone-lib")), Query(canonicalize_name("never-was"))
+    found = fetch(pool, [ALPHA, gone, unknown], locked=locked_origins(lock))
+    assert versions(found[ALPHA]) == ["1.0", "1.1", "1.2", "2.0b1"]  # the page is read
+    error = found.unreadable[gone]
+    assert (error.source, error.status) == ("PyPI", 404)
+    assert error.detail == "the lock says gone-lib 1.4.0 came from PyPI, but PyPI answers HTTP 404"
+    assert unknown not in found.unreadable
+    assert found[unknown] == []

@@ -47,16 +47,27 @@ def locked_versions(lock_bytes: bytes | None) -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(set(v))) for k, v in out.items()}
 
 
+# The name of Poetry's built-in default index (`PyPiRepository`): poetry.lock records no
+# `[package.source]` for what it locked from there, and only for that.
+DEFAULT_INDEX = "PyPI"
+
+
 def locked_origins(lock_bytes: bytes | None) -> dict[str, dict[str, str]]:
-    """name -> source -> version, for the packages poetry.lock records from a named source."""
+    """name -> source -> version, for the packages poetry.lock records from an index: a named
+    source, or (no `[package.source]` at all) Poetry's default index, `DEFAULT_INDEX`. A
+    path, directory, URL or git entry names its own kind of source and is left out."""
     from packaging.utils import canonicalize_name
 
     out: dict[str, dict[str, str]] = {}
     for p in _lock_packages(lock_bytes):
         source = p.get("source")
-        if isinstance(source, dict) and source.get("type") == "legacy":
-            name = canonicalize_name(str(p.get("name")))
-            out.setdefault(name, {})[str(source.get("reference"))] = str(p.get("version"))
+        if source is None:
+            origin = DEFAULT_INDEX
+        elif isinstance(source, dict) and source.get("type") == "legacy":
+            origin = str(source.get("reference"))
+        else:
+            continue
+        out.setdefault(canonicalize_name(str(p.get("name"))), {})[origin] = str(p.get("version"))
     return out
 
 
