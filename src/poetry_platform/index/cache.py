@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import requests
     from poetry.repositories.repository import Repository
 
-    from poetry_platform.index.client import Page
+    from poetry_platform.index.model import Page
     from poetry_platform.index.pages import Entry
 
 

@@ -52,6 +52,7 @@ from poetry_platform.index.deadline import run_bounded
 from poetry_platform.index.http import Reader
 from poetry_platform.index.model import IndexLookupError
 from poetry_platform.index.model import Lookups
+from poetry_platform.index.model import Page
 from poetry_platform.index.model import Query
 from poetry_platform.index.model import Release
 from poetry_platform.index.model import Unreadable
@@ -78,13 +79,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Page:
-    url: str
-    accept: str
-    single: bool  # a find-links page: every project on one page
 
 
 def page_of(repo: Repository, name: str) -> Page | None:

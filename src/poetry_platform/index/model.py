@@ -24,6 +24,15 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Page:
+    """The one page that answers a package's lookup in a source, and how to ask for it."""
+
+    url: str
+    accept: str
+    single: bool  # a find-links page: every project on one page
+
+
+@dataclass(frozen=True)
 class Query:
     """Where to look a package up: a named (explicit) source, or the project's default ones."""
 

@@ -11,15 +11,16 @@ compared, the ones the install step was there to change.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from typing import Protocol
 
 from poetry_platform.errors import SourceError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
+    from pathlib import Path
 
     from poetry_platform.up.report import Report
-    from poetry_platform.up.run import UpRun
 
 RESTORED = "pyproject.toml and poetry.lock are unchanged"
 
@@ -106,7 +107,19 @@ def failed_install(reason: str, found: Sequence[Mismatch] | None, command: str) 
     )
 
 
-def interrupted_message(run: UpRun, how: str | None) -> str:
+class Stopped(Protocol):
+    """How far a run got when it stopped (`up/run.py`'s `UpRun`), as this module reads it."""
+
+    @property
+    def phase(self) -> str: ...
+    @property
+    def written(self) -> Sequence[Path]: ...
+    @property
+    def reinstall(self) -> str: ...
+    def venv_mismatches(self, *, restored: bool) -> list[Mismatch] | None: ...
+
+
+def interrupted_message(run: Stopped, how: str | None) -> str:
     """What an interrupt left: nothing changed, or what was written and what is left to do."""
     signal = f" ({how})" if how else ""
     if not run.written:
