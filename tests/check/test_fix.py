@@ -1,25 +1,33 @@
 """`platform-check --fix` and the printed fixes, on the local index with real `poetry lock`:
-the old jax floor (`layouts_check.jax_split`) is fixed by the split by Python."""
+the old jax floor (`layouts_check.jax_split`) is fixed by the split by Python or a raised
+floor; the two nvidia-cublas entries Poetry locks for PyTorch from PyPI
+(`layouts_check.duplicate_pin`) by a pin."""
 
 from __future__ import annotations
 
 import json
-import re
-import shlex
 from typing import TYPE_CHECKING
 from typing import Any
 
 import pytest
 
 from tests.support import layouts_check
+from tests.support.follow import follow
+from tests.support.follow import printed_fix
 from tests.support.index import IndexServer
+from tests.support.layouts_check import DUP_NAME
+from tests.support.layouts_check import DUP_NEWEST
+from tests.support.layouts_check import DUP_PINNED
 from tests.support.layouts_check import NEWER_PYTHON
 from tests.support.layouts_check import SPLIT_NEW
+from tests.support.layouts_check import SPLIT_OLD
 from tests.support.layouts_check import THIS_PYTHON
 from tests.support.project import copy_project
+from tests.support.project import lock_text_packages
 from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import write_project
+from tests.support.templates import duplicate_project
 from tests.support.templates import split_project
 
 if TYPE_CHECKING:
@@ -43,6 +51,7 @@ variant = "cuda13"
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
     root = tmp_path_factory.mktemp("fix-index")
     layouts_check.jax_split(root)
+    layouts_check.duplicate_pin(root)
     with IndexServer(root) as server:
         yield server
 
@@ -60,6 +69,20 @@ def old_floor(
     write_project(project, split_project(index) + TARGETS)
     run_poetry(["lock"], project, env)
     return project
+
+
+@pytest.fixture(scope="module")
+def duplicated(
+    index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    project = tmp_path_factory.mktemp("fix-duplicated")
+    write_project(project, duplicate_project(index))
+    run_poetry(["lock"], project, env)
+    return project
+
+
+def check_output(project: Path, env: dict[str, str]) -> str:
+    return run_poetry(["platform-check"], project, env, check=False).stdout
 
 
 def files(project: Path) -> tuple[bytes, bytes]:
@@ -112,38 +135,13 @@ def test_no_fix_without_the_index_leaves_the_files_byte_identical(
     assert files(project) == was
 
 
-def follow(project: Path, env: dict[str, str], number: int) -> str:
-    """Follow fix `number` as platform-check printed it: each edit line into pyproject.toml
-    (replace the quoted entry, or add to the list), then its command. The new text."""
-    printed = run_poetry(["platform-check"], project, env, check=False).stdout
-    block = printed.split(f"  {number}. ")[1].split(f"  {number + 1}. ")[0]
-    text = (project / "pyproject.toml").read_text()
-    for line in block.splitlines():
-        line = line.strip()
-        replace = re.match(r"^[\w.-]+: replace (\".*?\") with (.*)$", line)
-        add = re.match(r"^dependencies: add (.*)$", line)
-        if replace:
-            old, new = replace.groups()
-            assert old in text, old
-            text = text.replace(old, new, 1)
-        elif add:
-            text = text.replace("dependencies = [", f"dependencies = [{add.group(1)}, ", 1)
-    (project / "pyproject.toml").write_text(text)
-    command = next(
-        line.split("then run: ")[1] for line in block.splitlines() if "then run: " in line
-    )
-    assert command.startswith("poetry update --lock ")
-    run_poetry(shlex.split(command)[1:], project, env)
-    return text
-
-
 def test_the_printed_split_applied_literally_with_its_command_passes(
     old_floor: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:
     """Fix 1 (the split by Python), followed as printed: the check passes and the project
     keeps its older Pythons."""
     project = copy_project(old_floor, tmp_path / "p")
-    text = follow(project, env, 1)
+    text = follow(project, env, printed_fix(check_output(project, env), 1))
     assert 'requires-python = ">=3.10,<4.0"' in text
     result = run_poetry(["platform-check"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -157,11 +155,35 @@ def test_the_printed_narrowing_applied_literally_with_its_command_passes(
     """Fix 2 (narrow requires-python with the raised floor), followed as printed: Poetry 2
     would keep jax 0.6.2 on a plain `poetry lock`; the printed command moves it."""
     project = copy_project(old_floor, tmp_path / "p")
-    text = follow(project, env, 2)
+    text = follow(project, env, printed_fix(check_output(project, env), 2))
     assert f'requires-python = ">={NEWER_PYTHON},<4.0"' in text
     assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
     result = run_poetry(["platform-check"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_printed_raised_floor_applied_literally_with_its_command_passes(
+    index: IndexServer, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Fix 1 where the release with the extra supports every Python the project allows:
+    raise the floor. The lock predates the loosened pin (`jax==` became `jax>=` and a plain
+    `poetry lock` kept jax where it was, as Poetry 2 does); the printed command moves it."""
+    pinned = split_project(index).replace(f">={SPLIT_OLD}", f"=={SPLIT_OLD}")
+    pinned = pinned.replace('requires-python = ">=3.10', f'requires-python = ">={NEWER_PYTHON}')
+    project = tmp_path / "p"
+    write_project(project, pinned + TARGETS)
+    run_poetry(["lock"], project, env)
+    loosened = pinned.replace(f"=={SPLIT_OLD}", f">={SPLIT_OLD}")
+    (project / "pyproject.toml").write_text(loosened + TARGETS)
+    run_poetry(["lock"], project, env)
+    printed = check_output(project, env)
+    assert f"1. raise the floor to jax[cuda13]>={SPLIT_NEW} (its first release" in printed
+    text = follow(project, env, printed_fix(printed, 1))
+    assert f"\"jax[cuda13]>={SPLIT_NEW} ; sys_platform == 'linux'\"" in text
+    assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
+    result = run_poetry(["platform-check"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_poetry(["check", "--lock"], project, env)
 
 
 def test_an_edit_saved_during_the_fix_is_kept(
@@ -201,3 +223,82 @@ def test_an_edit_saved_during_the_fix_is_kept(
         fix(poetry, results, edit_then_check, strict=False, dry_run=False, io=NullIO())
     assert pyproject.read_text().endswith("# the user's edit\n")
     assert (project / "poetry.lock").read_bytes() == lock_before
+
+
+# --- duplicate entries: the pin ---------------------------------------------------------
+
+PIN = f"{DUP_NAME}=={DUP_PINNED} ; sys_platform == 'linux'"
+
+
+def cublas(project: Path) -> list[str]:
+    lock = (project / "poetry.lock").read_text()
+    return [version for name, version in lock_text_packages(lock) if name == DUP_NAME]
+
+
+def test_poetry_locks_two_entries_and_the_check_fails_the_linux_target(
+    duplicated: Path, env: dict[str, str]
+) -> None:
+    assert cublas(duplicated) == [DUP_PINNED, DUP_NEWEST]
+    result = run_poetry(["platform-check"], duplicated, env, check=False)
+    assert result.returncode == 1
+    assert f"{DUP_NAME} {DUP_PINNED}, {DUP_NEWEST}: 2 locked entries are selected at once" in (
+        result.stdout
+    )
+    assert f"Fix: pin {DUP_NAME} to {DUP_PINNED}, the entry every requirer accepts" in (
+        result.stdout
+    )
+    assert "linux (linux x86_64" in result.stdout and "mac (darwin arm64" in result.stdout
+    [mac] = [line for line in result.stdout.splitlines() if line.startswith("mac ")]
+    assert ": OK" in mac
+
+
+def test_fix_writes_the_pin_and_the_lock_and_the_check_passes(
+    duplicated: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = copy_project(duplicated, tmp_path / "p")
+    result = run_poetry(["platform-check", "--fix", "--json"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"]
+    assert report["fix"]["written"]
+    applied = report["fix"]["applied"]
+    assert (applied["kind"], applied["version"]) == ("pin-version", DUP_PINNED)
+    assert applied["edits"] == [{"where": "dependencies", "old": "", "new": [PIN]}]
+    assert json.dumps(PIN) in (project / "pyproject.toml").read_text()
+    assert cublas(project) == [DUP_PINNED]
+    run_poetry(["check", "--lock"], project, env)
+    assert run_poetry(["platform-check"], project, env, check=False).returncode == 0
+
+
+def test_the_printed_pin_applied_literally_with_its_command_passes(
+    duplicated: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = copy_project(duplicated, tmp_path / "p")
+    block = printed_fix(check_output(project, env))
+    assert f"then run: poetry update --lock {DUP_NAME}" in block
+    text = follow(project, env, block)
+    assert f'dependencies = ["{PIN}", ' in text
+    assert cublas(project) == [DUP_PINNED]
+    result = run_poetry(["platform-check"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_poetry(["check", "--lock"], project, env)
+
+
+def test_a_pin_that_cannot_lock_leaves_the_files_byte_identical(
+    duplicated: Path, index: IndexServer, tmp_path: Path
+) -> None:
+    """The pinned release is gone from the index (deleted upstream): the pin cannot lock,
+    nothing else is offered, so nothing is written and the check fails as before."""
+    project = copy_project(duplicated, tmp_path / "p")
+    state = poetry_env(tmp_path / "state")  # a cold cache: the index is asked again
+    was = files(project)
+    index.answer_paths(f"/{DUP_NAME}/", 404)
+    try:
+        result = run_poetry(["platform-check", "--fix"], project, state, check=False)
+    finally:
+        index.clear_faults()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"Tried: pin {DUP_NAME} to {DUP_PINNED}: " in result.stderr
+    assert "nothing was written" in result.stderr
+    assert f"{DUP_NAME} {DUP_PINNED}, {DUP_NEWEST}: 2 locked entries" in result.stdout
+    assert files(project) == was

@@ -1,7 +1,8 @@
 """Layouts for `platform-check` tests that `layouts.tagged` does not cover.
 
 `jax_split` and `torch_pypi` are the two real-index cases of a variant that installs but
-does not deliver what it stands for (see `check/fidelity.py`).
+does not deliver what it stands for (see `check/fidelity.py`); `duplicate_pin` is the
+real-index lock that installs two entries of one package at once.
 
 `tagged` pins its cp311/cp312-only package to `Requires-Python <3.13`, so Poetry refuses
 any project reaching 3.13. Real packages often lag a new Python without saying so: their
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tests.support.layouts import LINUX_X86
 from tests.support.layouts import MAC_ARM
+from tests.support.layouts import NVIDIA_CU13
 from tests.support.layouts import PYPI
 from tests.support.layouts import publish
 
@@ -99,3 +101,46 @@ def torch_pypi(root: Path) -> None:
             tags=tags,
             requires_dist=(f"{PYPI_TORCH_NVIDIA}==12.8.4.1 ; platform_system == 'Linux'",),
         )
+
+
+# duplicate_pin: the two `nvidia-cublas` entries Poetry 2.5 locks for PyTorch from PyPI, in
+# small. `cuda-toolkit` pins nvidia-cublas for two of its extras, both requested; Poetry
+# merges the two lines (`sys_platform == 'linux' and (extra == 'cublas' or extra ==
+# 'cusolver')`) and forks on it: pinned where it applies, not required elsewhere. The other
+# fork's marker loses its platform half with the extras (`without_extras()` of
+# `sys_platform != 'linux' or extra != 'cublas' and extra != 'cusolver'` is "any").
+# In the fork without the pin, `nvidia-cudnn-cu13` (which accepts any nvidia-cublas) takes
+# the newest, so both entries are locked for Linux and both are installed there. The fix
+# is to pin the version cuda-toolkit pins (`check/plan.py`, advice "constrain").
+DUP_NAME = "nvidia-cublas"
+DUP_PINNED, DUP_NEWEST = NVIDIA_CU13[DUP_NAME]
+DUP_TOOLKIT = "13.0.0"
+DUP_CUDNN = "9.13.1"  # not jax_like's (which requires nothing)
+DUP_FRAMEWORK = "gpu-framework"
+TOOLKIT_EXTRAS = ("cublas", "cusolver")
+LINUX = "sys_platform == 'linux'"
+
+
+def duplicate_pin(root: Path) -> None:
+    """On "pypi": `gpu-framework` requiring `cuda-toolkit[cublas,cusolver]` and a cuDNN on
+    Linux, whose `poetry lock` holds nvidia-cublas DUP_PINNED and DUP_NEWEST, both for Linux."""
+    for version in (DUP_PINNED, DUP_NEWEST):
+        publish(root, PYPI, DUP_NAME, version, tags=(LINUX_X86,), requires_python=">=3")
+    publish(
+        root,
+        PYPI,
+        "cuda-toolkit",
+        DUP_TOOLKIT,
+        extras={extra: (f"{DUP_NAME}=={DUP_PINNED}.* ; {LINUX}",) for extra in TOOLKIT_EXTRAS},
+    )
+    publish(root, PYPI, "nvidia-cudnn-cu13", DUP_CUDNN, requires_dist=(DUP_NAME,))
+    publish(
+        root,
+        PYPI,
+        DUP_FRAMEWORK,
+        "1.0",
+        requires_dist=(
+            f"cuda-toolkit[{','.join(TOOLKIT_EXTRAS)}]=={DUP_TOOLKIT} ; platform_system == 'Linux'",
+            f"nvidia-cudnn-cu13=={DUP_CUDNN} ; platform_system == 'Linux'",
+        ),
+    )

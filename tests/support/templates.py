@@ -15,7 +15,9 @@ from tests.support.layouts import TAGGED
 from tests.support.layouts import TORCH_CPU_INDEX
 from tests.support.layouts import TORCH_CU130_INDEX
 from tests.support.layouts import TORCH_VERSIONS
+from tests.support.layouts_check import DUP_FRAMEWORK
 from tests.support.layouts_check import SPLIT_OLD
+from tests.support.layouts_check import THIS_PYTHON
 from tests.support.project import sources_toml
 
 if TYPE_CHECKING:
@@ -124,4 +126,31 @@ cuda13 = ["jax[cuda13]>={SPLIT_OLD} ; sys_platform == 'linux'"]
 [tool.poetry]
 package-mode = false
 {sources_toml(server)}
+"""
+
+
+def duplicate_project(server: IndexServer | str, *, name: str = "dup-demo") -> str:
+    """A project over `layouts_check.duplicate_pin`: its lock selects two nvidia-cublas
+    entries on the Linux target; the macOS target takes neither."""
+    return f"""[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = ["{DUP_FRAMEWORK}"]
+
+[tool.poetry]
+package-mode = false
+{sources_toml(server)}
+[[tool.poetry-platform.target]]
+name = "linux"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = "{THIS_PYTHON}"
+glibc = "2.28"
+
+[[tool.poetry-platform.target]]
+name = "mac"
+sys_platform = "darwin"
+platform_machine = "arm64"
+python = "{THIS_PYTHON}"
 """

@@ -1,0 +1,52 @@
+"""Following a fix as `platform-check` printed it, the way a user would: each edit line
+copied into pyproject.toml by hand, then the printed command run with real Poetry."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import TYPE_CHECKING
+
+from tests.support.project import run_poetry
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+_REPLACE = re.compile(r"^[\w.-]+: replace (\".*?\") with (.*)$")
+_ADD = re.compile(r"^dependencies: add (.*)$")
+_NOT_EDITS = ("in pyproject.toml [project]:", "then run: ")
+
+
+def printed_fix(output: str, number: int | None = None) -> str:
+    """The lines of one printed fix: fix `number` of a numbered list (a missing
+    accelerator's), or, without a number, the `Fix:` block of a problem (a duplicate's)."""
+    if number is not None:
+        return output.split(f"  {number}. ")[1].split(f"  {number + 1}. ")[0]
+    block = output.split("Fix: ", 1)[1]
+    lines = block.splitlines()
+    ends = [i for i, line in enumerate(lines) if "then run: " in line]
+    return "\n".join(lines[: ends[0] + 1])
+
+
+def follow(project: Path, env: Mapping[str, str], block: str) -> str:
+    """Make each edit of `block` in pyproject.toml's text (replace the quoted entry, or add
+    to `dependencies`), then run its command. Returns the new text. Every line after the
+    fix's own phrase must be an edit, the header or the command: none is skipped unread."""
+    text = (project / "pyproject.toml").read_text()
+    for line in [line.strip() for line in block.splitlines()[1:] if line.strip()]:
+        replace, add = _REPLACE.match(line), _ADD.match(line)
+        if replace:
+            old, new = replace.groups()
+            assert old in text, old
+            text = text.replace(old, new, 1)
+        elif add:
+            assert "dependencies = [" in text
+            text = text.replace("dependencies = [", f"dependencies = [{add.group(1)}, ", 1)
+        else:
+            assert line.startswith(_NOT_EDITS), line
+    (project / "pyproject.toml").write_text(text)
+    [command] = [line.split("then run: ")[1] for line in block.splitlines() if "then run: " in line]
+    assert command.startswith("poetry update --lock "), command
+    run_poetry(shlex.split(command)[1:], project, env)
+    return text
