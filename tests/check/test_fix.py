@@ -1,7 +1,9 @@
 """`platform-check --fix` and the printed fixes, on the local index with real `poetry lock`:
 the old jax floor (`layouts_check.jax_split`) is fixed by the split by Python or a raised
 floor; the two nvidia-cublas entries Poetry locks for PyTorch from PyPI
-(`layouts_check.duplicate_pin`) by a pin."""
+(`layouts_check.duplicate_pin`) by a pin; a cpu extra taking the default index's (CUDA)
+torch while a CPU source is declared (`layouts_check.torch_cpu_source`) by taking torch
+from that source."""
 
 from __future__ import annotations
 
@@ -27,8 +29,10 @@ from tests.support.project import lock_text_packages
 from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import write_project
+from tests.support.templates import cpu_target
 from tests.support.templates import duplicate_project
 from tests.support.templates import split_project
+from tests.support.templates import torch_default_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,6 +56,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
     root = tmp_path_factory.mktemp("fix-index")
     layouts_check.jax_split(root)
     layouts_check.duplicate_pin(root)
+    layouts_check.torch_cpu_source(root)
     with IndexServer(root) as server:
         yield server
 
@@ -81,8 +86,31 @@ def duplicated(
     return project
 
 
+@pytest.fixture(scope="module")
+def torch_default(
+    index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """cpu and cu130 extras; the cpu one takes torch from the default index."""
+    project = tmp_path_factory.mktemp("fix-torch-default")
+    write_project(project, torch_default_project(index) + cpu_target(THIS_PYTHON))
+    run_poetry(["lock"], project, env)
+    return project
+
+
 def check_output(project: Path, env: dict[str, str]) -> str:
     return run_poetry(["platform-check"], project, env, check=False).stdout
+
+
+def locked_torch(project: Path) -> list[tuple[str, str]]:
+    """(version, source) of each torch entry poetry.lock holds."""
+    from poetry_platform.poetry_api import toml_loads
+
+    lock = toml_loads((project / "poetry.lock").read_text())
+    return sorted(
+        (p["version"], p.get("source", {}).get("reference", ""))
+        for p in lock["package"]
+        if p["name"] == "torch"
+    )
 
 
 def files(project: Path) -> tuple[bytes, bytes]:
@@ -109,14 +137,18 @@ def test_fix_applies_the_split_and_every_target_passes(
     run_poetry(["check", "--lock"], project, env)
 
 
+@pytest.mark.parametrize(
+    ("case", "applies"),
+    [("old_floor", "split jax by Python"), ("torch_default", "take torch from the CPU source")],
+)
 def test_dry_run_shows_the_diff_and_writes_nothing(
-    old_floor: Path, tmp_path: Path, env: dict[str, str]
+    case: str, applies: str, request: pytest.FixtureRequest, tmp_path: Path, env: dict[str, str]
 ) -> None:
-    project = copy_project(old_floor, tmp_path / "p")
+    project = copy_project(request.getfixturevalue(case), tmp_path / "p")
     was = files(project)
     result = run_poetry(["platform-check", "--fix", "--dry-run"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Would apply (--dry-run, nothing written): split jax by Python" in result.stdout
+    assert f"Would apply (--dry-run, nothing written): {applies}" in result.stdout
     assert "+++ b/pyproject.toml" in result.stdout
     assert "+++ b/poetry.lock" in result.stdout
     assert files(project) == was
@@ -263,7 +295,9 @@ def test_fix_writes_the_pin_and_the_lock_and_the_check_passes(
     assert report["fix"]["written"]
     applied = report["fix"]["applied"]
     assert (applied["kind"], applied["version"]) == ("pin-version", DUP_PINNED)
-    assert applied["edits"] == [{"where": "dependencies", "old": "", "new": [PIN]}]
+    assert applied["edits"] == [
+        {"table": "project", "where": "dependencies", "old": "", "new": [PIN]}
+    ]
     assert json.dumps(PIN) in (project / "pyproject.toml").read_text()
     assert cublas(project) == [DUP_PINNED]
     run_poetry(["check", "--lock"], project, env)
@@ -302,3 +336,47 @@ def test_a_pin_that_cannot_lock_leaves_the_files_byte_identical(
     assert "nothing was written" in result.stderr
     assert f"{DUP_NAME} {DUP_PINNED}, {DUP_NEWEST}: 2 locked entries" in result.stdout
     assert files(project) == was
+
+
+# --- a cpu extra taking the default index's torch: the CPU source -------------------------
+
+
+def test_fix_takes_the_cpu_extras_torch_from_the_cpu_source(
+    torch_default: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Before: the cpu target takes PyPI's CUDA torch (and, through the cu130 entry's
+    markers, the +cu130 one too). After --fix: torch+cpu from the CPU source, check passes."""
+    project = copy_project(torch_default, tmp_path / "p")
+    before = run_poetry(["platform-check", "--strict"], project, env, check=False)
+    assert before.returncode == 1
+    assert "Fix: take torch from the CPU source torch-cpu for variant cpu" in before.stdout
+    assert "then run: poetry update --lock torch" in before.stdout
+    result = run_poetry(["platform-check", "--fix", "--json"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["fix"]["written"]
+    assert report["fix"]["applied"]["kind"] == "cpu-source"
+    assert locked_torch(project) == [
+        (f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu"),
+        (f"{layouts_check.PYPI_TORCH}+cu130", "torch-cu130"),
+    ]
+    assert layouts_check.PYPI_TORCH_NVIDIA in (project / "poetry.lock").read_text()  # cu130's
+    run_poetry(["check", "--lock"], project, env)
+    run_poetry(["platform-check", "--strict"], project, env)
+
+
+def test_the_printed_cpu_source_edit_applied_literally_with_its_command_passes(
+    torch_default: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The lines platform-check printed, followed by hand: in the table it names, the key
+    set to the printed value (the old entry replaced), then the printed command."""
+    project = copy_project(torch_default, tmp_path / "p")
+    block = printed_fix(check_output(project, env))
+    assert block.startswith("take torch from the CPU source torch-cpu for variant cpu")
+    assert "then run: poetry update --lock torch" in block
+    text = follow(project, env, block)
+    assert 'source = "torch-cpu"' in text
+    assert locked_torch(project)[0] == (f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu")
+    result = run_poetry(["platform-check", "--strict"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_poetry(["check", "--lock"], project, env)

@@ -1,6 +1,7 @@
 """`platform-install` and `platform-show` refuse what the lock cannot deliver: real lock,
 real venvs, on `layouts_check.jax_split` (jax's `cuda13` extra only exists for a newer
-Python than this one) and `layouts_check.torch_pypi` (PyPI's CUDA torch)."""
+Python than this one) and `layouts_check.torch_pypi` (PyPI's CUDA torch; with a CPU source
+declared, the same exact fix from check, show, install and export)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from tests.support.project import poetry_env
 from tests.support.project import run_poetry
 from tests.support.project import sources_toml
 from tests.support.project import write_project
+from tests.support.templates import cpu_target
 from tests.support.templates import split_project
+from tests.support.templates import torch_default_project
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,7 +44,7 @@ NO_GPU = {"POETRY_PLATFORM_CUDA": ""}
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
     root = tmp_path_factory.mktemp("install-fidelity-index")
     layouts_check.jax_split(root)
-    layouts_check.torch_pypi(root)
+    layouts_check.torch_cpu_source(root)  # torch_pypi and PyTorch's own indexes
     with IndexServer(root) as server:
         yield server
 
@@ -170,3 +173,34 @@ package-mode = false
     )
     assert "see examples/torch" in output
     assert layouts_check.PYPI_TORCH_NVIDIA in found
+
+
+def test_the_cpu_source_fix_is_the_same_in_check_show_install_and_export(
+    index: IndexServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A cpu extra taking the default index's torch, a CPU source declared: every command
+    that warns prints the same exact edit and command."""
+    project, env = locked_project(
+        tmp_path_factory,
+        "torch-default",
+        torch_default_project(index, cu130=False) + cpu_target(THIS_PYTHON),
+    )
+    env = env | NO_GPU
+    fix = [
+        "Fix: take torch from the CPU source torch-cpu for variant cpu "
+        "(platform-check --fix applies it):",
+        "in pyproject.toml [tool.poetry.dependencies]:",
+        'set torch = [{ markers = "extra == \'cpu\'", source = "torch-cpu" }]',
+        "then run: poetry update --lock torch",
+    ]
+    outputs = {
+        "check": run_poetry(["platform-check"], project, env),
+        "show": run_poetry(["platform-show"], project, env),
+        "install": run_poetry(["platform-install", "--dry-run"], project, env),
+        "export": run_poetry(["platform-export", "--target", "ci-cpu"], project, env),
+    }
+    for command, result in outputs.items():
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
+        at = next((n for n, line in enumerate(lines) if line.endswith(fix[0])), None)
+        assert at is not None, f"{command}: {result.stdout}{result.stderr}"
+        assert lines[at + 1 : at + 4] == fix[1:], command

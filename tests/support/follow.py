@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 _REPLACE = re.compile(r"^[\w.-]+: replace (\".*?\") with (.*)$")
 _ADD = re.compile(r"^dependencies: add (.*)$")
-_NOT_EDITS = ("in pyproject.toml [project]:", "then run: ")
+_TABLE = re.compile(r"^in pyproject.toml \[(.*)\]:$")
+_SET = re.compile(r"^set (\S+) = (.*)$")
+_NOT_EDITS = ("then run: ",)
 
 
 def printed_fix(output: str, number: int | None = None) -> str:
@@ -31,12 +33,19 @@ def printed_fix(output: str, number: int | None = None) -> str:
 
 def follow(project: Path, env: Mapping[str, str], block: str) -> str:
     """Make each edit of `block` in pyproject.toml's text (replace the quoted entry, or add
-    to `dependencies`), then run its command. Returns the new text. Every line after the
-    fix's own phrase must be an edit, the header or the command: none is skipped unread."""
+    to `dependencies`; in a Poetry table, the key's value replaced by the printed one), then
+    run its command. Returns the new text. Every line after the fix's own phrase must be an
+    edit, a table's header or the command: none is skipped unread."""
     text = (project / "pyproject.toml").read_text()
+    table = "project"
     for line in [line.strip() for line in block.splitlines()[1:] if line.strip()]:
-        replace, add = _REPLACE.match(line), _ADD.match(line)
-        if replace:
+        replace, add, header, key = (p.match(line) for p in (_REPLACE, _ADD, _TABLE, _SET))
+        if header:
+            table = header.group(1)
+        elif key:
+            assert table != "project", line
+            text = _set(text, table, *key.groups())
+        elif replace:
             old, new = replace.groups()
             assert old in text, old
             text = text.replace(old, new, 1)
@@ -50,3 +59,15 @@ def follow(project: Path, env: Mapping[str, str], block: str) -> str:
     assert command.startswith("poetry update --lock "), command
     run_poetry(shlex.split(command)[1:], project, env)
     return text
+
+
+def _set(text: str, table: str, key: str, value: str) -> str:
+    """`key = value` written in `[table]` over the key's old value (its lines, however many)."""
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    node = doc
+    for part in table.split("."):
+        node = node.setdefault(part, tomlkit.table())
+    node[key] = tomlkit.parse(f"v = {value}")["v"]
+    return tomlkit.dumps(doc)

@@ -18,6 +18,8 @@ from tests.support.layouts import LINUX_X86
 from tests.support.layouts import MAC_ARM
 from tests.support.layouts import NVIDIA_CU13
 from tests.support.layouts import PYPI
+from tests.support.layouts import TORCH_CPU_INDEX
+from tests.support.layouts import TORCH_CU130_INDEX
 from tests.support.layouts import publish
 
 if TYPE_CHECKING:
@@ -143,4 +145,21 @@ def duplicate_pin(root: Path) -> None:
             f"cuda-toolkit[{','.join(TOOLKIT_EXTRAS)}]=={DUP_TOOLKIT} ; platform_system == 'Linux'",
             f"nvidia-cudnn-cu13=={DUP_CUDNN} ; platform_system == 'Linux'",
         ),
+    )
+
+
+def torch_cpu_source(root: Path) -> None:
+    """`torch_pypi`, and PyTorch's own indexes beside it: `torch==PYPI_TORCH+cpu` (no NVIDIA
+    wheel) on "torch-cpu", `+cu130` on "torch-cu130": a project whose cpu side takes torch
+    from "pypi" while a CPU source is declared, and its fix (`check/cpu_source.py`)."""
+    torch_pypi(root)
+    for tags in ((LINUX_X86,), (MAC_ARM,)):
+        publish(root, TORCH_CPU_INDEX, "torch", f"{PYPI_TORCH}+cpu", tags=tags)
+    publish(
+        root,
+        TORCH_CU130_INDEX,
+        "torch",
+        f"{PYPI_TORCH}+cu130",
+        tags=(LINUX_X86,),
+        requires_dist=(f"{PYPI_TORCH_NVIDIA}==12.8.4.1 ; platform_system == 'Linux'",),
     )

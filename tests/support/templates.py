@@ -16,6 +16,7 @@ from tests.support.layouts import TORCH_CPU_INDEX
 from tests.support.layouts import TORCH_CU130_INDEX
 from tests.support.layouts import TORCH_VERSIONS
 from tests.support.layouts_check import DUP_FRAMEWORK
+from tests.support.layouts_check import PYPI_TORCH
 from tests.support.layouts_check import SPLIT_OLD
 from tests.support.layouts_check import THIS_PYTHON
 from tests.support.project import sources_toml
@@ -69,6 +70,36 @@ torch = [
     {{ markers = "extra == 'cu130' and extra != 'cpu'", source = "{TORCH_CU130_INDEX}" }},
 ]
 {sources_toml(server, explicit=(TORCH_CPU_INDEX, TORCH_CU130_INDEX))}"""
+
+
+def torch_default_project(server: IndexServer | str, *, cu130: bool = True) -> str:
+    """`torch_project` gone wrong (`layouts_check.torch_cpu_source`): the cpu extra asks for
+    `torch>=X` and its entry naming the CPU source is missing, so its torch comes from the
+    default index (the CUDA build on Linux) though the source is declared. Without `cu130`
+    the project has no other extra (nor any `[tool.poetry.dependencies]`)."""
+    text = torch_project(server, name="torch-default", version=PYPI_TORCH)
+    marker = "extra == 'cpu' and extra != 'cu130'"
+    cpu_entry = f'    {{ markers = "{marker}", source = "{TORCH_CPU_INDEX}" }},\n'
+    assert cpu_entry in text and f"torch=={PYPI_TORCH}+cpu" in text, "torch_project moved on"
+    wrong = text.replace(f"torch=={PYPI_TORCH}+cpu", f"torch>={PYPI_TORCH}").replace(cpu_entry, "")
+    if not cu130:
+        head, _, rest = wrong.partition("[tool.poetry.dependencies]\n")
+        wrong = (
+            head.replace(f'cu130 = ["torch=={PYPI_TORCH}+cu130"]\n', "") + rest.split("]\n", 1)[1]
+        )
+    return wrong
+
+
+def cpu_target(python: str, *, name: str = "ci-cpu") -> str:
+    """A Linux x86_64 CPU runner as a `[[tool.poetry-platform.target]]`, variant cpu."""
+    return f"""
+[[tool.poetry-platform.target]]
+name = "{name}"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = "{python}"
+variant = "cpu"
+"""
 
 
 def findlinks_project(

@@ -128,7 +128,13 @@ def judge(
         return Fidelity(variant.name, applies=False)
 
     promise = variant.promise
-    forbidden = tuple(_forbidden(variant.name, promise.forbids, selected, relations, requirements))
+    forbidden = _with_torch_fix(
+        _forbidden(variant.name, promise.forbids, selected, relations, requirements),
+        variant,
+        python,
+        selected,
+        declared,
+    )
 
     rule, patterns, families = _expectation(variant, selected)
     if rule is None:
@@ -328,6 +334,26 @@ def _ancestors(
                 seen.add(parent)
                 todo.append(parent)
     return seen
+
+
+def _with_torch_fix(
+    found: Sequence[ForbiddenPackage],
+    variant: Variant,
+    python: str,
+    selected: Sequence[Package],
+    declared: Declared | None,
+) -> tuple[ForbiddenPackage, ...]:
+    """The findings PyTorch's CUDA build brings, with the exact fix where one is known
+    (`check/cpu_source.py`: torch from the project's CPU source)."""
+    if not any(f.remedy == "torch-cpu-index" for f in found):
+        return tuple(found)
+    from dataclasses import replace
+
+    from poetry_platform.check.cpu_source import torch_fix
+
+    sources = {p.source_reference for p in selected if p.name == TORCH}
+    fix = torch_fix(variant, python, declared, sources)
+    return tuple(replace(f, fix=fix) if f.remedy == "torch-cpu-index" else f for f in found)
 
 
 def _forbid_remedy(package: Package, requirers: set[str]) -> ForbidRemedy:

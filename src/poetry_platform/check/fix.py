@@ -17,6 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from cleo.io.io import IO
     from poetry.poetry import Poetry
+    from tomlkit import TOMLDocument
 
     from poetry_platform.check.targets import TargetResult
     from poetry_platform.lockset.lock import LockState
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     # (the project's Poetry) -> (its lock, every target's result)
     Check = Callable[[Poetry], tuple[LockState, list[TargetResult]]]
 
-FIXABLE = ("split-python", "raise-floor", "pin-version")
+FIXABLE = ("split-python", "raise-floor", "pin-version", "cpu-source")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
             for p in result.check.problems
             if isinstance(p.facts, Duplicate) and p.facts.remedy is not None
         ]
+        offered += [f.fix for f in result.fidelity.forbidden if f.fix] if result.fidelity else []
         for remedy in offered:
             if remedy.kind in FIXABLE and remedy.edits and remedy.edits not in out:
                 out[remedy.edits] = remedy
@@ -72,8 +75,11 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     import tomlkit
 
     doc = tomlkit.parse(text)
-    project = doc["project"]
     for edit in edits:
+        if edit.table != "project":
+            _set_key(doc, edit)
+            continue
+        project = doc["project"]
         if edit.where == "requires-python":
             project["requires-python"] = edit.new[0]
             continue
@@ -90,8 +96,36 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return tomlkit.dumps(doc)
 
 
+def _set_key(doc: TOMLDocument, edit: Edit) -> None:
+    """A Poetry table's key set to the edit's value (the table made if need be); ValueError
+    when the key's value is no longer the one the edit was made from."""
+    import tomlkit
+
+    from poetry_platform.check.cpu_source import inline
+
+    table: Any = doc
+    for part in edit.table.split("."):
+        if part not in table:
+            table[part] = tomlkit.table(is_super_table=part != edit.table.split(".")[-1])
+        table = table[part]
+    current = table.get(edit.where)
+    if (inline(current.unwrap()) if current is not None else "") != edit.old:
+        raise ValueError(f"[{edit.table}] {edit.where} is no longer {edit.old or 'absent'}")
+    value = tomlkit.parse(f"v = {edit.new[0]}")["v"]
+    if isinstance(value, tomlkit.items.Array) and len(value) > 1:
+        value.multiline(True)  # one entry a line, as Poetry's examples write it
+    table[edit.where] = value
+
+
 def failing(results: Iterable[TargetResult], *, strict: bool) -> set[tuple[str, str]]:
-    return {(r.plan.name, r.plan.python) for r in results if r.failed(strict=strict)}
+    """The targets (name, Python) that fail, and those whose variant takes a package it
+    forbids (name, Python, "forbidden"): warnings an exact fix may clear."""
+    out = {(r.plan.name, r.plan.python) for r in results if r.failed(strict=strict)}
+    return out | {
+        (r.plan.name, f"{r.plan.python}, forbidden packages")
+        for r in results
+        if r.fidelity and r.fidelity.forbidden
+    }
 
 
 def attempt(

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from poetry_platform.accelerators import SPLIT_COMPANIONS
+from poetry_platform.check.cpu_source import PoetrySide
 from poetry_platform.lockset.problems import Edit
 from poetry_platform.lockset.problems import Remedy
 
@@ -57,22 +59,26 @@ _REQUIREMENT = re.compile(
 @dataclass(frozen=True)
 class Declared:
     """The project's PEP 621 requirements as written: `dependencies` and each extra's list
-    (`extras`, in file order), and requires-python. Empty when pyproject has none."""
+    (`extras`, in file order), and requires-python. Empty when pyproject has none.
+    `poetry`: its `[tool.poetry]` sources and dependency tables (`check/cpu_source.py`)."""
 
     requires_python: str = ""
     dependencies: tuple[str, ...] = ()
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    poetry: PoetrySide = field(default_factory=PoetrySide)
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Declared:
         project = data.get("project") or {}
+        poetry = PoetrySide.of(data)
         if not isinstance(project, dict):
-            return cls()
+            return cls(poetry=poetry)
         optional = project.get("optional-dependencies") or {}
         return cls(
             str(project.get("requires-python") or ""),
             tuple(str(s) for s in project.get("dependencies") or ()),
             tuple((str(k), tuple(str(s) for s in v)) for k, v in optional.items()),
+            poetry,
         )
 
     def lists(self) -> list[tuple[str, tuple[str, ...]]]:

@@ -132,7 +132,10 @@ index asked (5 s at most) which release first has the extra, to name it in the f
         bots = bot_states(project_data(self.poetry))
         failed = bool(lock.problems) or any(r.failed(strict=strict) for r in results)
         outcome = None
-        if self.option("fix") and failed and lock.readable:
+        from poetry_platform.check.fix import candidates
+
+        # A warning with an exact fix (torch's CUDA build under cpu) is fixed too.
+        if self.option("fix") and (failed or candidates(results)) and lock.readable:
             from poetry.factory import Factory
 
             from poetry_platform.check.fix import fix

@@ -27,7 +27,14 @@ Severity = Literal["error", "warning"]
 CauseKind = Literal["no-extra", "extra-excluded", "not-applicable", "not-selected"]
 Rule = Literal["declared", "family", "adds-a-package"]
 RemedyKind = Literal[
-    "split-python", "raise-floor", "narrow-python", "drop-python", "other-python", "pin-version"
+    "split-python",
+    "raise-floor",
+    "narrow-python",
+    "drop-python",
+    "other-python",
+    "pin-version",
+    "cpu-source",
+    "add-cpu-source",
 ]
 # The fix for a forbidden package, by the family that brings it.
 ForbidRemedy = Literal["torch-cpu-index", "jax-into-cuda-extras", "keep-out"]
@@ -56,18 +63,38 @@ class Cause:
 
 @dataclass(frozen=True)
 class Edit:
-    """One exact change to pyproject.toml's `[project]` table: in `where` (`dependencies`,
-    an extra's name under optional-dependencies, or `requires-python`) the entry `old` as
-    written (`""`: nothing, the lines are added) becomes the entries `new`."""
+    """One exact change to pyproject.toml.
+
+    In the `[project]` table (`table` "project"): in `where` (`dependencies`, an extra's
+    name under optional-dependencies, or `requires-python`) the entry `old` as written
+    (`""`: nothing, the lines are added) becomes the entries `new`.
+
+    In a Poetry table (`table` `tool.poetry.dependencies` or `tool.poetry.group.G.dependencies`):
+    the key `where` (a package name as written) is set to `new[0]`, a TOML inline value;
+    `old` is its value before, as TOML (`""`: the key is added, and the table if need be).
+    """
 
     where: str
     old: str
     new: tuple[str, ...]
+    table: str = "project"
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """A `[[tool.poetry.source]]` a fix names: the configured CPU source it takes torch
+    from ("cpu-source"), or the one to declare ("add-cpu-source"; `url` "" when no
+    configured source tells it: the user takes it from PyTorch's own page)."""
+
+    name: str
+    url: str
+    priority: str = "explicit"
 
 
 @dataclass(frozen=True)
 class Remedy:
-    """One fix for a missing accelerator. "raise-floor": `package[extra]>=version`, the
+    """One fix for a missing accelerator (or, "cpu-source" and "add-cpu-source", for a cpu
+    variant taking PyTorch's CUDA build). "raise-floor": `package[extra]>=version`, the
     version `found_by` the index or the lock (`None`: neither knows one), which needs
     `requires_python`; "narrow-python", "drop-python" (from `target`), "other-python"
     (`poetry env use`): keep Python `python` away from the variant."""
@@ -88,6 +115,9 @@ class Remedy:
     cut: str | None = None
     left_out: tuple[str, ...] = ()
     instead: tuple[str, ...] = ()
+    # "cpu-source", "add-cpu-source": the source `package` is taken from, for `variant`.
+    source: IndexSource | None = None
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +146,9 @@ class ForbiddenPackage:
     pattern: str
     required_by: tuple[str, ...]  # "name version", and "the project" for a root requirement
     remedy: ForbidRemedy
+    # "torch-cpu-index" with exact edits ("cpu-source", "add-cpu-source"), when the project's
+    # tables say where the variant's torch is declared (`check/cpu_source.py`).
+    fix: Remedy | None = None
 
 
 # --- the lock as a whole (`lock.py`) ---------------------------------------------------------

@@ -75,6 +75,8 @@ def remedy(r: Remedy) -> str:
         return f"drop Python {r.python} from target {r.target}"
     if r.kind == "other-python":
         return "install into an environment with a Python the release supports (`poetry env use`)"
+    if r.kind in ("cpu-source", "add-cpu-source"):
+        return _cpu_source(r)
     name = f"{r.package}[{r.extra}]"
     if r.version is None:
         return (
@@ -103,6 +105,16 @@ def remedy(r: Remedy) -> str:
     return text + (" and re-lock" if r.command is None else "")
 
 
+def _cpu_source(r: Remedy) -> str:
+    assert r.source is not None
+    if r.kind == "cpu-source":
+        return f"take {r.package} from the CPU source {r.source.name} for variant {r.variant}"
+    return (
+        f"declare PyTorch's CPU wheel index as the explicit source {r.source.name} and take "
+        f"{r.package} from it for variant {r.variant}"
+    )
+
+
 def _toml(text: str) -> str:
     """An entry as TOML writes it: a basic string."""
     import json
@@ -111,7 +123,10 @@ def _toml(text: str) -> str:
 
 
 def edit_line(e: Edit) -> str:
-    """`dependencies: replace "jax>=0.6.2" with "a", "b"`: one edit, to copy into [project]."""
+    """`dependencies: replace "jax>=0.6.2" with "a", "b"`: one edit, to copy into [project];
+    in a Poetry table, `set torch = [...]`: the key's whole value, to write as it stands."""
+    if e.table != "project":
+        return f"set {e.where} = {e.new[0]}"
     where = (
         e.where
         if e.where in ("dependencies", "requires-python")
@@ -124,11 +139,23 @@ def edit_line(e: Edit) -> str:
 
 
 def remedy_lines(r: Remedy) -> list[str]:
-    """The fix's edits in pyproject.toml's [project] table and the command that re-locks."""
+    """The fix's edits, by pyproject.toml table (a source to declare first), and the command
+    that re-locks."""
     if not r.edits:
         return []
-    lines = ["in pyproject.toml [project]:"]
-    lines += [f"  {edit_line(e)}" for e in r.edits]
+    lines = []
+    if r.kind == "add-cpu-source" and r.source is not None:
+        url = r.source.url or "<PyTorch's CPU wheel index URL, ending in /whl/cpu>"
+        lines += [
+            "add to pyproject.toml:",
+            "  [[tool.poetry.source]]",
+            f"  name = {_toml(r.source.name)}",
+            f"  url = {_toml(url)}",
+            f"  priority = {_toml(r.source.priority)}",
+        ]
+    for table in dict.fromkeys(e.table for e in r.edits):
+        lines.append(f"in pyproject.toml [{table}]:")
+        lines += [f"  {edit_line(e)}" for e in r.edits if e.table == table]
     if r.command:
         lines.append(f"then run: {r.command}")
     return lines
@@ -176,10 +203,11 @@ def missing_accelerator(m: MissingAccelerator) -> str:
     return "\n".join(lines)
 
 
+TORCH_CUDA = "PyTorch from PyPI is the CUDA build on Linux"
 FORBID_REMEDIES = {
     "torch-cpu-index": (
-        "PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU "
-        "wheel index as an explicit source for this variant (see examples/torch)."
+        f"{TORCH_CUDA}: take torch from PyTorch's CPU wheel index as an explicit source for "
+        "this variant (see examples/torch)."
     ),
     "jax-into-cuda-extras": (
         "Move jax[cudaNN] into the CUDA variants' extras so that the CPU install does not take it."
@@ -191,11 +219,25 @@ FORBID_REMEDIES = {
 }
 
 
+def forbid_fix(f: ForbiddenPackage) -> str:
+    """The fix of a forbidden package: the exact one (its lines below) when known, else words."""
+    if f.fix is None:
+        return FORBID_REMEDIES[f.remedy]
+    how = (
+        "platform-check --fix applies it"
+        if f.fix.kind == "cpu-source"
+        else "platform-check --fix adds no source; once it is declared, --fix applies the rest"
+    )
+    lines = [f"{TORCH_CUDA}. Fix: {remedy(f.fix)} ({how}):"]
+    lines += [f"  {line}" for line in remedy_lines(f.fix)]
+    return "\n".join(lines)
+
+
 def forbidden(f: ForbiddenPackage) -> str:
     who = ", ".join(f.required_by) or "nothing in the set (a root of the lock)"
     return (
         f"variant {f.variant} forbids {f.pattern}, but the install takes "
-        f"{f.package} {f.version} (required by {who}). {FORBID_REMEDIES[f.remedy]}"
+        f"{f.package} {f.version} (required by {who}). {forbid_fix(f)}"
     )
 
 
@@ -213,7 +255,7 @@ def forbidden_groups(
     for f in found:
         groups.setdefault((f.variant, f.remedy), []).append(f)
     out = []
-    for (variant, fix), fs in groups.items():
+    for (variant, _), fs in groups.items():
         if len(fs) == 1:
             f = fs[0]
             out.append(f"{f.package} {f.version}: {forbidden(f)}" if named else forbidden(f))
@@ -226,7 +268,7 @@ def forbidden_groups(
             names = [*names[:SHOWN], f"and {len(fs) - SHOWN} more (-v lists them)"]
         out.append(
             f"variant {variant} forbids {patterns}, but the install takes {len(fs)} such "
-            f"packages, brought by {', '.join(roots)}: {', '.join(names)}. {FORBID_REMEDIES[fix]}"
+            f"packages, brought by {', '.join(roots)}: {', '.join(names)}. {forbid_fix(fs[0])}"
         )
     return out
 
@@ -266,6 +308,7 @@ def forbidden_json(f: ForbiddenPackage) -> dict[str, Any]:
         "pattern": f.pattern,
         "required_by": list(f.required_by),
         "remedy": FORBID_REMEDIES[f.remedy],
+        "fix": remedy_json(f.fix) if f.fix else None,
         "message": forbidden(f),
     }
 
@@ -290,8 +333,16 @@ def remedy_json(r: Remedy) -> dict[str, Any]:
         "requires_python": r.requires_python,
         "python_from": r.cut,
         "pythons_left_out": list(r.left_out),
-        "edits": [{"where": e.where, "old": e.old, "new": list(e.new)} for e in r.edits],
+        "edits": [
+            {"table": e.table, "where": e.where, "old": e.old, "new": list(e.new)} for e in r.edits
+        ],
         "command": r.command,
+        "source": (
+            {"name": r.source.name, "url": r.source.url, "priority": r.source.priority}
+            if r.source
+            else None
+        ),
+        "variant": r.variant,
         "text": remedy(r),
     }
 

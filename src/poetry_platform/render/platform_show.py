@@ -53,10 +53,10 @@ def show(decision: Decision, *, verbose: bool = False) -> list[Line]:
         out += [Line(f"      <comment>assumed:</comment> {assumed(a)}") for a in verdict.assumed]
         fidelity = decision.fidelity.get(v.name)
         if fidelity is not None:
-            out += [
-                Line(f"      <warning>warning:</warning> {text}")
-                for text in forbidden_groups(fidelity.forbidden, verbose=verbose)
-            ]
+            for text in forbidden_groups(fidelity.forbidden, verbose=verbose):
+                first, *rest = text.split("\n")  # an exact fix's lines, indented below it
+                out.append(Line(f"      <warning>warning:</warning> {first}"))
+                out += [Line(f"        {line}") for line in rest]
     out.append(Line(""))
     if chosen is None:
         out.append(Line(f"<warning>{no_variant(decision.selection)}</warning>", error=True))

@@ -1,0 +1,236 @@
+"""torch under a cpu variant taking PyTorch's CUDA build: which source is the CPU one, the
+exact `[tool.poetry]` edit, how it is worded and how `--fix` writes it (pure; the locks
+are `test_fix.py`'s)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from poetry_platform import render
+from poetry_platform.check.cpu_source import PoetrySide
+from poetry_platform.check.cpu_source import Source
+from poetry_platform.check.cpu_source import cpu_source
+from poetry_platform.check.cpu_source import inline
+from poetry_platform.check.cpu_source import suggested_url
+from poetry_platform.check.cpu_source import torch_fix
+from poetry_platform.check.fix import apply_edits
+from poetry_platform.check.remedies import Declared
+from poetry_platform.lockset.problems import Edit
+from poetry_platform.lockset.problems import ForbiddenPackage
+from poetry_platform.model import Variant
+from poetry_platform.poetry_api import toml_loads
+from tests.support.layouts_check import PYPI_TORCH
+from tests.support.templates import torch_default_project
+
+CPU = Variant("cpu", extras=("cpu",))
+CU130_ENTRY = {"markers": "extra == 'cu130' and extra != 'cpu'", "source": "torch-cu130"}
+# The local index's shape: source URLs `<base>/torch-cpu/simple/`; PROJECT has its sources.
+PROJECT = torch_default_project("http://127.0.0.1:9")
+NO_CPU_SOURCE = PROJECT.replace('name = "torch-cpu"', 'name = "mirror"').replace(
+    "/torch-cpu/simple/", "/mirror/simple/"
+)
+
+
+def declared(text: str) -> Declared:
+    return Declared.of(toml_loads(text))
+
+
+def source(name: str, url: str = "https://x.invalid/simple/") -> Source:
+    return Source(name, url, "explicit")
+
+
+@pytest.mark.parametrize(
+    ("sources", "chosen"),
+    [
+        ([source("a", "https://pytorch-index.invalid/whl/cpu")], "a"),
+        ([source("torch-cpu", "http://127.0.0.1:1/torch-cpu/simple/")], "torch-cpu"),
+        ([source("pytorch_cpu")], "pytorch_cpu"),
+        ([source("cpuinfo-mirror", "https://x.invalid/cpuinfo/simple/")], None),
+        ([source("cpu-by-name"), source("b", "https://x.invalid/whl/cpu/")], "b"),
+        ([source("one-cpu"), source("two-cpu")], "one-cpu"),
+        ([], None),
+    ],
+)
+def test_the_cpu_source_is_marked_by_its_url_first_then_its_name(
+    sources: list[Source], chosen: str | None
+) -> None:
+    found = cpu_source(sources)
+    assert (found.name if found else None) == chosen
+
+
+def test_the_url_to_add_is_the_cpu_index_beside_a_configured_cuda_one() -> None:
+    assert suggested_url([source("cu", "https://h.invalid/whl/cu130")]) == (
+        "https://h.invalid/whl/cpu"
+    )
+    assert suggested_url([source("r", "http://127.0.0.1:1/whl/rocm6.4/simple/")]) == (
+        "http://127.0.0.1:1/whl/cpu/simple/"
+    )
+    assert suggested_url([source("plain", "https://h.invalid/simple/")]) == ""
+
+
+def test_an_extra_variant_gets_its_entry_beside_the_others_in_tool_poetry_dependencies() -> None:
+    fix = torch_fix(CPU, "3.12", declared(PROJECT), {None, "torch-cu130"})
+    assert fix is not None
+    assert (fix.kind, fix.command, fix.variant) == (
+        "cpu-source",
+        "poetry update --lock torch",
+        "cpu",
+    )
+    assert fix.source is not None and fix.source.name == "torch-cpu"
+    ours = {"markers": "extra == 'cpu' and extra != 'cu130'", "source": "torch-cpu"}
+    assert fix.edits == (
+        Edit(
+            "torch",
+            inline([CU130_ENTRY]),
+            (inline([ours, CU130_ENTRY]),),
+            "tool.poetry.dependencies",
+        ),
+    )
+
+
+def test_an_entry_for_the_same_extra_is_replaced_and_keeps_its_other_keys() -> None:
+    text = PROJECT.replace(
+        "torch = [\n",
+        'torch = [\n    { markers = "extra == \'cpu\'", source = "pypi", python = ">=3.10" },\n',
+    )
+    fix = torch_fix(CPU, "3.12", declared(text), {None})
+    assert fix is not None
+    new = toml_loads(f"v = {fix.edits[0].new[0]}")["v"]
+    assert new == [
+        {
+            "markers": "extra == 'cpu' and extra != 'cu130'",
+            "source": "torch-cpu",
+            "python": ">=3.10",
+        },
+        CU130_ENTRY,
+    ]
+
+
+def test_a_group_variant_takes_the_source_on_its_own_group_entry() -> None:
+    text = (
+        """[tool.poetry]
+package-mode = false
+[tool.poetry.group.cpu.dependencies]
+torch = ">=2.9"
+"""
+        + 'tool.poetry.source = [{ name = "torch-cpu", url = "https://h.invalid/whl/cpu" }]\n'
+    )
+    variant = Variant("cpu", groups=("cpu",))
+    fix = torch_fix(variant, "3.12", declared(text), {None})
+    assert fix is not None
+    assert fix.edits == (
+        Edit(
+            "torch",
+            '">=2.9"',
+            ('{ version = ">=2.9", source = "torch-cpu" }',),
+            "tool.poetry.group.cpu.dependencies",
+        ),
+    )
+
+
+UNMARKED = PROJECT.replace("{ markers = \"extra == 'cu130' and extra != 'cpu'\", ", "{ ")
+
+
+@pytest.mark.parametrize(
+    ("text", "sources", "why"),
+    [
+        (PROJECT, {"torch-cpu"}, "torch already comes from the CPU source"),
+        (PROJECT.replace("torch = [", 'torch = ">=2"\nx = ['), {None}, "a bare version"),
+        (
+            PROJECT.replace(f'cpu = ["torch>={PYPI_TORCH}"]', 'cpu = ["numpy"]'),
+            {None},
+            "no extra asks",
+        ),
+        (UNMARKED, {None}, "an unmarked entry would enrich the cpu torch too"),
+    ],
+)
+def test_no_exact_fix_where_the_tables_do_not_say_where_torch_goes(
+    text: str, sources: set[str | None], why: str
+) -> None:
+    assert text != PROJECT or sources == {"torch-cpu"}, why  # each case changes something
+    assert torch_fix(CPU, "3.12", declared(text), sources) is None, why
+
+
+def test_without_a_cpu_source_the_fix_declares_one_derived_from_the_cuda_source() -> None:
+    cuda = NO_CPU_SOURCE.replace("/torch-cu130/simple/", "/whl/cu130")
+    fix = torch_fix(CPU, "3.12", declared(cuda), {None})
+    assert fix is not None and fix.kind == "add-cpu-source"
+    assert fix.source is not None
+    assert (fix.source.name, fix.source.url) == ("torch-cpu", "http://127.0.0.1:9/whl/cpu")
+    lines = render.remedy_lines(fix)
+    assert lines[:5] == [
+        "add to pyproject.toml:",
+        "  [[tool.poetry.source]]",
+        '  name = "torch-cpu"',
+        '  url = "http://127.0.0.1:9/whl/cpu"',
+        '  priority = "explicit"',
+    ]
+    assert lines[5] == "in pyproject.toml [tool.poetry.dependencies]:"
+    none = torch_fix(CPU, "3.12", declared(NO_CPU_SOURCE), {None})
+    assert none is not None and none.source is not None and none.source.url == ""
+    assert "<PyTorch's CPU wheel index URL, ending in /whl/cpu>" in "\n".join(
+        render.remedy_lines(none)
+    )
+
+
+def forbidden(fix: Any) -> ForbiddenPackage:
+    return ForbiddenPackage(
+        "cpu",
+        "nvidia-cublas-cu12",
+        "12.8.4.1",
+        "nvidia-*",
+        ("torch 2.9.0",),
+        "torch-cpu-index",
+        fix,
+    )
+
+
+def test_the_finding_carries_the_edit_and_the_command_in_words_and_json() -> None:
+    fix = torch_fix(CPU, "3.12", declared(PROJECT), {None})
+    text = render.forbidden(forbidden(fix))
+    first, *rest = text.split("\n")
+    assert first.endswith(
+        "PyTorch from PyPI is the CUDA build on Linux. Fix: take torch from the CPU source "
+        "torch-cpu for variant cpu (platform-check --fix applies it):"
+    )
+    assert rest[0] == "  in pyproject.toml [tool.poetry.dependencies]:"
+    assert rest[1].startswith(
+        "    set torch = [{ markers = \"extra == 'cpu' and extra != 'cu130'\""
+    )
+    assert rest[2] == "  then run: poetry update --lock torch"
+    data = render.forbidden_json(forbidden(fix))
+    assert data["fix"]["edits"][0]["table"] == "tool.poetry.dependencies"
+    assert data["fix"]["command"] == "poetry update --lock torch"
+    assert render.forbidden(forbidden(None)).endswith(render.FORBID_REMEDIES["torch-cpu-index"])
+
+
+def test_the_edit_written_by_fix_changes_that_key_alone() -> None:
+    fix = torch_fix(CPU, "3.12", declared(PROJECT), {None})
+    assert fix is not None
+    text = PROJECT
+    after = apply_edits(text, fix.edits)
+    head, tail = text.split("torch = [\n    { markers = \"extra == 'cu130'", 1)
+    assert after.startswith(head) and after.endswith(tail.split("]\n", 1)[1])
+    assert toml_loads(after)["tool"]["poetry"]["dependencies"]["torch"][0]["source"] == "torch-cpu"
+    with pytest.raises(ValueError, match="no longer"):
+        apply_edits(after, fix.edits)  # the key moved on: the edit is not made over it
+
+
+def test_the_table_is_made_when_pyproject_has_none() -> None:
+    text = torch_default_project("http://127.0.0.1:9", cu130=False)
+    fix = torch_fix(CPU, "3.12", declared(text), {None})
+    assert fix is not None and fix.edits[0].old == ""
+    after = apply_edits(text, fix.edits)
+    assert after.startswith(text.split("[[tool.poetry.source]]")[0])
+    assert toml_loads(after)["tool"]["poetry"]["dependencies"]["torch"] == [
+        {"markers": "extra == 'cpu'", "source": "torch-cpu"}
+    ]
+
+
+def test_poetry_side_reads_sources_and_tables_as_written() -> None:
+    side = PoetrySide.of(toml_loads(PROJECT))
+    assert [s.name for s in side.sources] == ["local", "torch-cpu", "torch-cu130"]
+    assert side.entry("tool.poetry.dependencies", "torch") == ("torch", [CU130_ENTRY])
+    assert PoetrySide.of({}) == PoetrySide()
