@@ -242,35 +242,46 @@ def test_interrupts_only_inside_the_block() -> None:
 
 HOLDER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from pathlib import Path
     from poetry_platform.atomic import project_lock
     with project_lock(Path(sys.argv[1])):
         print("locked", flush=True)
-        time.sleep(float(sys.argv[2]))
-        print(time.time(), flush=True)  # the last moment it still holds the lock
+        sys.stdin.readline()  # held until told to let go
+        Path(sys.argv[2]).write_text("let go")  # the last thing it does holding the lock
     """
 )
 
 
 @posix_only
 def test_project_lock_makes_a_second_process_wait(tmp_path: Path) -> None:
+    """The holder lets go only once the waiter says it waits: no sleep, no clock."""
+    marker = tmp_path.parent / f"{tmp_path.name}-let-go"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(tmp_path), "1.5"],
+        [sys.executable, "-c", HOLDER, str(tmp_path), str(marker)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        assert holder.stdout is not None
+        assert holder.stdout is not None and holder.stdin is not None
+        stdin = holder.stdin
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(Busy), project_lock(tmp_path, timeout=0.2):
             pass
         waited: list[bool] = []
-        with project_lock(tmp_path, timeout=30, on_wait=lambda: waited.append(True)):
-            got_it = time.time()
+
+        def waiting() -> None:  # now tell the holder to let go
+            waited.append(True)
+            stdin.write("go\n")
+            stdin.flush()
+
+        with project_lock(tmp_path, timeout=60, on_wait=waiting):
+            got_it_after_release = marker.exists()
         assert waited == [True]
-        assert got_it >= float(holder.stdout.readline())  # only after the holder let go
+        assert got_it_after_release  # only after the holder let go
     finally:
         holder.kill()
         holder.wait()
+        marker.unlink(missing_ok=True)
     assert list(tmp_path.iterdir()) == []  # nothing created in the project

@@ -6,7 +6,7 @@ client's; the real pool against the local index runs in tests/check/test_fidelit
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
@@ -26,14 +26,20 @@ if TYPE_CHECKING:
 class FakePool:
     """jax releases; `cuda13` declared from 0.7.0, its plugin published from 0.7.2."""
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        # an index that answers only once `gate` is set (or after 60 s: never in a passing run)
+        self.gate = gate
+        self.asked = threading.Event()
+        self.askers: set[int] = set()  # the threads that asked
         self.reads: list[str] = []
         self.versions = ["0.4.30", "0.6.2", "0.7.0", "0.7.1", "0.7.2", "0.8.0", "0.9.0rc1"]
         self.plugins = {"0.7.2", "0.8.0"}
 
     def find_packages(self, dependency: Dependency) -> list[Package]:
-        time.sleep(self.delay)
+        self.askers.add(threading.get_ident())
+        self.asked.set()
+        if self.gate is not None:
+            self.gate.wait(timeout=60)
         if dependency.name == "jax":
             return [Package("jax", v) for v in self.versions]
         return [
@@ -72,12 +78,19 @@ def test_bisects_to_the_first_release_whose_extra_installs() -> None:
 
 
 def test_a_slow_index_gives_up_at_the_deadline_and_stays_given_up() -> None:
-    slow = FakePool(delay=0.2)
+    """The index answers only after the lookup returned: a lookup that waited for it would
+    answer 0.7.2. Once given up, the open index is not asked again. No clock is read."""
+    gate = threading.Event()
+    slow = FakePool(gate)
     lookup = IndexLookup(as_pool(slow), deadline_s=0.05, find=slow.find)
-    start = time.monotonic()
-    assert lookup("jax", "cuda13") is None
-    assert time.monotonic() - start < 0.15
-    assert lookup("jax", "cuda12") is None  # the budget is spent: no second wait
+    try:
+        assert lookup("jax", "cuda13") is None
+    finally:
+        gate.set()  # from here on the index answers at once
+    assert slow.asked.wait(timeout=60)  # it did ask before giving up
+    assert lookup("jax", "cuda13") is None  # the budget is spent: no second question
+    assert lookup("jax", "cuda12") is None
+    assert len(slow.askers) == 1  # only the first lookup's thread ever asked
 
 
 def test_answers_are_remembered() -> None:
