@@ -194,28 +194,66 @@ def test_the_printed_narrowing_applied_literally_with_its_command_passes(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_printed_raised_floor_applied_literally_with_its_command_passes(
-    index: IndexServer, tmp_path: Path, env: dict[str, str]
-) -> None:
-    """Fix 1 where the release with the extra supports every Python the project allows:
-    raise the floor. The lock predates the loosened pin (`jax==` became `jax>=` and a plain
-    `poetry lock` kept jax where it was, as Poetry 2 does); the printed command moves it."""
+def stale(index: IndexServer, env: dict[str, str], project: Path, spec: str) -> Path:
+    """A project whose lock predates its loosened pin: locked with `jax==SPLIT_OLD`, the
+    pin then loosened to `spec` and locked again, which keeps jax where it was (Poetry 2
+    keeps a locked version that still fits). Every Python it allows has SPLIT_NEW."""
     pinned = split_project(index).replace(f">={SPLIT_OLD}", f"=={SPLIT_OLD}")
     pinned = pinned.replace('requires-python = ">=3.10', f'requires-python = ">={NEWER_PYTHON}')
-    project = tmp_path / "p"
     write_project(project, pinned + TARGETS)
     run_poetry(["lock"], project, env)
-    loosened = pinned.replace(f"=={SPLIT_OLD}", f">={SPLIT_OLD}")
-    (project / "pyproject.toml").write_text(loosened + TARGETS)
+    (project / "pyproject.toml").write_text(pinned.replace(f"=={SPLIT_OLD}", spec) + TARGETS)
     run_poetry(["lock"], project, env)
+    assert f'version = "{SPLIT_NEW}"' not in (project / "poetry.lock").read_text()
+    return project
+
+
+@pytest.mark.parametrize(("spec", "raised"), [(f">={SPLIT_OLD}", ""), ("<1", ",<1")])
+def test_the_printed_raised_floor_applied_literally_with_its_command_passes(
+    index: IndexServer, tmp_path: Path, env: dict[str, str], spec: str, raised: str
+) -> None:
+    """Fix 1 where the release with the extra supports every Python the project allows:
+    raise the floor (a floorless cap, `jax<1`, keeps its cap). The printed command moves
+    the lock, where a plain `poetry lock` would keep jax."""
+    project = stale(index, env, tmp_path / "p", spec)
     printed = check_output(project, env)
     assert f"1. raise the floor to jax[cuda13]>={SPLIT_NEW} (its first release" in printed
     text = follow(project, env, printed_fix(printed, 1))
-    assert f"\"jax[cuda13]>={SPLIT_NEW} ; sys_platform == 'linux'\"" in text
+    assert f"\"jax[cuda13]>={SPLIT_NEW}{raised} ; sys_platform == 'linux'\"" in text
     assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
     result = run_poetry(["platform-check"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     run_poetry(["check", "--lock"], project, env)
+
+
+def test_fix_raises_a_floorless_cap_under_its_cap(
+    index: IndexServer, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = stale(index, env, tmp_path / "p", "<1")
+    result = run_poetry(["platform-check", "--fix"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Applied: raise the floor to jax[cuda13]>={SPLIT_NEW}" in result.stdout
+    text = (project / "pyproject.toml").read_text()
+    assert f'dependencies = ["jax>={SPLIT_NEW},<1"]' in text
+    assert f"\"jax[cuda13]>={SPLIT_NEW},<1 ; sys_platform == 'linux'\"" in text
+    run_poetry(["check", "--lock"], project, env)
+
+
+def test_a_cap_below_every_release_with_the_extra_is_named_and_fix_writes_nothing(
+    index: IndexServer, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`jax<0.7`: no release the cap allows has cuda13. The check says so and which entry;
+    --fix lifts no cap the user wrote: exit 1, the files byte-identical."""
+    project = stale(index, env, tmp_path / "p", "<0.7")
+    was = files(project)
+    result = run_poetry(["platform-check", "--fix"], project, env, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        f'Fix: no release of jax that "jax<0.7" allows has the extra cuda13: the first is '
+        f"{SPLIT_NEW}" in result.stdout
+    )
+    assert "nothing was written" in result.stderr
+    assert files(project) == was
 
 
 def test_an_edit_saved_during_the_fix_is_kept(

@@ -6,9 +6,12 @@ from typing import TYPE_CHECKING
 
 from poetry_platform import render
 from poetry_platform.check.remedies import Declared
+from poetry_platform.check.remedies import admits
+from poetry_platform.check.remedies import cap_of
 from poetry_platform.check.remedies import entry
 from poetry_platform.check.remedies import first_python
 from poetry_platform.check.remedies import floor_of
+from poetry_platform.check.remedies import floorless
 from poetry_platform.check.remedies import narrowed
 from poetry_platform.check.remedies import parse
 from poetry_platform.check.remedies import pythons_below
@@ -353,8 +356,13 @@ def test_raising_leaves_higher_floors_pins_and_other_packages_alone() -> None:
         ),
     )
     fixes = remedies([CAUSE], "3.11", None, index(">=3.9"), declared)
-    # An upper bound without a floor is left as written, like a pin.
+    # An upper bound without a floor keeps its cap and gains the floor.
     assert fixes[0].edits == (
+        Edit(
+            "dependencies",
+            "jax<1 ; sys_platform == 'win32'",
+            ("jax>=0.7.2,<1 ; sys_platform == 'win32'",),
+        ),
         Edit(
             "dependencies",
             "jax ; sys_platform == 'freebsd'",
@@ -450,3 +458,79 @@ def test_a_cause_without_a_fix_does_not_hide_the_causes_after_it() -> None:
         ("narrow-python", None, None),
         ("other-python", None, None),
     ]
+
+
+# A floorless upper bound (`jax<1`): the cap is the user's; the floor is added under it.
+
+CAPPED = Declared(
+    ">=3.10,<3.14",
+    ("jax<1",),
+    (("cuda13", ("jax[cuda13]!=0.7.0,<1 ; sys_platform == 'linux'",)),),
+)
+
+
+def test_a_floorless_cap_keeps_its_cap_when_the_floor_is_raised() -> None:
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.9"), CAPPED)
+    assert [r.kind for r in fixes] == ["raise-floor", "narrow-python", "other-python"]
+    assert fixes[0].edits == (
+        Edit("dependencies", "jax<1", ("jax>=0.7.2,<1",)),
+        Edit(
+            "cuda13",
+            "jax[cuda13]!=0.7.0,<1 ; sys_platform == 'linux'",
+            ("jax[cuda13]>=0.7.2,!=0.7.0,<1 ; sys_platform == 'linux'",),
+        ),
+    )
+    assert fixes[0].command == "poetry update --lock jax"
+
+
+def test_a_floorless_cap_split_by_python_keeps_its_cap_on_both_sides_and_on_jaxlib() -> None:
+    fixes = remedies([CAUSE], "3.11", "gpu", index(">=3.11"), CAPPED)
+    assert [r.kind for r in fixes] == ["split-python", "narrow-python", "drop-python"]
+    below, above = "python_version < '3.11'", "python_version >= '3.11'"
+    assert fixes[0].edits == (
+        Edit("dependencies", "jax<1", (f"jax<1 ; {below}", f"jax>=0.7.2,<1 ; {above}")),
+        Edit(
+            "cuda13",
+            "jax[cuda13]!=0.7.0,<1 ; sys_platform == 'linux'",
+            (f"jax[cuda13]>=0.7.2,!=0.7.0,<1 ; sys_platform == 'linux' and {above}",),
+        ),
+        Edit("dependencies", "", (f"jaxlib<1 ; {below}", f"jaxlib>=0.7.2,<1 ; {above}")),
+    )
+    assert fixes[1].edits[1] == Edit("dependencies", "jax<1", ("jax>=0.7.2,<1",))
+
+
+def test_a_cap_below_the_first_release_with_the_extra_is_named_and_never_edited() -> None:
+    """`jax[cuda13]<0.7` (or `>=0.6.2,<0.7`): no release the cap allows has the extra. The
+    floor is not raised into an empty range, nor split, nor narrowed with it: the fix names
+    the entry whose cap is in the way, and --fix (which never lifts a cap) leaves it."""
+    for capped in ("jax[cuda13]<0.7 ; sys_platform == 'linux'", "jax>=0.6.2,<0.7"):
+        declared = Declared(">=3.10,<3.14", ("jax>=0.6.2", capped))
+        for needs, last in ((">=3.9", "other-python"), (">=3.11", "drop-python")):
+            fixes = remedies(
+                [CAUSE], "3.11", "gpu" if needs == ">=3.11" else None, index(needs), declared
+            )
+            assert [r.kind for r in fixes] == ["raise-cap", "narrow-python", last]
+            assert fixes[0] == Remedy(
+                "raise-cap", "3.11", "jax", "cuda13", "0.7.2", "index", needs, capped_by=capped
+            )
+            assert fixes[1] == Remedy("narrow-python", "3.11")
+    assert render.remedy(fixes[0]) == (
+        'no release of jax that "jax>=0.6.2,<0.7" allows has the extra cuda13: the first is '
+        "0.7.2 (its first release with the extra, per the index, which needs Python >=3.11); "
+        "raise or remove that cap in pyproject.toml, then re-lock"
+    )
+    assert render.remedy_json(fixes[0])["capped_by"] == "jax>=0.6.2,<0.7"
+    # A cap that lets the release in is no obstacle: `<=0.7.2` gains the floor under it.
+    fixes = remedies([CAUSE], "3.11", None, index(">=3.9"), Declared(">=3.9", ("jax<=0.7.2",)))
+    assert fixes[0].edits == (Edit("dependencies", "jax<=0.7.2", ("jax>=0.7.2,<=0.7.2",)),)
+
+
+def test_the_cap_of_a_spec_and_whether_it_is_floorless() -> None:
+    assert cap_of(">=0.6.2, <1 ,!=0.7.0") == "<1,!=0.7.0"
+    assert cap_of(">=0.6.2") == ""
+    assert floorless("<1") and floorless(" != 0.7.0 , <2 ")
+    assert not floorless("") and not floorless(">=0.6.2,<1") and not floorless("==0.6.2")
+    assert not floorless("~=0.6") and not floorless("^0.6")
+    assert admits("<1", "0.7.2") and admits("", "0.7.2") and admits("<1 ,!=0.7.0", "0.7.2")
+    assert not admits("<0.7", "0.7.2") and not admits("!=0.7.2", "0.7.2")
+    assert admits("<nonsense", "0.7.2")  # unreadable: the lock will say

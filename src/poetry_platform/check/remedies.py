@@ -17,6 +17,10 @@ The order, first the one that keeps every Python the project claims:
    beside a marked `jax[cuda13]` only when another package is split at the same Python
    (checked on the local and the real index).
 2. "raise-floor": the release with the extra supports every Python the project allows.
+   A floorless cap (`jax[cuda13]<1`) keeps its cap and gains the floor (`>=0.7.2,<1`);
+   where an entry's cap leaves the release out (`jax<0.7`), no edit can deliver inside
+   it: "raise-cap" names the entry (lifting a cap the user wrote is the user's call) and
+   replaces the split, the raised floor and the narrowing with its raised floor.
 3. "narrow-python": requires-python from that Python on, with the raised floor.
 4. "drop-python" (a declared target) or "other-python" (this environment).
 Narrowing and dropping are offered, never first, and never applied by `--fix`.
@@ -114,10 +118,32 @@ def floor_of(spec: str) -> str | None:
     return floors[0] if len(floors) == 1 else None
 
 
+def cap_of(spec: str) -> str:
+    """The upper bounds and exclusions of a spec, as written: `<1` of `>=0.6.2,<1`."""
+    return ",".join(p.strip() for p in spec.split(",") if p.strip().startswith(("<", "!=")))
+
+
+def floorless(spec: str) -> bool:
+    """`<1`, `!=0.7.0,<2`: only upper bounds and exclusions, no floor and no pin. A user
+    who wrote it wants the cap kept; raising its floor adds one (`>=0.7.2,<1`)."""
+    return bool(spec.strip()) and cap_of(spec) == ",".join(p.strip() for p in spec.split(","))
+
+
+def admits(cap: str, version: str) -> bool:
+    """Whether the upper bounds `cap` let `version` in (an unreadable cap: yes, the lock
+    will say)."""
+    from packaging.specifiers import InvalidSpecifier
+    from packaging.specifiers import SpecifierSet
+
+    try:
+        return SpecifierSet(cap.replace(" ", "")).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
 def with_floor(spec: str, version: str) -> str:
     """`>=version` with the spec's upper bounds and exclusions kept."""
-    kept = [p.strip() for p in spec.split(",") if p.strip().startswith(("<", "!="))]
-    return ",".join([f">={version}", *kept])
+    return ",".join([f">={version}", *filter(None, [cap_of(spec)])])
 
 
 def with_marker(marker: str, extra: str) -> str:
@@ -213,6 +239,8 @@ def _narrow(known: Remedy, declared: Declared | None) -> Remedy | None:
         return None
     if not pythons_below(declared.requires_python, cut):
         return None
+    if _capped(declared, canonicalize_name(known.package or ""), known.version) is not None:
+        return None  # no raised floor fits under the cap, whatever the Pythons
     old = declared.requires_python
     edits = (
         Edit("requires-python", old, (narrowed(old, cut),)),
@@ -228,6 +256,9 @@ def _edited(known: Remedy, declared: Declared | None) -> list[Remedy]:
     if declared is None or known.version is None or known.package is None:
         return [known]
     package = canonicalize_name(known.package)
+    capped = _capped(declared, package, known.version)
+    if capped is not None:
+        return [_with(known, kind="raise-cap", capped_by=capped)]
     cut = first_python(known.requires_python)
     below = pythons_below(declared.requires_python, cut) if cut else ()
     if not below:
@@ -280,11 +311,23 @@ def _raise_edits(declared: Declared, package: str, version: str) -> tuple[Edit, 
                     continue
             except InvalidVersion:
                 continue
-            if low is None and req.spec:
+            if low is None and req.spec and not floorless(req.spec):
                 continue  # a pin or caret: not ours to rewrite
             new = entry(req.head, with_floor(req.spec, version), req.marker)
             edits.append(Edit(where, text, (new,)))
     return tuple(edits)
+
+
+def _capped(declared: Declared, package: str, version: str) -> str | None:
+    """The first entry of `package`, as written, whose upper bounds leave `version` out
+    (`jax[cuda13]<0.7` and 0.7.2): no floor raised inside that cap reaches the release, and
+    lifting a cap the user wrote is the user's call, so the fix only names it."""
+    for _, entries in declared.lists():
+        for text in entries:
+            req = parse(text)
+            if req is not None and req.name == package and not admits(cap_of(req.spec), version):
+                return text
+    return None
 
 
 def _split_edits(
@@ -295,7 +338,7 @@ def _split_edits(
     when an entry is already split by Python (the project has its own shape)."""
     below, above = f"python_version < '{cut}'", f"python_version >= '{cut}'"
     edits: list[Edit] = []
-    main_floor: str | None = None
+    main_spec: str | None = None  # the main entry's floor or cap: the companion's too
     for where, entries in declared.lists():
         for text in entries:
             req = parse(text)
@@ -303,8 +346,8 @@ def _split_edits(
                 continue
             if "python_version" in req.marker or "python_full_version" in req.marker:
                 return None
-            if where == MAIN and main_floor is None:
-                main_floor = floor_of(req.spec)
+            if where == MAIN and main_spec is None and (floor_of(req.spec) or floorless(req.spec)):
+                main_spec = req.spec
             new_spec = with_floor(req.spec, version)
             new: tuple[str, ...]
             if extra in req.extras:
@@ -320,14 +363,14 @@ def _split_edits(
     names = [package]
     companion = COMPANIONS.get(package)
     taken = {r.name for t in declared.dependencies if (r := parse(t)) is not None}
-    if companion and main_floor and companion not in taken:
+    if companion and main_spec and companion not in taken:
         edits.append(
             Edit(
                 MAIN,
                 "",
                 (
-                    entry(companion, f">={main_floor}", below),
-                    entry(companion, f">={version}", above),
+                    entry(companion, main_spec, below),
+                    entry(companion, with_floor(main_spec, version), above),
                 ),
             )
         )

@@ -29,6 +29,7 @@ Rule = Literal["declared", "family", "adds-a-package"]
 RemedyKind = Literal[
     "split-python",
     "raise-floor",
+    "raise-cap",
     "narrow-python",
     "drop-python",
     "other-python",
@@ -115,6 +116,8 @@ class Remedy:
     cut: str | None = None
     left_out: tuple[str, ...] = ()
     instead: tuple[str, ...] = ()
+    # "raise-cap": the project's entry (as written) whose upper bound leaves `version` out.
+    capped_by: str | None = None
     # "cpu-source", "add-cpu-source": the source `package` is taken from, for `variant`.
     source: IndexSource | None = None
     variant: str | None = None

@@ -88,6 +88,13 @@ def remedy(r: Remedy) -> str:
         if r.found_by == "index"
         else "the oldest locked release with the extra"
     )
+    if r.kind == "raise-cap":
+        return (
+            f"no release of {r.package} that {_toml(r.capped_by or '')} allows has the extra "
+            f"{r.extra}: the first is {r.version} ({source}"
+            f"{_needs(r.requires_python, r.python)}); raise or remove that cap in "
+            "pyproject.toml, then re-lock"
+        )
     if r.kind == "split-python":
         text = (
             f"split {r.package} by Python at {r.cut}: {name}>={r.version} ({source}"
@@ -333,6 +340,7 @@ def remedy_json(r: Remedy) -> dict[str, Any]:
         "requires_python": r.requires_python,
         "python_from": r.cut,
         "pythons_left_out": list(r.left_out),
+        "capped_by": r.capped_by,
         "edits": [
             {"table": e.table, "where": e.where, "old": e.old, "new": list(e.new)} for e in r.edits
         ],
