@@ -418,3 +418,23 @@ def test_the_printed_cpu_source_edit_applied_literally_with_its_command_passes(
     result = run_poetry(["platform-check", "--strict"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     run_poetry(["check", "--lock"], project, env)
+
+
+def test_a_cpu_source_that_does_not_answer_leaves_the_files_byte_identical(
+    torch_default: Path, index: IndexServer, tmp_path: Path
+) -> None:
+    """The CPU source fails while --fix re-locks (on the real index: its host did not
+    resolve): that fix is reported as tried, the others are tried, nothing is written."""
+    project = copy_project(torch_default, tmp_path / "p")
+    state = poetry_env(tmp_path / "state")  # a cold cache: the source is asked again
+    was = files(project)
+    index.answer_paths("/torch-cpu/", 503)
+    try:
+        result = run_poetry(["platform-check", "--fix"], project, state, check=False)
+    finally:
+        index.clear_faults()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Tried: take torch from the CPU source torch-cpu for variant cpu: " in result.stderr
+    assert "nothing was written" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert files(project) == was

@@ -51,19 +51,23 @@ class Tried:
 
 
 def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
-    """Every fix with exact edits that `--fix` may apply, first offered first, each once."""
+    """Every fix with exact edits that `--fix` may apply, first offered first, each once.
+
+    Per target: a missing accelerator's fixes, then torch from the CPU source (it takes the
+    whole CUDA build out of a cpu variant, and with it the duplicate entries of its
+    `nvidia-*` wheels), then the pins of duplicate entries."""
     from poetry_platform.lockset.problems import Duplicate
 
     out: dict[tuple[Edit, ...], Remedy] = {}
     for result in results:
-        missing = result.fidelity.missing if result.fidelity else None
-        offered = list(missing.remedies if missing else ())
+        fidelity = result.fidelity
+        offered = list(fidelity.missing.remedies if fidelity and fidelity.missing else ())
+        offered += [f.fix for f in fidelity.forbidden if f.fix] if fidelity else []
         offered += [
             p.facts.remedy
             for p in result.check.problems
             if isinstance(p.facts, Duplicate) and p.facts.remedy is not None
         ]
-        offered += [f.fix for f in result.fidelity.forbidden if f.fix] if result.fidelity else []
         for remedy in offered:
             if remedy.kind in FIXABLE and remedy.edits and remedy.edits not in out:
                 out[remedy.edits] = remedy
@@ -202,6 +206,12 @@ def _relock(project: Path, names: Sequence[str], io: IO) -> str | None:
     except SolverProblemError as e:
         lines = [line.strip() for line in str(e).splitlines() if line.strip()]
         return " ".join(lines[:3])
+    except Exception as e:  # any failure to lock: this candidate does not work
+        # (an unreachable source: Poetry's "All attempts to connect to HOST failed.")
+        import re
+
+        first = next((line for line in str(e).splitlines() if line.strip()), type(e).__name__)
+        return re.sub(r"</?[\w=;,-]*>", "", first).strip()  # Poetry's console markup
     return None if code == 0 else f"poetry exited {code}"
 
 
