@@ -15,7 +15,7 @@ The kinds, and every refinement in the tree (module: class, what it carries or w
     lockset/tags: `TagError` (its message becomes an `UnknownPlatform` problem);
     up/declarations: `DeclarationError`.
 - `LockError`: poetry.lock cannot serve the request, or re-locking failed.
-    up/relock: `LockFailed` (the solver's rejected bumps); export/fileset:
+    up/relock: `LockFailed` (the solver's rejected bumps); export/refusals:
     `TargetNotExportable`.
 - `SourceError`: a package source could not be read.
     index/model: `IndexLookupError`.

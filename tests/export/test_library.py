@@ -17,9 +17,9 @@ from poetry_platform.check.targets import plans_for
 from poetry_platform.errors import LockError
 from poetry_platform.export import pylock
 from poetry_platform.export import requirements
-from poetry_platform.export.fileset import TargetNotExportable
-from poetry_platform.export.fileset import export_set
-from poetry_platform.export.fileset import refuse_unfit_lock
+from poetry_platform.export.refusals import TargetNotExportable
+from poetry_platform.export.refusals import refuse_unfit_lock
+from poetry_platform.export.run import export_target
 from poetry_platform.export.urls import Source
 from poetry_platform.index.http import without_userinfo
 from poetry_platform.lockset.lock import LockState
@@ -112,7 +112,7 @@ MAC = target("mac", "darwin", "arm64", "3.12", macos=Version("14.0"))
 
 def export(lock: LockState, tgt: Target, variant: Variant | None = None) -> ExportSet:
     results = [check_target(plan, lock, python_problem=p) for plan, p in plans_for(tgt, variant)]
-    return export_set(tgt.name, results, lock)
+    return export_target(tgt.name, results, lock)
 
 
 def fake_urls(exp: ExportSet) -> FileUrls:

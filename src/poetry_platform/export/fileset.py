@@ -4,8 +4,9 @@
 an install takes (the lock markers, the variant's extras, the groups) and whether a file
 installs there. This module only turns that verdict into data a writer can render:
 
-- a plan that failed the check is refused with one line saying why: an exported file must
-  never promise an install that `platform-install` would refuse;
+- a plan that failed the check never gets here (`export/refusals.py` refused it in one
+  line: an exported file must never promise an install that `platform-install` would
+  refuse), and a file whose lock hash cannot pin it is marked for that refusal too;
 - for each selected package, the files the target may use (`usable_files`: the wheels its
   tags accept, best first, or the sdist Poetry would build), with the lock's hashes, so the
   consuming installer can only make Poetry's choice or one equally valid there;
@@ -21,14 +22,12 @@ from typing import Literal
 
 from packaging.utils import canonicalize_name
 
-from poetry_platform.errors import LockError
 from poetry_platform.errors import UsageError
 from poetry_platform.lockset.files import file_hashes
 from poetry_platform.lockset.files import hash_fault
 from poetry_platform.lockset.files import usable_files
 from poetry_platform.lockset.files import verifiable_hash
 from poetry_platform.lockset.problems import BadHash
-from poetry_platform.lockset.problems import blocking
 from poetry_platform.lockset.tags import SupportedTags
 
 if TYPE_CHECKING:
@@ -46,16 +45,13 @@ if TYPE_CHECKING:
 Kind = Literal["index", "url", "file"]
 
 
-class TargetNotExportable(LockError):
-    """The target fails `platform-check`: exporting it would write a broken install."""
-
-
 @dataclass(frozen=True)
 class ExportFile:
     """One archive of a package: its file name and the lock's hashes for it."""
 
     name: str
     hashes: tuple[tuple[str, str], ...]  # (algorithm, hex digest), as the lock records them
+    bad: BadHash | None = None  # no hash that could pin it: `export/refusals.py` refuses
 
     @property
     def is_wheel(self) -> bool:
@@ -103,42 +99,15 @@ class ExportSet:
         """The Pythons a package is limited to, or `()` when every plan selects it."""
         return () if set(package.pythons) >= set(self.pythons) else package.pythons
 
-    def describe(self) -> str:
-        from poetry_platform import render
-
-        return "; ".join(render.target(plan) for plan in self.plans)
-
-
-def refuse_unfit_lock(lock: LockState) -> None:
-    """A stale, missing or unreadable lock: nothing can be exported from it (one line)."""
-    if lock.problems or not lock.readable:
-        from poetry_platform import render
-
-        reasons = "; ".join(render.problem(p) for p in lock.problems) or "poetry.lock is unreadable"
-        raise LockError(f"Nothing exported: {reasons}")
-
 
 def export_set(
     name: str,
     results: Sequence[TargetResult],
     lock: LockState,
     policy: BinaryPolicy | None = None,
-    *,
-    strict: bool = False,
 ) -> ExportSet:
-    """The install set of a target whose every plan passed the check (`strict`: without
-    warnings too, as `platform-check --strict`); else one-line refusal."""
-    from poetry_platform import render
-
-    for result in results:
-        stopping = blocking(result.check.problems, strict=strict)
-        if stopping:
-            more = f" (and {len(stopping) - 1} more)" if len(stopping) > 1 else ""
-            raise TargetNotExportable(
-                f"Target {name} ({render.target(result.plan)}) fails platform-check, nothing "
-                f"exported: {' '.join(render.problem(stopping[0]).split())}{more}.",
-                f"See `poetry platform-check --target {name}`.",
-            )
+    """The install set of a target whose every plan passed the check (`export/refusals.py`
+    refuses the others first); a file whose hash cannot pin it is marked (`ExportFile.bad`)."""
     by_key = _index_lock(lock.locked)
     merged: dict[tuple[str, str, str | None], ExportPackage] = {}
     for result in results:
@@ -172,21 +141,8 @@ def _export_package(
             "URLs and files only.",
             "Publish it to an index, or install it separately.",
         )
-    usable = usable_files(package, supported, policy)
-    bad = [(f, fault) for f in usable if (fault := hash_fault(file_hashes(package, f)))]
-    if bad:
-        from poetry_platform.render.problems import bad_hash
-
-        filename, fault = bad[0]
-        value = next((v for v in file_hashes(package, filename) if v), "")
-        raise LockError(
-            f"{package.pretty_name} {package.pretty_version}: "
-            f"{bad_hash(BadHash(filename, fault, value))} (an exported file pins "
-            "every archive the target may use)."
-        )
     files = tuple(
-        ExportFile(filename, _split_hash(verifiable_hash(file_hashes(package, filename)) or ""))
-        for filename in usable
+        _export_file(package, filename) for filename in usable_files(package, supported, policy)
     )
     kind: Kind = "url" if source_type == "url" else "file" if source_type == "file" else "index"
     return ExportPackage(
@@ -198,6 +154,14 @@ def _export_package(
         files=files,
         pythons=(python,),
     )
+
+
+def _export_file(package: Package, filename: str) -> ExportFile:
+    hashes = file_hashes(package, filename)
+    fault = hash_fault(hashes)
+    if fault is None:
+        return ExportFile(filename, _split_hash(verifiable_hash(hashes) or ""))
+    return ExportFile(filename, (), BadHash(filename, fault, next((v for v in hashes if v), "")))
 
 
 def _split_hash(value: str) -> tuple[tuple[str, str], ...]:

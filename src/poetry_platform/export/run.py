@@ -24,12 +24,15 @@ from poetry_platform.errors import did_you_mean
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Sequence
 
     from cleo.io.io import IO
     from poetry.poetry import Poetry
 
+    from poetry_platform.check.targets import TargetResult
     from poetry_platform.choices import ChoiceMemo
     from poetry_platform.export.fileset import ExportSet
+    from poetry_platform.lockset.files import BinaryPolicy
     from poetry_platform.lockset.lock import LockState
     from poetry_platform.model import PlatformConfig
     from poetry_platform.model import Target
@@ -80,6 +83,26 @@ def validate(request: ExportRequest) -> None:
         raise UsageError("--with-credentials writes passwords: it needs -o FILE (never printed).")
 
 
+def export_target(
+    name: str,
+    results: Sequence[TargetResult],
+    lock: LockState,
+    policy: BinaryPolicy | None = None,
+    *,
+    strict: bool = False,
+) -> ExportSet:
+    """One target's install set, or the one-line refusal (`export/refusals.py`): a plan
+    fails the check (`strict`: or warns), or a file's lock hash could not pin it."""
+    from poetry_platform.export.fileset import export_set
+    from poetry_platform.export.refusals import refuse_failing
+    from poetry_platform.export.refusals import refuse_unpinned
+
+    refuse_failing(name, results, strict=strict)
+    exported = export_set(name, results, lock, policy)
+    refuse_unpinned(exported)
+    return exported
+
+
 def export(
     poetry: Poetry,
     request: ExportRequest,
@@ -92,8 +115,7 @@ def export(
     from poetry_platform.check.targets import check_plans
     from poetry_platform.check.targets import project_plans
     from poetry_platform.context import project_config
-    from poetry_platform.export.fileset import export_set
-    from poetry_platform.export.fileset import refuse_unfit_lock
+    from poetry_platform.export.refusals import refuse_unfit_lock
     from poetry_platform.lockset.lock import binary_policy
     from poetry_platform.lockset.lock import read_lock
     from poetry_platform.outputs import check_destinations
@@ -105,7 +127,7 @@ def export(
     pairs = _pairs(poetry, request, config, lock, groups, io)
     policy = binary_policy(poetry)
     exports = [
-        export_set(
+        export_target(
             t.name,
             check_plans(poetry, project_plans(poetry, t, v), lock),
             lock,
@@ -275,7 +297,9 @@ def _render(
                 root_path=relative(out, project_dir) if request.with_root else None,
                 path_for=lambda p: str((project_dir / p).absolute()),
                 header=render.export_header(
-                    export.name, export.describe(), "pip install --no-deps --require-hashes -r"
+                    export.name,
+                    render.export_targets(export),
+                    "pip install --no-deps --require-hashes -r",
                 ),
             )
             for export, out in zip(exports, outputs, strict=True)

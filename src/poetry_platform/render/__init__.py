@@ -47,6 +47,7 @@ from poetry_platform.render.platform_check import selected_json
 from poetry_platform.render.platform_check import target
 from poetry_platform.render.platform_check import target_json
 from poetry_platform.render.platform_export import export_header
+from poetry_platform.render.platform_export import export_targets
 from poetry_platform.render.platform_export import export_warnings
 from poetry_platform.render.platform_export import wrote
 from poetry_platform.render.platform_install import install
@@ -97,6 +98,7 @@ __all__ = [
     "edit_line",
     "expected",
     "export_header",
+    "export_targets",
     "export_warnings",
     "extra_not_locked",
     "facts",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from poetry_platform.render.lines import Line
+from poetry_platform.render.platform_check import target
 from poetry_platform.render.problems import problem_lines
 
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ def export_header(name: str, what: str, install: str) -> list[str]:
     ]
 
 
+def export_targets(exported: ExportSet) -> str:
+    """The target's plans, as the header and the warnings name them."""
+    return "; ".join(target(plan) for plan in exported.plans)
+
+
 def wrote(path: object) -> Line:
     return Line(f"Wrote <c1>{path}</c1>", error=True)
 
@@ -34,7 +40,7 @@ def export_warnings(sets: Iterable[ExportSet], *, verbose: bool = False) -> list
             continue
         out.append(
             Line(
-                f"<warning>Target {exported.name} ({exported.describe()}): platform-check "
+                f"<warning>Target {exported.name} ({export_targets(exported)}): platform-check "
                 "warns (--strict refuses it):</warning>",
                 error=True,
             )
