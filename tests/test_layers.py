@@ -5,8 +5,8 @@ Each top-level module or package of `poetry_platform` is a unit in one layer (lo
 A unit may import units of its own layer or below; features are the exception to "its own
 layer": none imports another. `if TYPE_CHECKING:` imports count like the others, except one
 documented case: a command's renderer (`render/platform_<feature>.py`) may name the data
-types of the feature it words (`install.InstallerChoice`, `export.fileset.ExportSet`), and
-only as types: the feature produces the data and calls the renderer at run time.
+types of the feature it words (`install.choice.InstallerChoice`, `export.fileset.ExportSet`),
+and only as types: the feature produces the data and calls the renderer at run time.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from poetry_platform.render.verdicts import target_warning
 
 if TYPE_CHECKING:
     from poetry_platform.context import Decision
-    from poetry_platform.install import InstallerChoice
+    from poetry_platform.install.choice import InstallerChoice
 
 # Why `installer = "auto"` chose as it did (install.AutoReason -> words).
 _AUTO_REASONS = {
