@@ -34,13 +34,26 @@ if TYPE_CHECKING:
 OPEN_GLIBC_MINOR = 60
 OPEN_MACOS_MAJOR = 40
 
-# The oldest glibc each architecture ever had a manylinux tag for (PEP 600 / 599 / 571 / 513).
+# The architectures `packaging` gives manylinux tags (`_manylinux._have_compatible_abi`:
+# its allowed list plus i686 and hard-float armv7l, which armv8l also runs), and the oldest
+# glibc each ever had a tag for (PEP 600 / 599 / 571 / 513): 2.5 on x86, 2.17 elsewhere.
+_MANYLINUX_ARCHS = {
+    "x86_64",
+    "i686",
+    "aarch64",
+    "armv7l",
+    "armv8l",
+    "ppc64",
+    "ppc64le",
+    "s390x",
+    "loongarch64",
+    "riscv64",
+}
 _MANYLINUX_FLOOR = {"x86_64": 5, "i686": 5}
 _MANYLINUX_DEFAULT_FLOOR = 17
-# Legacy aliases: manylinux1 = 2.5, manylinux2010 = 2.12, manylinux2014 = 2.17.
-_LEGACY_MANYLINUX = ((17, "manylinux2014"), (12, "manylinux2010"), (5, "manylinux1"))
-_LEGACY_2014_ARCHS = {"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x"}
-_LEGACY_OLDER_ARCHS = {"x86_64", "i686"}
+# Legacy aliases, given beside the glibc they stand for on every architecture that reaches
+# it (as `packaging` does): manylinux2014 = 2.17, manylinux2010 = 2.12, manylinux1 = 2.5.
+_LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
 
 # What each OS calls a CPU in `platform.machine()`; the marker environment must hold the
 # same spelling the real machine reports, or `platform_machine == 'AMD64'` misfires.
@@ -59,8 +72,7 @@ class TagError(UsageError, ValueError):
 
 def machine_for(sys_platform: str, machine: str) -> str:
     """The spelling of `machine` that `platform.machine()` gives on that OS."""
-    aliases = _MACHINE_ALIASES.get(sys_platform, {})
-    return aliases.get(machine.lower(), aliases.get(machine, machine))
+    return _MACHINE_ALIASES.get(sys_platform, {}).get(machine.lower(), machine)
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,7 @@ class TagTarget:
         if self.sys_platform == "win32":
             return _WINDOWS_PLATFORM.get(arch, f"win_{arch.lower()}")
         if self.musl is not None:
-            return f"musllinux_{_ver(self.musl, '*')}_{arch}"
+            return f"musllinux_{self.musl[0]}_{self.musl[1]}_{arch}"
         return f"manylinux_{_ver(self.glibc, '*')}_{arch}"
 
     def describe(self) -> str:
@@ -211,7 +223,8 @@ def _mac_platforms(version: tuple[int, int] | None, arch: str) -> list[str]:
 def _linux_platforms(
     arch: str, *, glibc: tuple[int, int] | None, musl: tuple[int, int] | None
 ) -> list[str]:
-    """`linux_<arch>` plus the manylinux or musllinux ladder, newest first.
+    """`linux_<arch>` plus the manylinux or musllinux ladder, newest first, in the order of
+    `packaging.tags` on the machine (`_linux_platforms`).
 
     A target declares one libc: musl means musllinux tags only, glibc (or nothing) means
     manylinux tags and their legacy aliases.
@@ -220,17 +233,20 @@ def _linux_platforms(
     out = [f"linux_{a}" for a in archs]
     for a in archs:
         if musl is not None:
-            newest = musl[1]
-            out.extend(f"musllinux_{musl[0]}_{minor}_{a}" for minor in range(newest, -1, -1))
-            continue
-        newest = OPEN_GLIBC_MINOR if glibc is None else glibc[1]
-        if glibc is not None and glibc[0] != 2:
-            continue
-        floor = _MANYLINUX_FLOOR.get(a, _MANYLINUX_DEFAULT_FLOOR)
-        for minor in range(newest, floor - 1, -1):
-            out.append(f"manylinux_2_{minor}_{a}")
-            for legacy_minor, legacy in _LEGACY_MANYLINUX:
-                allowed = _LEGACY_2014_ARCHS if legacy_minor == 17 else _LEGACY_OLDER_ARCHS
-                if minor == legacy_minor and a in allowed:
-                    out.append(f"{legacy}_{a}")
+            out.extend(f"musllinux_{musl[0]}_{minor}_{a}" for minor in range(musl[1], -1, -1))
+        else:
+            out.extend(_manylinux(glibc, a))
+    return out
+
+
+def _manylinux(glibc: tuple[int, int] | None, arch: str) -> list[str]:
+    """`packaging`'s `_manylinux.platform_tags` for one architecture and a glibc 2.x."""
+    if arch not in _MANYLINUX_ARCHS or (glibc is not None and glibc[0] != 2):
+        return []
+    newest = OPEN_GLIBC_MINOR if glibc is None else glibc[1]
+    out: list[str] = []
+    for minor in range(newest, _MANYLINUX_FLOOR.get(arch, _MANYLINUX_DEFAULT_FLOOR) - 1, -1):
+        out.append(f"manylinux_2_{minor}_{arch}")
+        if minor in _LEGACY_MANYLINUX:
+            out.append(f"{_LEGACY_MANYLINUX[minor]}_{arch}")
     return out
