@@ -31,8 +31,8 @@ def glob_fault(glob: str) -> str | None:
             c = part[i]
             if c == "[":
                 start = i + 2 if part[i + 1 : i + 2] == "!" else i + 1
-                close = part.find("]", start + 1)
-                if start >= len(part) or close == -1:
+                close = part.find("]", start + 1)  # -1 too when the part ends at `start`
+                if close == -1:
                     return "has an unclosed `[`"
                 if "[" in part[start:close]:
                     return "has a `[` inside a `[...]` set"

@@ -36,22 +36,21 @@ def marker_environment(
     python_full_version: str,
     implementation: str = "cp",
 ) -> dict[str, Any]:
-    """A PEP 508 environment for a machine we are not on.
+    """A PEP 508 environment for a machine we are not on (`sys_platform` and `implementation`
+    as config.py admits them), the values Poetry's own environment reports there.
 
     Keys whose value cannot be known from the target's description (`platform_release`,
-    `platform_version`) are left out: Poetry's markers treat a missing key as satisfied,
-    so a marker on them never hides a package from the check.
+    `platform_version`, and PyPy's own `implementation_version`, 7.3.x, not the Python
+    version) are left out: Poetry's markers treat a missing key as satisfied, so a marker
+    on them never hides a package from the check.
     """
-    parts = python_full_version.split(".")
-    python_version = ".".join(parts[:2])
-    impl_name, impl_pretty = _IMPLEMENTATION.get(implementation, (implementation, implementation))
-    machine = machine_for(sys_platform, platform_machine)
-    return {
+    python_version = ".".join(python_full_version.split(".")[:2])
+    impl_name, impl_pretty = _IMPLEMENTATION[implementation]
+    env = {
         "implementation_name": impl_name,
-        "implementation_version": python_full_version,
         "os_name": _OS_NAME.get(sys_platform, "posix"),
-        "platform_machine": machine,
-        "platform_system": _PLATFORM_SYSTEM.get(sys_platform, sys_platform.capitalize()),
+        "platform_machine": machine_for(sys_platform, platform_machine),
+        "platform_system": _PLATFORM_SYSTEM[sys_platform],
         "python_full_version": python_full_version,
         "platform_python_implementation": impl_pretty,
         "python_version": python_version,
@@ -59,6 +58,9 @@ def marker_environment(
         "interpreter_name": implementation,
         "interpreter_version": python_version.replace(".", ""),
     }
+    if implementation == "cp":
+        env["implementation_version"] = python_full_version
+    return env
 
 
 def select_locked(

@@ -1,0 +1,69 @@
+"""The marker environment of a machine we are not on, checked against what Poetry and
+`packaging` report on a real one."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.markers import default_environment
+from poetry.utils.env import SystemEnv
+
+from poetry_platform.lockset.install_set import marker_environment
+
+# Unknowable from a target's description (the OS build), so left out: a marker on them holds.
+UNKNOWABLE = {"platform_release", "platform_version"}
+
+
+@pytest.mark.skipif(
+    sys.implementation.name != "cpython" or sys.platform not in ("linux", "darwin", "win32"),
+    reason="a CPython host on an OS targets can name",
+)
+def test_equals_poetrys_environment_on_this_very_machine() -> None:
+    """Described from its `sys.platform`, `platform.machine()` and Python version, this
+    machine gets the values Poetry's own environment reads from it, for every key but the
+    unknowable ones."""
+    theirs: dict[str, Any] = dict(SystemEnv(Path(sys.prefix)).get_marker_env())
+    ours = marker_environment(sys.platform, platform.machine(), theirs["python_full_version"])
+    assert ours == {key: theirs[key] for key in ours}
+    assert ours["interpreter_name"] == "cp"
+    assert set(default_environment()) - set(ours) == UNKNOWABLE
+    assert not set(ours) & UNKNOWABLE
+
+
+def test_each_os_as_it_reports_itself() -> None:
+    """`platform.system()`, `os.name` and `platform.machine()` as each OS spells them."""
+    keys = ("sys_platform", "platform_system", "os_name", "platform_machine")
+    cases = {
+        ("linux", "amd64"): ("linux", "Linux", "posix", "x86_64"),
+        ("darwin", "aarch64"): ("darwin", "Darwin", "posix", "arm64"),
+        ("win32", "x86_64"): ("win32", "Windows", "nt", "AMD64"),
+    }
+    for (sys_platform, machine), expected in cases.items():
+        env = marker_environment(sys_platform, machine, "3.12.4")
+        assert tuple(env[key] for key in keys) == expected
+
+
+def test_cpython_versions() -> None:
+    env = marker_environment("linux", "x86_64", "3.13.1")
+    assert {k: v for k, v in env.items() if "version" in k or "implementation" in k} == {
+        "implementation_name": "cpython",
+        "implementation_version": "3.13.1",
+        "platform_python_implementation": "CPython",
+        "python_full_version": "3.13.1",
+        "python_version": "3.13",
+        "interpreter_version": "313",
+    }
+
+
+def test_pypy_names_itself_and_leaves_its_own_version_open() -> None:
+    """PyPy 3.10 reports `implementation_name == "pypy"`, `interpreter_name == "pp"`, and its
+    own release (7.3.x) as `implementation_version`: unknowable here, so left out."""
+    env = marker_environment("linux", "x86_64", "3.10.14", "pp")
+    assert (env["implementation_name"], env["platform_python_implementation"]) == ("pypy", "PyPy")
+    assert (env["interpreter_name"], env["interpreter_version"]) == ("pp", "310")
+    assert (env["python_version"], env["python_full_version"]) == ("3.10", "3.10.14")
+    assert "implementation_version" not in env
