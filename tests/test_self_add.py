@@ -428,3 +428,65 @@ def test_self_add_from_a_checkout_and_from_git(tmp_path: Path) -> None:
             assert {v["name"] for v in json.loads(shown)["variants"]} >= {"cpu"}
             poetry("self", "remove", "poetry-platform", cwd=tmp_path)
             assert "platform-show" not in poetry("list", cwd=tmp_path).stdout
+
+
+def uv_wheel() -> Path:
+    """The uv wheel poetry.lock pins, for this system, downloaded once (uv has no
+    dependencies; the self project's lock reads its metadata from the index page)."""
+    lock = tomlkit.parse((ROOT / "poetry.lock").read_text(encoding="utf-8")).unwrap()
+    (version,) = {p["version"] for p in lock["package"] if p["name"] == "uv"}
+    target = _cache_dir() / "wheelhouse" / f"uv-{version}-{sys.platform}"
+    found = sorted(target.glob("uv-*.whl"))
+    if found:
+        return found[0]
+    staging = Path(tempfile.mkdtemp(prefix=f".uv-{version}-", dir=_cache_dir()))
+    args = ["download", "--quiet", "--only-binary=:all:", "--no-deps", "--dest", str(staging)]
+    result = _pip([*args, f"uv=={version}"])
+    if result.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        pytest.skip(f"pip could not fetch uv {version}'s wheel: {result.stderr[-500:]}")
+    try:
+        staging.rename(target)
+    except OSError:  # another session finished first
+        shutil.rmtree(staging, ignore_errors=True)
+    (wheel,) = target.glob("uv-*.whl")
+    return wheel
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="the venv layout below is POSIX")
+def test_self_add_with_the_uv_extra_installs_with_uv(
+    dists: dict[str, Path], tmp_path: Path
+) -> None:
+    """The README's `poetry self add "poetry-platform[uv]"`, by name from an index: uv lands
+    beside Poetry, and platform-install (installer `auto`) then installs with it."""
+    venv, wheelhouse = pipx_poetry(tmp_path)
+    root = index_from_wheels(wheelhouse, tmp_path / "index")
+    for wheel in (dists["wheel"], uv_wheel()):
+        project = root / "pypi" / normalize_name(wheel.name.split("-")[0])
+        project.mkdir(parents=True, exist_ok=True)
+        (project / wheel.name).symlink_to(wheel)
+    with IndexServer(root) as server:
+        env = poetry_env(tmp_path / "state")
+        env.pop("POETRY_PLATFORM_INSTALLER", None)
+        self_project(env, server)
+        poetry = SelfPoetry(venv, env)
+        poetry("self", "add", "poetry-platform[uv]", cwd=tmp_path)
+        assert (venv / "bin" / "uv").exists()
+
+        tiny = _tiny_project(tmp_path / "tiny", server.simple_url("pypi"))
+        poetry("lock", cwd=tiny)
+        run = poetry("platform-install", cwd=tiny)
+        assert installer_line(run) == (
+            "Installer: uv (installer auto: uv is installed beside Poetry;"
+            " --installer poetry for Poetry's own)"
+        )
+        assert "tomlkit" in poetry("show", cwd=tiny).stdout
+        poetry("check", "--lock", cwd=tiny)
+        forced = poetry("platform-install", "--installer", "poetry", cwd=tiny)
+        assert installer_line(forced) == "Installer: poetry (--installer poetry)"
+
+
+def installer_line(run: subprocess.CompletedProcess[str]) -> str:
+    lines = (run.stdout + run.stderr).splitlines()
+    return next(line for line in lines if line.startswith("Installer:"))
