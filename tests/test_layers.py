@@ -21,7 +21,7 @@ SRC = Path(poetry_platform.__file__).parent
 LAYERS: list[set[str]] = [
     # shared base: errors, secrets, the Poetry seam, plain data, file writing, PEP 751
     {"errors", "redact", "poetry_api", "model", "patterns", "accelerators", "pep751"},
-    {"atomic", "choices", "outputs", "config"},
+    {"atomic", "choices", "outputs", "config", "locking"},
     # the core: what the host is, what the index holds, what the lock says
     {"host", "index", "lockset"},
     {"variants"},

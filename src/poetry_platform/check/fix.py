@@ -181,31 +181,28 @@ def _relock(project: Path, names: Sequence[str], io: IO) -> str | None:
     """`poetry update --lock NAMES` in `project`, in process; the solver's words or None."""
     from cleo.io.null_io import NullIO
     from poetry.factory import Factory
-    from poetry.installation.installer import Installer
     from poetry.puzzle.exceptions import SolverProblemError
-    from poetry.repositories.installed_repository import InstalledRepository
-    from poetry.utils.env import NullEnv
+
+    from poetry_platform.locking import first_lines
+    from poetry_platform.locking import lock_installer
 
     del io  # Poetry's progress lines would mix with the report (and --json on stdout)
     quiet = NullIO()
     poetry = Factory().create_poetry(project, io=quiet)
-    installer = Installer(
+    installer = lock_installer(
         quiet,
-        NullEnv(path=project / ".venv"),
+        project,
         poetry.package,
         poetry.locker,
         poetry.pool,
         poetry.config,
-        installed=InstalledRepository(),
+        update=True,
+        names=names,
     )
-    if names:
-        installer.whitelist({name: "*" for name in names})
-    installer.lock(update=True)
     try:
         code = installer.run()
     except SolverProblemError as e:
-        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
-        return " ".join(lines[:3])
+        return first_lines(str(e))
     except Exception as e:  # any failure to lock: this candidate does not work
         # (an unreachable source: Poetry's "All attempts to connect to HOST failed.")
         import re

@@ -1,11 +1,11 @@
 """Re-locking an edited pyproject in process, and finding the bumps that break the lock.
 
-A lock attempt runs Poetry's own `Installer` in lock mode, exactly as `poetry lock` does
-(locked versions are kept where they still fit: minimal changes), but on a draft: the
-edited pyproject lives in memory and the lock is written to a scratch copy, so the
-project's files are only touched once, at the very end, when everything worked. All
-attempts share one `RepositoryPool`, so the pages and metadata fetched by the lookups and
-by earlier attempts are not fetched again.
+A lock attempt runs Poetry's own `Installer` in lock mode (`locking.py`), exactly as
+`poetry lock` does (locked versions are kept where they still fit: minimal changes), but
+on a draft: the edited pyproject lives in memory and the lock is written to a scratch
+copy, so the project's files are only touched once, at the very end, when everything
+worked. All attempts share one `RepositoryPool`, so the pages and metadata fetched by the
+lookups and by earlier attempts are not fetched again.
 
 When the solver rejects the set of bumps, `lock_with_holdbacks` bisects it: units (bumps
 that must move together) that lock are kept, a unit that cannot is held back with the
@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from poetry_platform.errors import LockError
+from poetry_platform.locking import first_lines
+from poetry_platform.locking import lock_installer
 from poetry_platform.poetry_api import toml_loads
 from poetry_platform.up import edits
 
@@ -155,10 +157,7 @@ class Relocker:
         return text
 
     def attempt(self, changes: Sequence[Change], io: IO | None = None) -> Attempt:
-        from poetry.installation.installer import Installer
         from poetry.puzzle.exceptions import SolverProblemError
-        from poetry.repositories.installed_repository import InstalledRepository
-        from poetry.utils.env import NullEnv
 
         self.attempts += 1
         text = self.text_with(changes)
@@ -169,28 +168,22 @@ class Relocker:
             if self.lock is not None:
                 lock_path.write_bytes(self.lock)
             locker = draft_locker(lock_path, data, self.root)
-            installer = Installer(
+            installer = lock_installer(
                 io or self.io,
-                NullEnv(path=self.root / ".venv"),
+                self.root,
                 package,
                 locker,
                 self.pool,
                 self.config,
-                installed=InstalledRepository(),
+                update=self.refresh,
             )
-            installer.lock(update=self.refresh)
             try:
                 installer.run()
             except SolverProblemError as e:
-                return Attempt(False, text, error=_first_lines(str(e)))
+                return Attempt(False, text, error=first_lines(str(e)))
             except Exception as e:
-                raise LockFailed(_first_lines(str(e)) or type(e).__name__) from e
+                raise LockFailed(first_lines(str(e)) or type(e).__name__) from e
             return Attempt(True, text, lock_path.read_bytes())
-
-
-def _first_lines(text: str, n: int = 3) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " ".join(lines[:n])
 
 
 def lock_with_holdbacks(
