@@ -457,8 +457,14 @@ def test_duplicate_advice_follows_who_brings_each_entry(tmp_path: Path) -> None:
         (f"sha256:{'a' * 63}", f"a malformed hash ('sha256:{'a' * 63}')"),
         (f"nohash:{'a' * 64}", f"a malformed hash ('nohash:{'a' * 64}')"),
         ("a" * 64, f"a malformed hash ('{'a' * 64}')"),
-        # Poetry looks algorithms up by their lowercase names: it cannot verify with this one
-        (f"SHA256:{'a' * 64}", f"a malformed hash ('SHA256:{'a' * 64}')"),
+        # hashlib accepts SHA256, Poetry's installer matches lower-case names and refuses
+        # the file ("did not match any known checksums", Poetry 2.5.1): not malformed, unusable
+        (
+            f"SHA256:{'a' * 64}",
+            f"a hash whose algorithm is written in capitals ('SHA256:{'a' * 64}'; Poetry's"
+            " installer knows only sha256)",
+        ),
+        (f"SHA256:{'a' * 63}", f"a malformed hash ('SHA256:{'a' * 63}')"),
     ],
 )
 def test_a_file_without_a_usable_hash_fails_the_target_that_takes_it(

@@ -240,6 +240,10 @@ def test_hashes_are_read_per_file() -> None:
         (("shake_128:abcd",), None),  # any length
         (("shake_128:wxyz",), "malformed"),
         (("blake2b:" + "F" * 128,), None),
+        (("SHA256:" + "0" * 64,), "upper-case"),  # hashlib takes it, Poetry does not
+        (("SHA256:" + "0" * 64, "sha256:" + "0" * 64), None),
+        (("SHA256:" + "0" * 63,), "malformed"),
+        (("NOHASH:" + "0" * 64,), "malformed"),
     ],
 )
 def test_hash_faults(values: tuple[str, ...], fault: str | None) -> None:

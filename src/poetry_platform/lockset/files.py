@@ -148,11 +148,21 @@ def file_hashes(package: Package, filename: str) -> tuple[str, ...]:
 def hash_fault(values: Iterable[str]) -> HashFault | None:
     """`None` when one of `values` is a hash Poetry can verify a file with
     (`algorithm:hexdigest`, an algorithm hashlib has, a digest of its length); else
-    "missing" (no value at all) or "malformed"."""
+    "missing" (no value at all), "upper-case" (`SHA256:<good digest>`: Poetry matches
+    algorithms by their lower-case names) or "malformed"."""
     present = [v for v in values if v]
     if not present:
         return "missing"
-    return None if verifiable_hash(present) else "malformed"
+    if verifiable_hash(present):
+        return None
+    if verifiable_hash(_lower_algorithm(v) for v in present):
+        return "upper-case"
+    return "malformed"
+
+
+def _lower_algorithm(value: str) -> str:
+    algorithm, sep, digest = value.partition(":")
+    return f"{algorithm.lower()}{sep}{digest}"
 
 
 def verifiable_hash(values: Iterable[str]) -> str | None:

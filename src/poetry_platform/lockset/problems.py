@@ -188,19 +188,22 @@ class NoFiles:
     """The lock records no file for the package."""
 
 
-HashFault = Literal["missing", "malformed"]
+HashFault = Literal["missing", "malformed", "upper-case"]
 
 
 @dataclass(frozen=True)
 class BadHash:
     """The file the install takes has no hash it could be verified with: none recorded
     ("missing", `hash = ""` or no `hash`), or one Poetry cannot check ("malformed": an
-    unknown algorithm, a digest that is not hex of the algorithm's length). Poetry's
-    installer would fail on it part-way, after installing other packages."""
+    unknown algorithm, a digest that is not hex of the algorithm's length; "upper-case": a
+    good digest under an algorithm written in capitals, `SHA256:`, which hashlib accepts but
+    Poetry's installer, matching lower-case names, refuses: "did not match any known
+    checksums", seen with Poetry 2.5.1). Poetry's installer would fail on it part-way, after
+    installing other packages."""
 
     file: str
     fault: HashFault
-    value: str = ""  # "malformed": what the lock records
+    value: str = ""  # "malformed", "upper-case": what the lock records
 
 
 @dataclass(frozen=True)

@@ -162,11 +162,17 @@ def duplicate_advice(f: Duplicate) -> str:
 
 
 def bad_hash(f: BadHash) -> str:
-    what = (
-        "no hash"
-        if f.fault == "missing"
-        else f"a malformed hash ({f.value[:72]!r}{'...' if len(f.value) > 72 else ''})"
-    )
+    shown = f"{f.value[:72]!r}{'...' if len(f.value) > 72 else ''}"
+    if f.fault == "missing":
+        what = "no hash"
+    elif f.fault == "upper-case":
+        algorithm = f.value.partition(":")[0]
+        what = (
+            f"a hash whose algorithm is written in capitals ({shown}; Poetry's installer"
+            f" knows only {algorithm.lower()})"
+        )
+    else:
+        what = f"a malformed hash ({shown})"
     return (
         f"poetry.lock records {what} for {f.file}, so the install cannot verify it; "
         "run `poetry lock --regenerate`"
