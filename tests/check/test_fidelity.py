@@ -375,3 +375,42 @@ def test_a_provides_matching_nothing_in_the_lock_is_named_as_the_cause(tmp_path:
     assert kept_out.missing is not None
     assert not kept_out.missing.matches_nothing
     assert kept_out.missing.causes
+    assert kept_out.missing.unmatched == ()
+    assert "likely cause" not in render.missing_accelerator(kept_out.missing)
+
+
+def test_a_mistyped_glob_beside_a_right_one_is_named_as_the_likely_cause(tmp_path: Path) -> None:
+    """One glob matches a locked package (kept out on this Python), the other nothing in
+    poetry.lock: the typo is named first, before what the lock says (issue 18's leftover)."""
+    config = load_config(
+        {
+            "tool": {
+                "poetry-platform": {
+                    "variant": [
+                        {
+                            "name": "gpu",
+                            "extras": ["cuda13"],
+                            "provides": ["jax-cuda13-*", "jax-cuda31-plugin"],
+                        }
+                    ]
+                }
+            }
+        },
+        ["cuda13"],
+        [],
+    )
+    fidelity = Lock(tmp_path, SPLIT).judge(config.variants[0], JAX_REQUIREMENTS, python="3.11.4")
+    assert fidelity.missing is not None
+    assert not fidelity.missing.matches_nothing
+    assert fidelity.missing.unmatched == ("jax-cuda31-plugin",)
+    assert fidelity.missing.causes  # the lock's own reasons still follow
+    text = render.missing_accelerator(fidelity.missing)
+    first = text.splitlines()[0]
+    assert (
+        "; no package in poetry.lock matches jax-cuda31-plugin: the likely cause is that"
+        " provides glob (fix it in [tool.poetry-platform] variant gpu's provides); " in first
+    )
+    assert first.index("jax-cuda31-plugin: the likely") < first.index(
+        render.cause(fidelity.missing.causes[0])
+    )
+    assert render.missing_json(fidelity.missing)["unmatched"] == ["jax-cuda31-plugin"]

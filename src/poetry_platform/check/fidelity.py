@@ -175,8 +175,17 @@ def judge(
         tuple(variant.extras),
         causes,
         tuple(remedies(causes, python, target, first_release, declared)),
+        unmatched=_unmatched(rule, patterns, locked),
     )
     return Fidelity(variant.name, missing=missing, forbidden=forbidden)
+
+
+def _unmatched(rule: Rule, patterns: Sequence[str], locked: Sequence[Package]) -> tuple[str, ...]:
+    """The declared globs that match no locked package: beside one that does, a typo is
+    the likelier cause than the lock (`nvidia-cudnn-cu31*` next to `jax-cuda13-plugin`)."""
+    if rule != "declared":
+        return ()
+    return tuple(pat for pat in patterns if not any(matches(pat, p) for p in locked))
 
 
 def _expectation(

@@ -139,6 +139,9 @@ class MissingAccelerator:
     # likely cause, not the lock: no cause or remedy is read from the lock then).
     matches_nothing: bool = False
     added: tuple[str, ...] = ()  # then: what the variant's extras add here, the likely names
+    # "declared", some globs match a locked package and others none: those others, the
+    # likely cause (a mistyped glob beside a right one), named before the lock's causes
+    unmatched: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,12 @@ def missing_accelerator(m: MissingAccelerator) -> str:
             " provides glob itself. Fix: write the accelerator's package names as poetry.lock"
             f" has them in [tool.poetry-platform] variant {m.variant}'s provides{names}"
         )
+    if m.unmatched:
+        globs = ", ".join(m.unmatched)
+        text += (
+            f"; no package in poetry.lock matches {globs}: the likely cause is that provides"
+            f" glob (fix it in [tool.poetry-platform] variant {m.variant}'s provides)"
+        )
     if m.causes:
         text += "; " + "; ".join(cause(c) for c in m.causes)
     if not m.remedies:
@@ -301,6 +307,7 @@ def missing_json(m: MissingAccelerator) -> dict[str, Any]:
         "expected": expected(m),
         "causes": [cause_json(c) for c in m.causes],
         "matches_nothing": m.matches_nothing,
+        "unmatched": list(m.unmatched),
         "remedies": [remedy(r) for r in m.remedies],
         "fixes": [remedy_json(r) for r in m.remedies],
         "message": missing_accelerator(m),
