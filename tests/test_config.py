@@ -149,6 +149,27 @@ def test_invalid_configuration_names_the_key(table: dict[str, Any], key: str, wo
     assert "\n" not in str(info.value)
 
 
+def test_a_guess_ends_its_sentence_and_the_fix_starts_another() -> None:
+    """Was "did you mean cuda13?; name a declared variant"."""
+    target = {
+        "name": "gpu",
+        "sys_platform": "linux",
+        "platform_machine": "x86_64",
+        "python": "3.12",
+        "variant": "cuda-13",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_config(_pyproject({"target": [target]}), ["cuda12", "cuda13"], GROUPS)
+    assert str(info.value) == (
+        "[tool.poetry-platform] target[0] (gpu).variant: there is no variant 'cuda-13'"
+        " (variants: cpu, cuda12, cuda13); did you mean cuda13? Otherwise name a declared"
+        " variant"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(_pyproject({"variants": []}), EXTRAS, GROUPS)
+    assert "; did you mean variant? Otherwise allowed keys here are " in str(info.value)
+
+
 def test_group_names_are_normalized_like_poetry() -> None:
     config = load_config(
         _pyproject({"variant": [{"name": "a", "groups": ["Cloud.Dev"]}]}), [], ["cloud_dev"]

@@ -96,7 +96,13 @@ def test_an_undeclared_extra_is_the_users_slip() -> None:
     with pytest.raises(UsageError) as info:
         extras_for(decision(), InstallRequest(extras=("plto",)), declared(*EXTRAS))
     assert str(info.value) == (
-        "-E plto: the project declares no such extra (it has: cuda12, cuda13, plot);"
+        "-E plto: the project declares no such extra (it has: cuda12, cuda13, plot); did you"
+        " mean plot? Or declare it under [project.optional-dependencies]."
+    )
+    with pytest.raises(UsageError) as info:
+        extras_for(decision(), InstallRequest(extras=("tensorboard",)), declared(*EXTRAS))
+    assert str(info.value) == (  # nothing close: no guess
+        "-E tensorboard: the project declares no such extra (it has: cuda12, cuda13, plot);"
         " declare it under [project.optional-dependencies] or fix the name."
     )
 

@@ -243,6 +243,10 @@ def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_pri
     wheel = Problem("no-files", NoFiles(), "oldlib", "0.1", "warning")
     lines = render.problem_lines([*forbidden, wheel, wheel])
     assert len(lines) == 2
+    # the header above them counts what it prints: "OK with 2 warnings", not 9
+    from poetry_platform.render.problems import warning_count
+
+    assert warning_count([*forbidden, wheel, wheel]) == 2
     assert lines[0].startswith(
         "  <warning>- variant cpu forbids nvidia-*, but the install takes 7 such packages, "
         "brought by torch 2.9.0: nvidia-lib0 1.0, nvidia-lib1 1.0, nvidia-lib2 1.0, "

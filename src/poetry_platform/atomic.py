@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Iterable
     from collections.abc import Iterator
+    from collections.abc import Sequence
     from types import FrameType
 
 _CAUGHT = tuple(
@@ -418,10 +419,13 @@ def transaction(
 
 @contextlib.contextmanager
 def noting_interrupts() -> Iterator[list[int]]:
-    """Ctrl-C still raises `KeyboardInterrupt` in the block, and is noted in the list.
+    """Ctrl-C, SIGTERM and SIGHUP raise `KeyboardInterrupt` in the block, each noted in the
+    list (its number: the exit code is 128 + it).
 
     For code that swallows it: Poetry's installer catches `KeyboardInterrupt` and returns
-    1, which would read as a failed install instead of an interrupted one.
+    1, which would read as a failed install instead of an interrupted one. SIGTERM (`docker
+    stop`, a CI timeout) takes Ctrl-C's path, so it gets the same honest line instead of a
+    silent death.
     """
     seen: list[int] = []
     if not _main_thread():
@@ -432,8 +436,24 @@ def noting_interrupts() -> Iterator[list[int]]:
         seen.append(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, *_CAUGHT)}
     try:
         yield seen
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, old in previous.items():
+            signal.signal(s, old)
+
+
+def interrupt_exit_code(seen: Sequence[int]) -> int:
+    """128 + the signal that interrupted (the last one noted), as a shell reports it;
+    130 (SIGINT) when none was noted (a `KeyboardInterrupt` raised by other means)."""
+    return 128 + (seen[-1] if seen else int(signal.SIGINT))
+
+
+def signal_name(code: int) -> str:
+    """`SIGTERM` for exit code 143 (128 + its number), "" for Ctrl-C's 130 or no signal."""
+    try:
+        name = signal.Signals(code - 128).name
+    except ValueError:
+        return ""
+    return "" if name == "SIGINT" else name

@@ -56,7 +56,9 @@ class ConfigError(UsageError):
         text = f"[{TABLE}] {key}: {problem}"
         if file:  # where the caller knows it: the message then names the file first
             text = f"Invalid configuration in {file}: {text}"
-        if fix:
+        if fix and problem.endswith("?"):  # after "did you mean cuda13?": a sentence of its own
+            text += f" Otherwise {fix}"
+        elif fix:
             text += f"; {fix}"
         super().__init__(text)
 

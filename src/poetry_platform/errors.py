@@ -57,7 +57,11 @@ class PlatformError(Exception):
         super().__init__(message)
 
     def __str__(self) -> str:
-        return f"{self.message} {self.remedy}" if self.remedy else self.message
+        if not self.remedy:
+            return self.message
+        # after a message of several lines (a list of problems), the remedy is a line of its own
+        sep = "\n" if "\n" in self.message else " "
+        return f"{self.message}{sep}{self.remedy}"
 
 
 class UsageError(PlatformError):

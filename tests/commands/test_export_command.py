@@ -102,7 +102,11 @@ def test_groups_follow_platform_installs_options(jax_locked: Path, env: dict[str
     assert "jax" not in names(only_test)
     bad = run_poetry(["platform-export", "--with", "nope"], jax_locked, env, check=False)
     assert bad.returncode == 1
-    assert bad.stderr.strip().splitlines() == ["Group(s) not found: nope (via --with)"]
+    assert bad.stderr.strip().splitlines() == [
+        "Group(s) not found: nope (via --with) (groups here: main, test)"
+    ]
+    typo = run_poetry(["platform-export", "--with", "tset"], jax_locked, env, check=False)
+    assert typo.stderr.strip().endswith("(groups here: main, test); did you mean test?")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="installs on this Linux host")
@@ -153,6 +157,7 @@ def test_declared_targets_one_file_each(jax_locked: Path, env: dict[str, str]) -
     [
         (["--variant", "nope"], "", "--variant: no variant nope (variants here"),
         (["--target", "nope"], TARGETS, "--target nope: no target of that name"),
+        (["--target", "gpuu"], TARGETS, "targets: mac, gpu; did you mean gpu?"),
         (["--target", "win-arm"], WIN_ARM, "Target win-arm (win32 ARM64, Python 3.12"),
         (["--all-targets"], TARGETS + WIN_ARM, "Target win-arm (win32 ARM64, Python 3.12"),
         (["--format", "pip"], "", "--format pip: unknown format"),
@@ -172,6 +177,7 @@ def test_refusals_are_one_line_and_write_nothing(
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert message in line
+    assert "?." not in line  # was "did you mean gpu?."
     assert "Traceback" not in result.stdout + result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["pylock.gpu.toml"]
     assert (out / "pylock.gpu.toml").read_text() == "keep me\n"

@@ -213,8 +213,8 @@ def test_extra_named_like_an_inferred_variant_points_to_variant(
     result = run_poetry(["platform-install", "-E", "cuda14"], project, env, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "-E cuda14: the project declares no such extra (it has: cuda12, cuda13); "
-        "declare it under [project.optional-dependencies] or fix the name."
+        "-E cuda14: the project declares no such extra (it has: cuda12, cuda13); did you mean"
+        " cuda13? Or declare it under [project.optional-dependencies]."
     )
     assert "poetry.lock" not in result.stderr
 

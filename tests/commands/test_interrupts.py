@@ -1,6 +1,7 @@
 """Ctrl-C in platform-install and platform-export: exit 130 and one honest line (what was
-done, what to run), never exit 1 with no message. A real SIGINT reaches the poetry process
-while the local index holds a response, so the interrupt lands at a known point.
+done, what to run), never exit 1 with no message. SIGTERM (`docker stop`, a CI timeout) the
+same, with exit 143 and the signal named (before: a silent death). A real signal reaches the
+poetry process while the local index holds a response, so the interrupt lands at a known point.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ pytestmark = [
 
 
 def interrupt_while_held(
-    server: IndexServer, path: str, project: Path, env: dict[str, str], args: list[str]
+    server: IndexServer,
+    path: str,
+    project: Path,
+    env: dict[str, str],
+    args: list[str],
+    signum: int = signal.SIGINT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `poetry ARGS`, send SIGINT once it asked the index for a path ending with `path`
+    """Run `poetry ARGS`, send `signum` once it asked the index for a path ending with `path`
     (held until then), release the request, and wait for the process."""
     before = len([p for p in server.requests_for(path) if p.endswith(path)])
     release = server.hold_paths(path, suffix=True)
@@ -48,7 +54,7 @@ def interrupt_while_held(
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         time.sleep(0.5)  # let the signal land before the held request is answered
         release.set()
         out, err = process.communicate(timeout=120)
@@ -57,17 +63,28 @@ def interrupt_while_held(
     return subprocess.CompletedProcess(args, process.returncode, out, err)
 
 
+@pytest.mark.parametrize(
+    ("signum", "code", "by"),
+    [(signal.SIGINT, 130, ""), (signal.SIGTERM, 143, " by SIGTERM")],
+    ids=["SIGINT", "SIGTERM"],
+)
 def test_ctrl_c_during_platform_install_says_the_venv_may_be_partly_changed(
-    jax_locked: Path, index_server: IndexServer, hermetic_env: dict[str, str]
+    jax_locked: Path,
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    signum: int,
+    code: int,
+    by: str,
 ) -> None:
     project = jax_locked
     wheel = ".whl"  # the first wheel the install downloads
     env = {**hermetic_env, "POETRY_PLATFORM_CUDA": ""}
-    result = interrupt_while_held(index_server, wheel, project, env, ["platform-install"])
-    assert result.returncode == 130, result.stdout + result.stderr
+    args = ["platform-install"]
+    result = interrupt_while_held(index_server, wheel, project, env, args, signum)
+    assert result.returncode == code, result.stdout + result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "Interrupted during the install: the venv may be partly changed (the packages under "
-        "way were finished, the rest not started), so it may not match poetry.lock. Run "
+        f"Interrupted{by} during the install: the venv may be partly changed (the packages "
+        "under way were finished, the rest not started), so it may not match poetry.lock. Run "
         "`poetry platform-install` again to finish it."
     )
     assert "Traceback" not in result.stdout + result.stderr
@@ -79,17 +96,29 @@ def test_ctrl_c_during_platform_install_says_the_venv_may_be_partly_changed(
     assert "jax" in installed(project)
 
 
+@pytest.mark.parametrize(
+    ("signum", "code", "by"),
+    [(signal.SIGINT, 130, ""), (signal.SIGTERM, 143, " by SIGTERM")],
+    ids=["SIGINT", "SIGTERM"],
+)
 def test_ctrl_c_during_platform_export_writes_nothing(
-    jax_locked: Path, index_server: IndexServer, hermetic_env: dict[str, str]
+    jax_locked: Path,
+    index_server: IndexServer,
+    hermetic_env: dict[str, str],
+    signum: int,
+    code: int,
+    by: str,
 ) -> None:
     """pylock needs each file's URL: the export waits on an index page when Ctrl-C comes."""
     env = {**hermetic_env, "POETRY_PLATFORM_CUDA": ""}
     args = ["platform-export", "--variant", "cpu", "-o", "pylock.toml"]
-    result = interrupt_while_held(index_server, "/simple/jaxlib/", jax_locked, env, args)
-    assert result.returncode == 130, result.stdout + result.stderr
+    before = {p.name: p.read_bytes() for p in jax_locked.iterdir() if p.is_file()}
+    result = interrupt_while_held(index_server, "/simple/jaxlib/", jax_locked, env, args, signum)
+    assert result.returncode == code, result.stdout + result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line == (
-        "Interrupted: nothing was exported and no file was written. "
+        f"Interrupted{by}: nothing was exported and no file was written. "
         "Run `poetry platform-export` again."
     )
+    assert {p.name: p.read_bytes() for p in jax_locked.iterdir() if p.is_file()} == before
     assert not (jax_locked / "pylock.toml").exists()

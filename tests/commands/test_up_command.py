@@ -274,7 +274,7 @@ def test_bumps_every_location_and_style_and_nothing_else(
     assert "Bumped 11 constraints" in out
     assert "numpy 2.3.2 and later need Python >=3.11; this entry is used on Python 3.10" in out
     assert "ruff (lint) ==0.12.7: exact pin (use --pinned to bump pins)" in out
-    assert "tomli (cloud-dev) ~2.0.1: no newer release (2.0.1 is the newest)" in out
+    assert "tomli (Cloud_Dev) ~2.0.1: no newer release (2.0.1 is the newest)" in out
     run_poetry(["check", "--lock"], demo, hermetic_env)
 
 
@@ -297,7 +297,7 @@ def test_json_plan_with_latest_and_check_exit_codes(
         "locked_before": ["2.2.6", "2.3.2"],
     }
     assert numpy["note"].startswith("held back by Python")
-    assert by_name[("rich", "cloud-dev")]["new"] == ">=14,<15"
+    assert by_name[("rich", "Cloud_Dev")]["new"] == ">=14,<15"
     assert by_name[("requests", "main")]["new"] == ">=2.32.3,<3"
     held = {h["name"]: h for h in data["held"]}
     assert held["ruff"]["kind"] == "pinned"
@@ -365,6 +365,26 @@ def test_dry_run_writes_nothing_and_markdown_is_a_table(
     assert lines[0] == "| Package | Group | Old | New | Locked |"
     assert "| numpy | main | `>=1.26` | `>=2.2.6` | 2.2.6, 2.3.2 |" in lines  # both stay
     assert "| click | cli (extra) | `~=8.1` | `~=8.2,>=8.2.1` | 8.2.1 |" in lines
+
+
+def test_a_broken_target_is_a_warning_and_up_goes_on(
+    demo: Path, hermetic_env: dict[str, str]
+) -> None:
+    """Targets are check data (issue 20): a typo in one refused every bump before."""
+    pyproject = demo / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text()
+        + '\n[[tool.poetry-platform.target]]\nname = "gpu"\nsys_platform = "linux"\n'
+        'platform_machine = "x86_64"\npython = "3.12"\nvariant = "cuda-13"\n'
+    )
+    before = snapshot(demo)
+    result = run_up(demo, hermetic_env, "--dry-run", "--format", "markdown")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert snapshot(demo) == before
+    assert result.stdout.splitlines()[0] == "| Package | Group | Old | New | Locked |"
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert "target[0] (gpu).variant: there is no variant 'cuda-13'" in warning
+    assert warning.endswith("platform-up goes on without them)")
 
 
 def test_groups_are_matched_like_poetry_and_scope_is_respected(
@@ -548,7 +568,7 @@ def test_entries_of_a_list_are_labelled_by_marker_with_their_own_locked_version(
     numpy = next(c for c in data["changes"] if c["name"] == "numpy")
     assert numpy["label"] is None  # one entry: no label, every locked version
     text = run_up(demo, hermetic_env, "--dry-run", check=True).stdout
-    assert "tomli (python <3.11) cloud-dev   ^2.0      ^2.2.1" in text
+    assert "tomli (python <3.11) Cloud_Dev   ^2.0      ^2.2.1" in text
 
 
 def test_lock_only_refreshes_the_lock_within_the_constraints(
@@ -897,9 +917,20 @@ package-mode = false
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(
+    ("signum", "code", "by"),
+    [(signal.SIGINT, 130, ""), (signal.SIGTERM, 143, " by SIGTERM")],
+    ids=["SIGINT", "SIGTERM"],
+)
 def test_ctrl_c_during_the_install_keeps_the_written_files_and_says_how_to_finish(
-    locked_project: Callable[..., Path], server: IndexServer, hermetic_env: dict[str, str]
+    locked_project: Callable[..., Path],
+    server: IndexServer,
+    hermetic_env: dict[str, str],
+    signum: int,
+    code: int,
+    by: str,
 ) -> None:
+    """SIGTERM (`docker stop`) takes Ctrl-C's path: the same line, naming it, exit 143."""
     project = locked_project(_small(server), "small")
     wheel = "attrs-25.1.0-py3-none-any.whl"  # the install downloads it (the lock reads metadata)
     seen = requested(server, wheel, suffix=True)
@@ -908,17 +939,17 @@ def test_ctrl_c_during_the_install_keeps_the_written_files_and_says_how_to_finis
         process = start_waiting_on(
             server, wheel, project, hermetic_env, [], seen=seen, suffix=True, timeout=120
         )
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         time.sleep(0.5)
         release.set()
         out, err = process.communicate(timeout=60)
     finally:
         server.clear_faults()
-    assert process.returncode == 130, out + err
+    assert process.returncode == code, out + err
     assert '"attrs>=25.1"' in (project / "pyproject.toml").read_text()
     assert locked(project)["attrs"] == ["25.1.0"]
     # Poetry's installer finishes the operations under way: the message reads the venv
-    head = "Interrupted during the install: pyproject.toml and poetry.lock were written"
+    head = f"Interrupted{by} during the install: pyproject.toml and poetry.lock were written"
     if installed(project).get("attrs") == "25.1.0":
         assert (
             f"{head}, and the venv already has every version the new lock moved: the install"

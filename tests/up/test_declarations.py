@@ -115,6 +115,16 @@ def test_finds_every_location() -> None:
     assert found["tool/poetry/group/Cloud_Dev/dependencies/boto3/version"].python == ">=3.11"
 
 
+def test_a_group_keeps_its_spelling_for_people_and_its_normal_form_for_matching() -> None:
+    found = _by_path()
+    cloud_dev = found["tool/poetry/group/Cloud_Dev/dependencies/dask"]
+    assert (cloud_dev.group, cloud_dev.group_as_written) == ("cloud-dev", "Cloud_Dev")
+    pep735 = found["dependency-groups/test/0"]
+    assert (pep735.group, pep735.group_as_written) == ("test", "test")
+    assert found["project/dependencies/0"].group_as_written == "main"
+    assert found["tool/poetry/dependencies/torch/0"].group_as_written == "main"
+
+
 def test_groups_are_normalized_and_include_group_is_followed() -> None:
     decls = read(parse(PYPROJECT))
     assert decls.groups == {"main", "test", "lint", "cloud-dev", "old"}

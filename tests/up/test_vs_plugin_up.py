@@ -137,9 +137,9 @@ def test_what_plugin_up_gets_wrong_and_platform_up_does_not(
     # a group key that is not normalized (Cloud_Dev) and a list split by Python: untouched
     assert 'boto3 = "^1.39"' in theirs
     assert '{ version = "^2.0", python = "<3.11" }' in theirs
-    assert new[("boto3", "cloud-dev", "^1.39")] == "^1.40"
-    assert new[("tomli", "cloud-dev", "^2.0")] == "^2.2.1"
-    assert new[("tomli", "cloud-dev", "~2.0")] == "~2.2.1"
+    assert new[("boto3", "Cloud_Dev", "^1.39")] == "^1.40"
+    assert new[("tomli", "Cloud_Dev", "^2.0")] == "^2.2.1"
+    assert new[("tomli", "Cloud_Dev", "~2.0")] == "~2.2.1"
     # its dry run prints the whole file; ours a plan (JSON here)
     assert theirs.lstrip().startswith("[project]")
 

@@ -53,6 +53,8 @@ class PlatformCommand:
                 self.io.write_line(line.text)
 
     def handle(self) -> int:
+        from poetry.console.exceptions import GroupNotFoundError
+
         from poetry_platform.errors import PlatformError
         from poetry_platform.redact import redacting
 
@@ -62,6 +64,18 @@ class PlatformCommand:
             except PlatformError as e:
                 self.io.write_error_line(f"<error>{e}</error>")
                 return e.exit_code
+            except GroupNotFoundError as e:  # Poetry's --with check: add the names and a guess
+                self.io.write_error_line(f"<error>{self.group_not_found(e)}</error>")
+                return 1
+
+    def group_not_found(self, error: Exception) -> str:
+        """Poetry's unknown-group line with the project's groups as written, and a guess."""
+        from poetry_platform import render
+        from poetry_platform.check.targets import as_written
+
+        poetry = cast("Any", self).poetry
+        names = sorted(str(g) for g in poetry.package.dependency_group_names(include_optional=True))
+        return render.group_not_found(str(error), as_written(poetry, names))
 
 
 def negative_value_message(io: IO, names: tuple[str, ...]) -> str | None:

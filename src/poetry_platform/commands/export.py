@@ -123,19 +123,22 @@ requirements format is written offline.
             lookup_timeout=timeout_option(self.option("lookup-timeout")),
             strict=bool(self.option("strict")),
         )
+        from poetry_platform import atomic
+
         written: list[Path] = []
         sets: list[ExportSet] = []
-        try:
-            outputs = export(self.poetry, request, self._groups, self.io, sets)
-            self.emit(render.export_warnings(sets, verbose=self.io.is_verbose()))
-            if [o.path for o in outputs] == [None]:
-                from cleo.io.outputs.output import Type as OutputType
+        with atomic.noting_interrupts() as seen:  # SIGTERM too: Ctrl-C's path and line
+            try:
+                outputs = export(self.poetry, request, self._groups, self.io, sets)
+                self.emit(render.export_warnings(sets, verbose=self.io.is_verbose()))
+                if [o.path for o in outputs] == [None]:
+                    from cleo.io.outputs.output import Type as OutputType
 
-                self.io.write(outputs[0].text, type=OutputType.RAW)
-            else:
-                write(outputs, project_files(self.poetry), written)
-        except KeyboardInterrupt:
-            raise interrupted(written) from None
+                    self.io.write(outputs[0].text, type=OutputType.RAW)
+                else:
+                    write(outputs, project_files(self.poetry), written)
+            except KeyboardInterrupt:
+                raise interrupted(written, atomic.interrupt_exit_code(seen)) from None
         self.emit(render.wrote(path) for path in written)
         return 0
 
@@ -150,8 +153,7 @@ requirements format is written offline.
         try:
             groups = self.activated_groups
         except GroupNotFoundError as e:
-            plain = str(e).replace("<fg=yellow;options=bold>", "").replace("</>", "")
-            raise UsageError(plain) from None
+            raise UsageError(self.group_not_found(e)) from None
         finally:
             self._target_groups = None
         from poetry_platform.check.targets import as_written
@@ -159,20 +161,22 @@ requirements format is written offline.
         return as_written(self.poetry, sorted(groups, key=lambda g: (g != "main", g)))
 
 
-def interrupted(written: list[Path]) -> PlatformError:
-    """Ctrl-C's one line (exit 130): files are written with the interrupt held off, so
-    either none was written or all were, complete."""
+def interrupted(written: list[Path], code: int = 130) -> PlatformError:
+    """An interrupt's one line, exit `code` (130 Ctrl-C, 143 SIGTERM): files are written
+    with the interrupt held off, so either none was written or all were, complete."""
+    from poetry_platform.atomic import signal_name
     from poetry_platform.errors import PlatformError
 
+    by = f" by {name}" if (name := signal_name(code)) else ""
     if not written:
         return PlatformError(
-            "Interrupted: nothing was exported and no file was written.",
+            f"Interrupted{by}: nothing was exported and no file was written.",
             "Run `poetry platform-export` again.",
-            exit_code=130,
+            exit_code=code,
         )
     names = ", ".join(str(p) for p in written)
     return PlatformError(
-        f"Interrupted after writing {names}: every file was written whole (the interrupt"
+        f"Interrupted{by} after writing {names}: every file was written whole (the interrupt"
         " waited for the writes).",
-        exit_code=130,
+        exit_code=code,
     )

@@ -105,10 +105,13 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             uv_importable=bundled_uv() is not None,
             externally_managed=_externally_managed(self.env),
         )
-        try:
-            choice = prepare(self.poetry, self.env, request, self.activated_groups)
-        except KeyboardInterrupt:
-            raise interrupted(installing=False) from None
+        from poetry_platform import atomic
+
+        with atomic.noting_interrupts() as seen:  # SIGTERM too: Ctrl-C's path and line
+            try:
+                choice = prepare(self.poetry, self.env, request, self.activated_groups)
+            except KeyboardInterrupt:
+                raise interrupted(installing=False, code=atomic.interrupt_exit_code(seen)) from None
         self.emit(render.installer(choice.installer))
         if choice.installer.name == "uv":
             self._use_uv()
@@ -132,9 +135,10 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
             try:
                 code = InstallCommand.handle(self)
             except KeyboardInterrupt:
-                seen.append(int(signal.SIGINT))
+                if not seen:
+                    seen.append(int(signal.SIGINT))
         if seen:
-            raise interrupted(installing=True)
+            raise interrupted(installing=True, code=atomic.interrupt_exit_code(seen))
         return code
 
     def _use_uv(self) -> None:
@@ -162,21 +166,24 @@ variants' ones. The variant can also be forced with <comment>POETRY_PLATFORM_VAR
         )
 
 
-def interrupted(*, installing: bool) -> PlatformError:
-    """Ctrl-C's one line: what was done, what to run (exit 130, as a shell reports it)."""
+def interrupted(*, installing: bool, code: int = 130) -> PlatformError:
+    """An interrupt's one line: what was done, what to run; exit `code` (130 for Ctrl-C,
+    143 for SIGTERM, as a shell reports them), the signal named unless it was Ctrl-C."""
+    from poetry_platform.atomic import signal_name
     from poetry_platform.errors import PlatformError
 
+    by = f" by {name}" if (name := signal_name(code)) else ""
     if not installing:
         return PlatformError(
-            "Interrupted before installing: nothing was installed.",
+            f"Interrupted{by} before installing: nothing was installed.",
             "Run `poetry platform-install` to install.",
-            exit_code=130,
+            exit_code=code,
         )
     return PlatformError(
-        "Interrupted during the install: the venv may be partly changed (the packages under"
-        " way were finished, the rest not started), so it may not match poetry.lock.",
+        f"Interrupted{by} during the install: the venv may be partly changed (the packages"
+        " under way were finished, the rest not started), so it may not match poetry.lock.",
         "Run `poetry platform-install` again to finish it.",
-        exit_code=130,
+        exit_code=code,
     )
 
 

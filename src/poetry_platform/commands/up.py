@@ -138,7 +138,8 @@ restored, and an edit saved while it runs is kept (nothing is written).
             self.line_error(f"\n<error>{interrupted_message(run, None)}</error>")
             return 130
         except atomic.Interrupted as e:
-            self.line_error(f"\n<error>{interrupted_message(run, str(e))}</error>")
+            how = atomic.signal_name(e.exit_code) or None
+            self.line_error(f"\n<error>{interrupted_message(run, how)}</error>")
             return e.exit_code
         if result.error is not None:
             raise result.error

@@ -40,16 +40,15 @@ def refuse_unfit_lock(lock: LockState) -> None:
 
 
 def refuse_failing(name: str, results: Sequence[TargetResult], *, strict: bool) -> None:
-    """A target one of whose plans fails the check (`strict`: or warns): its first reason."""
+    """A target one of whose plans fails the check (`strict`: or warns): its reasons, each
+    cause once, as platform-check words them."""
     from poetry_platform import render
 
     for result in results:
         stopping = blocking(result.check.problems, strict=strict)
         if stopping:
-            more = f" (and {len(stopping) - 1} more)" if len(stopping) > 1 else ""
             raise TargetNotExportable(
-                f"Target {name} ({render.target(result.plan)}) fails platform-check, nothing "
-                f"exported: {' '.join(render.problem(stopping[0]).split())}{more}.",
+                render.not_exportable(name, result.plan, stopping),
                 f"See `poetry platform-check --target {name}`.",
             )
 

@@ -186,7 +186,7 @@ def _pairs(
         if wanted and wanted not in known:
             raise UsageError(
                 f"--target {wanted}: no target of that name in [tool.poetry-platform]; "
-                f"targets: {', '.join(known)}{did_you_mean(wanted, known)}."
+                f"targets: {', '.join(known)}{did_you_mean(wanted, known) or '.'}"
             )
         chosen = [t for t in config.targets if not wanted or t.name == wanted]
         return [

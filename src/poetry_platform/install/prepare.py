@@ -211,10 +211,16 @@ def _refuse_undeclared(
             f"the `{variant.name}` variant {needs}:",
             f"use `--variant {variant.name}`.",
         )
-    known = ", ".join(sorted(str(e) for e in declared)) or "none"
+    from poetry_platform.errors import did_you_mean
+
+    names = sorted(str(e) for e in declared)
+    known = ", ".join(names) or "none"
+    head = f"-E {' '.join(missing)}: the project declares no such extra (it has: {known})"
+    hint = did_you_mean(missing[0], names) if len(missing) == 1 else ""
+    if hint:  # `; did you mean cuda13?`
+        raise UsageError(f"{head}{hint}", "Or declare it under [project.optional-dependencies].")
     raise UsageError(
-        f"-E {' '.join(missing)}: the project declares no such extra (it has: {known});",
-        "declare it under [project.optional-dependencies] or fix the name.",
+        f"{head};", "declare it under [project.optional-dependencies] or fix the name."
     )
 
 

@@ -49,6 +49,7 @@ from poetry_platform.render.platform_check import target_json
 from poetry_platform.render.platform_export import export_header
 from poetry_platform.render.platform_export import export_targets
 from poetry_platform.render.platform_export import export_warnings
+from poetry_platform.render.platform_export import not_exportable
 from poetry_platform.render.platform_export import wrote
 from poetry_platform.render.platform_install import install
 from poetry_platform.render.platform_install import installer
@@ -71,6 +72,7 @@ from poetry_platform.render.problems import problem_lines
 from poetry_platform.render.problems import python_outside
 from poetry_platform.render.problems import unfit_lock
 from poetry_platform.render.verdicts import assumed
+from poetry_platform.render.verdicts import group_not_found
 from poetry_platform.render.verdicts import no_variant
 from poetry_platform.render.verdicts import requirement
 from poetry_platform.render.verdicts import requirements
@@ -108,6 +110,7 @@ __all__ = [
     "forbidden",
     "forbidden_groups",
     "forbidden_json",
+    "group_not_found",
     "host_json",
     "host_rows",
     "install",
@@ -118,6 +121,7 @@ __all__ = [
     "missing_requirement",
     "no_variant",
     "no_wheel",
+    "not_exportable",
     "problem",
     "problem_json",
     "problem_lines",

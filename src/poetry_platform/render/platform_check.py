@@ -15,6 +15,7 @@ from poetry_platform.render.lines import Line
 from poetry_platform.render.problems import problem
 from poetry_platform.render.problems import problem_json
 from poetry_platform.render.problems import problem_lines
+from poetry_platform.render.problems import warning_count
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -73,7 +74,7 @@ def check(
     for result in results:
         plan, found = result.plan, result.check
         label = f"<c1>{plan.name}</c1> ({target(plan)}; {plan.tags.describe()})"
-        warnings = sum(p.severity == "warning" for p in found.problems)
+        warnings = warning_count(found.problems)
         if result.failed(strict=strict):
             status = "<error>FAILED</error>"
         elif warnings:

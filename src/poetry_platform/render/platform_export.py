@@ -6,12 +6,16 @@ from typing import TYPE_CHECKING
 
 from poetry_platform.render.lines import Line
 from poetry_platform.render.platform_check import target
+from poetry_platform.render.problems import bullet
 from poetry_platform.render.problems import problem_lines
+from poetry_platform.render.problems import problem_texts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from poetry_platform.check.targets import TargetPlan
     from poetry_platform.export.fileset import ExportSet
+    from poetry_platform.lockset.problems import Problem
 
 
 def export_header(name: str, what: str, install: str) -> list[str]:
@@ -25,6 +29,17 @@ def export_header(name: str, what: str, install: str) -> list[str]:
 def export_targets(exported: ExportSet) -> str:
     """The target's plans, as the header and the warnings name them."""
     return "; ".join(target(plan) for plan in exported.plans)
+
+
+def not_exportable(name: str, plan: TargetPlan, stopping: Iterable[Problem]) -> str:
+    """Why a target is refused: one line for one short reason; else each cause as
+    platform-check words it (forbidden packages grouped), one bullet each, never one line
+    of a thousand characters."""
+    head = f"Target {name} ({target(plan)}) fails platform-check, nothing exported"
+    texts = [text for _, text in problem_texts(stopping)]
+    if len(texts) == 1 and "\n" not in texts[0] and len(texts[0]) <= 200:
+        return f"{head}: {texts[0]}."
+    return "\n".join([f"{head}:", *(line for text in texts for line in bullet(text))])
 
 
 def wrote(path: object) -> Line:

@@ -229,13 +229,12 @@ def problem(p: Problem) -> str:
     return f"{p.package} {p.version}: {detail}"
 
 
-def problem_lines(
-    problems: Iterable[Problem], *, indent: str = "  ", verbose: bool = False
-) -> list[str]:
-    """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings."""
+def problem_texts(problems: Iterable[Problem], *, verbose: bool = False) -> list[tuple[str, str]]:
+    """(severity, text) per cause: forbidden packages grouped into one warning per cause,
+    identical texts once; a text may span lines (a fix's edits)."""
     problems = list(problems)
     forbidden = [p for p in problems if isinstance(p.facts, ForbiddenPackage)]
-    texts: list[tuple[str, str]] = []  # (severity, message), identical ones once
+    texts: list[tuple[str, str]] = []
     for p in problems:
         if isinstance(p.facts, ForbiddenPackage):
             if p is forbidden[0]:  # one warning per cause, where the first one stood
@@ -245,12 +244,31 @@ def problem_lines(
                 ]
             continue
         texts.append((p.severity, problem(p)))
+    return list(dict.fromkeys(texts))
+
+
+def warning_count(problems: Iterable[Problem]) -> int:
+    """The warnings as printed (one per cause): "OK with 1 warning" above the one line that
+    names torch's 18 CUDA packages, not "OK with 18 warnings"."""
+    return sum(severity == "warning" for severity, _ in problem_texts(problems))
+
+
+def bullet(text: str, indent: str = "  ") -> list[str]:
+    """`- text` at `indent`, its further lines under the text, not under the dash."""
+    first, *rest = text.split("\n")
+    return [f"{indent}- {first}", *(f"{indent}  {line}" for line in rest)]
+
+
+def problem_lines(
+    problems: Iterable[Problem], *, indent: str = "  ", verbose: bool = False
+) -> list[str]:
+    """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings."""
     lines = []
-    for severity, text in dict.fromkeys(texts):
+    for severity, text in problem_texts(problems, verbose=verbose):
         tag = "error" if severity == "error" else "warning"
-        first, *rest = text.split("\n")
-        lines.append(f"{indent}<{tag}>- {first}</{tag}>")
-        lines += [f"{indent}  {line}" for line in rest]
+        first, *rest = bullet(text, indent)
+        lines.append(f"{indent}<{tag}>{first.removeprefix(indent)}</{tag}>")
+        lines += rest
     return lines
 
 
@@ -262,7 +280,7 @@ def unfit_lock(problems: Iterable[Problem], *, strict: bool = False) -> str | No
     if not stopping:
         return None
     lines = ["poetry.lock cannot be installed on this machine:"]
-    lines += [f"  - {problem(p)}" for p in stopping]
+    lines += [line for _, text in problem_texts(stopping) for line in bullet(text)]
     lines.append(
         "Nothing was installed. Fix what each line says, or see every target with "
         "`poetry platform-check`."

@@ -12,6 +12,8 @@ from poetry_platform.render.host import accelerator
 from poetry_platform.variants import VARIANT_ENV
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.model import Requirements
     from poetry_platform.variants import Assumed
@@ -132,3 +134,17 @@ def target_warning(error: str, command: str) -> str:
         f"Warning: {error} (targets are read by platform-check and platform-export; "
         f"{command} goes on without them)"
     )
+
+
+def group_not_found(poetry_message: str, groups: Sequence[str]) -> str:
+    """Poetry's "Group(s) not found: tset (via --with)" without its markup, with the
+    project's groups as written and a guess for each unknown name close to one of them."""
+    import re
+
+    from poetry_platform.errors import did_you_mean
+
+    plain = re.sub(r"</?[a-z][^>]*>|</>", "", poetry_message).strip()
+    unknown = re.findall(r"([^\s,]+) \(via [^)]*\)", plain)
+    hints = [h for name in unknown if (h := did_you_mean(name, groups))]
+    known = f" (groups here: {', '.join(groups)})" if groups else " (the project has no groups)"
+    return plain + known + "".join(hints)

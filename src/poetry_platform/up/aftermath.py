@@ -120,8 +120,9 @@ class Stopped(Protocol):
 
 
 def interrupted_message(run: Stopped, how: str | None) -> str:
-    """What an interrupt left: nothing changed, or what was written and what is left to do."""
-    signal = f" ({how})" if how else ""
+    """What an interrupt left: nothing changed, or what was written and what is left to do.
+    `how`: the signal's name (`SIGTERM`), None for Ctrl-C."""
+    signal = f" by {how}" if how else ""
     if not run.written:
         return f"Interrupted{signal}: {RESTORED}."
     names = " and ".join(p.name for p in run.written)

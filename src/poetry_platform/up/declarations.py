@@ -79,6 +79,16 @@ class Declaration:
         """A stable identity for messages and JSON: where it lives and its path."""
         return "/".join(str(p) for p in self.path)
 
+    @property
+    def group_as_written(self) -> str:
+        """The group as pyproject.toml spells it (`cloud_dev`, not Poetry's `cloud-dev`):
+        what a person reads in the report is the name they wrote."""
+        if self.path[:1] == ("dependency-groups",):
+            return str(self.path[1])
+        if self.path[:3] == ("tool", "poetry", "group"):
+            return str(self.path[3])
+        return str(self.group)
+
     def dependency(self, root: Path | None = None) -> Dependency:
         """The entry as Poetry reads it (before enrichment)."""
         from poetry.core.factory import Factory

@@ -109,7 +109,7 @@ def change_row(
 
     return ChangeRow(
         name=decl.pretty_name,
-        group=str(decl.group),
+        group=decl.group_as_written,
         extra=decl.extra,
         section=decl.where,
         old=old or "*",
@@ -126,7 +126,7 @@ def change_row(
 def held_row(decl: Declaration, reason: p.Reason) -> HeldRow:
     return HeldRow(
         name=decl.pretty_name,
-        group=str(decl.group),
+        group=decl.group_as_written,
         extra=decl.extra,
         section=decl.where,
         constraint=decl.version or "*",

@@ -184,7 +184,14 @@ class UpRun:
         # the editable document is parsed only to write a bump (`relock.Relocker`)
         document = declarations.read_data(text)
         decls = declarations.read(document)
-        config = project_config(self.poetry, document)  # the text above, not read again
+        # the text above, not read again; targets are check data: a broken one is a warning
+        config = project_config(self.poetry, document, lenient_targets=True)
+        if config.target_error:
+            from poetry_platform import render
+
+            self.console.status(
+                f"<warning>{render.target_warning(config.target_error, 'platform-up')}</warning>"
+            )
         report = Report(
             strategy=settings.rules.strategy, dry_run=settings.dry_run, check=settings.check
         )
@@ -446,6 +453,8 @@ class UpRun:
 
     def _install(self, report: Report) -> None:
         """Install the new lock with the variant this host needs, through platform-install."""
+        import signal
+
         from poetry_platform import atomic
 
         if not self.settings.no_install:
@@ -453,9 +462,13 @@ class UpRun:
             with atomic.noting_interrupts() as seen:
                 code = self.install()
             # Poetry's installer swallows a Ctrl-C and returns 1; platform-install notes it
-            # itself (its own handler, inside ours) and exits 130: an interrupt either way
-            if seen or code == 130:
+            # itself (its own handler, inside ours) and exits 130 (143 for SIGTERM): an
+            # interrupt either way, raised as the signal that came
+            signum = seen[-1] if seen else code - 128 if code in (130, 143) else None
+            if signum == signal.SIGINT:
                 raise KeyboardInterrupt
+            if signum is not None:
+                raise atomic.Interrupted(signum)
             if code:
                 raise InstallFailed(code)
             report.installed = True
