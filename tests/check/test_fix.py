@@ -17,9 +17,12 @@ from tests.support import layouts_check
 from tests.support.follow import follow
 from tests.support.follow import printed_fix
 from tests.support.index import IndexServer
+from tests.support.layouts_check import DUP_FRAMEWORK_TWO
 from tests.support.layouts_check import DUP_NAME
 from tests.support.layouts_check import DUP_NEWEST
 from tests.support.layouts_check import DUP_PINNED
+from tests.support.layouts_check import DUP_TWO
+from tests.support.layouts_check import DUP_TWO_PINNED
 from tests.support.layouts_check import NEWER_PYTHON
 from tests.support.layouts_check import SPLIT_NEW
 from tests.support.layouts_check import SPLIT_OLD
@@ -35,6 +38,7 @@ from tests.support.templates import split_project
 from tests.support.templates import torch_default_project
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Iterator
     from pathlib import Path
 
@@ -55,7 +59,7 @@ variant = "cuda13"
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
     root = tmp_path_factory.mktemp("fix-index")
     layouts_check.jax_split(root)
-    layouts_check.duplicate_pin(root)
+    layouts_check.duplicate_pins(root)
     layouts_check.torch_cpu_source(root)
     with IndexServer(root) as server:
         yield server
@@ -67,34 +71,41 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def old_floor(
-    index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    project = tmp_path_factory.mktemp("fix-old-floor")
-    write_project(project, split_project(index) + TARGETS)
-    run_poetry(["lock"], project, env)
-    return project
+def locked(
+    env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str, str], Path]:
+    """`locked(name, pyproject_text)`: a project written and locked once for the module."""
+
+    def lock(name: str, text: str) -> Path:
+        project = tmp_path_factory.mktemp(f"fix-{name}")
+        write_project(project, text)
+        run_poetry(["lock"], project, env)
+        return project
+
+    return lock
 
 
 @pytest.fixture(scope="module")
-def duplicated(
-    index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    project = tmp_path_factory.mktemp("fix-duplicated")
-    write_project(project, duplicate_project(index))
-    run_poetry(["lock"], project, env)
-    return project
+def old_floor(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
+    return locked("old-floor", split_project(index) + TARGETS)
 
 
 @pytest.fixture(scope="module")
-def torch_default(
-    index: IndexServer, env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def duplicated(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
+    return locked("duplicated", duplicate_project(index))
+
+
+@pytest.fixture(scope="module")
+def torch_default(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
     """cpu and cu130 extras; the cpu one takes torch from the default index."""
-    project = tmp_path_factory.mktemp("fix-torch-default")
-    write_project(project, torch_default_project(index) + cpu_target(THIS_PYTHON))
-    run_poetry(["lock"], project, env)
-    return project
+    return locked("torch-default", torch_default_project(index) + cpu_target(THIS_PYTHON))
+
+
+def passes(project: Path, env: dict[str, str]) -> None:
+    """The lock is fresh for Poetry and every target passes the check."""
+    run_poetry(["check", "--lock"], project, env)
+    result = run_poetry(["platform-check"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def check_output(project: Path, env: dict[str, str]) -> str:
@@ -221,9 +232,7 @@ def test_the_printed_raised_floor_applied_literally_with_its_command_passes(
     text = follow(project, env, printed_fix(printed, 1))
     assert f"\"jax[cuda13]>={SPLIT_NEW}{raised} ; sys_platform == 'linux'\"" in text
     assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
-    result = run_poetry(["platform-check"], project, env, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    run_poetry(["check", "--lock"], project, env)
+    passes(project, env)
 
 
 def test_fix_raises_a_floorless_cap_under_its_cap(
@@ -338,8 +347,7 @@ def test_fix_writes_the_pin_and_the_lock_and_the_check_passes(
     ]
     assert json.dumps(PIN) in (project / "pyproject.toml").read_text()
     assert cublas(project) == [DUP_PINNED]
-    run_poetry(["check", "--lock"], project, env)
-    assert run_poetry(["platform-check"], project, env, check=False).returncode == 0
+    passes(project, env)
 
 
 def test_the_printed_pin_applied_literally_with_its_command_passes(
@@ -351,9 +359,7 @@ def test_the_printed_pin_applied_literally_with_its_command_passes(
     text = follow(project, env, block)
     assert f'dependencies = ["{PIN}", ' in text
     assert cublas(project) == [DUP_PINNED]
-    result = run_poetry(["platform-check"], project, env, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    run_poetry(["check", "--lock"], project, env)
+    passes(project, env)
 
 
 def test_a_pin_that_cannot_lock_leaves_the_files_byte_identical(
@@ -438,3 +444,38 @@ def test_a_cpu_source_that_does_not_answer_leaves_the_files_byte_identical(
     assert "nothing was written" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert files(project) == was
+
+
+@pytest.fixture(scope="module")
+def duplicated_twice(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
+    return locked("duplicated-twice", duplicate_project(index, framework=DUP_FRAMEWORK_TWO))
+
+
+def test_two_duplicated_packages_are_pinned_together(
+    duplicated_twice: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """nvidia-cublas and nvidia-cuda-nvrtc both locked twice (PyTorch from PyPI on a Linux
+    GPU target): each pin alone leaves the target failing on the other; both at once pass."""
+    project = copy_project(duplicated_twice, tmp_path / "p")
+    result = run_poetry(["platform-check", "--fix", "--json"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    applied = json.loads(result.stdout)["fix"]["applied"]
+    assert applied["pins"] == [
+        {"package": DUP_NAME, "version": DUP_PINNED},
+        {"package": DUP_TWO, "version": DUP_TWO_PINNED},
+    ]
+    assert applied["command"] == f"poetry update --lock {DUP_NAME} {DUP_TWO}"
+    assert applied["text"] == f"pin {DUP_NAME} to {DUP_PINNED} and {DUP_TWO} to {DUP_TWO_PINNED}"
+    lock = lock_text_packages((project / "poetry.lock").read_text())
+    assert [v for n, v in lock if n in (DUP_NAME, DUP_TWO)] == [DUP_PINNED, DUP_TWO_PINNED]
+    passes(project, env)
+
+
+def test_every_printed_pin_applied_literally_with_its_command_passes(
+    duplicated_twice: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = copy_project(duplicated_twice, tmp_path / "p")
+    printed = check_output(project, env)
+    for nth in (0, 1):
+        follow(project, env, printed_fix(printed, nth=nth))
+    passes(project, env)

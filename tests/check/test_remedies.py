@@ -14,6 +14,7 @@ from poetry_platform.check.remedies import floor_of
 from poetry_platform.check.remedies import floorless
 from poetry_platform.check.remedies import narrowed
 from poetry_platform.check.remedies import parse
+from poetry_platform.check.remedies import pins_together
 from poetry_platform.check.remedies import pythons_below
 from poetry_platform.check.remedies import remedies
 from poetry_platform.check.remedies import with_floor
@@ -534,3 +535,38 @@ def test_the_cap_of_a_spec_and_whether_it_is_floorless() -> None:
     assert admits("<1", "0.7.2") and admits("", "0.7.2") and admits("<1 ,!=0.7.0", "0.7.2")
     assert not admits("<0.7", "0.7.2") and not admits("!=0.7.2", "0.7.2")
     assert admits("<nonsense", "0.7.2")  # unreadable: the lock will say
+
+
+def test_several_duplicate_pins_become_one_fix_with_every_pin() -> None:
+    def pin(name: str, version: str) -> Remedy:
+        line = f"{name}=={version} ; sys_platform == 'linux'"
+        edits = (Edit("dependencies", "", (line,)),)
+        return Remedy("pin-version", "3.12", name, version=version, edits=edits)
+
+    together = pins_together(
+        [pin("nvidia-cublas", "13.0.0.19"), pin("nvidia-cuda-nvrtc", "13.0.88")]
+    )
+    assert together == Remedy(
+        "pin-version",
+        "3.12",
+        edits=(
+            Edit(
+                "dependencies",
+                "",
+                (
+                    "nvidia-cublas==13.0.0.19 ; sys_platform == 'linux'",
+                    "nvidia-cuda-nvrtc==13.0.88 ; sys_platform == 'linux'",
+                ),
+            ),
+        ),
+        command="poetry update --lock nvidia-cublas nvidia-cuda-nvrtc",
+        pins=(("nvidia-cublas", "13.0.0.19"), ("nvidia-cuda-nvrtc", "13.0.88")),
+    )
+    assert render.remedy(together) == (
+        "pin nvidia-cublas to 13.0.0.19 and nvidia-cuda-nvrtc to 13.0.88"
+    )
+    assert render.remedy(pin("nvidia-cublas", "13.0.0.19")) == "pin nvidia-cublas to 13.0.0.19"
+    assert render.remedy_json(together)["pins"] == [
+        {"package": "nvidia-cublas", "version": "13.0.0.19"},
+        {"package": "nvidia-cuda-nvrtc", "version": "13.0.88"},
+    ]

@@ -20,12 +20,12 @@ _SET = re.compile(r"^set (\S+) = (.*)$")
 _NOT_EDITS = ("then run: ",)
 
 
-def printed_fix(output: str, number: int | None = None) -> str:
+def printed_fix(output: str, number: int | None = None, *, nth: int = 0) -> str:
     """The lines of one printed fix: fix `number` of a numbered list (a missing
-    accelerator's), or, without a number, the `Fix:` block of a problem (a duplicate's)."""
+    accelerator's), or, without a number, the `nth` `Fix:` block (a duplicate's)."""
     if number is not None:
         return output.split(f"  {number}. ")[1].split(f"  {number + 1}. ")[0]
-    block = output.split("Fix: ", 1)[1]
+    block = output.split("Fix: ")[nth + 1]
     lines = block.splitlines()
     ends = [i for i, line in enumerate(lines) if "then run: " in line]
     return "\n".join(lines[: ends[0] + 1])

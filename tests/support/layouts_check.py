@@ -119,6 +119,7 @@ DUP_PINNED, DUP_NEWEST = NVIDIA_CU13[DUP_NAME]
 DUP_TOOLKIT = "13.0.0"
 DUP_CUDNN = "9.13.1"  # not jax_like's (which requires nothing)
 DUP_FRAMEWORK = "gpu-framework"
+DUP_FRAMEWORK_ONE, DUP_FRAMEWORK_TWO = "1.0", "2.0"
 TOOLKIT_EXTRAS = ("cublas", "cusolver")
 LINUX = "sys_platform == 'linux'"
 
@@ -140,7 +141,7 @@ def duplicate_pin(root: Path) -> None:
         root,
         PYPI,
         DUP_FRAMEWORK,
-        "1.0",
+        DUP_FRAMEWORK_ONE,
         requires_dist=(
             f"cuda-toolkit[{','.join(TOOLKIT_EXTRAS)}]=={DUP_TOOLKIT} ; platform_system == 'Linux'",
             f"nvidia-cudnn-cu13=={DUP_CUDNN} ; platform_system == 'Linux'",
@@ -162,4 +163,34 @@ def torch_cpu_source(root: Path) -> None:
         f"{PYPI_TORCH}+cu130",
         tags=(LINUX_X86,),
         requires_dist=(f"{PYPI_TORCH_NVIDIA}==12.8.4.1 ; platform_system == 'Linux'",),
+    )
+
+
+# duplicate_pins: the same fork on two packages at once, as PyTorch from PyPI locks it on a
+# Linux GPU target (nvidia-cublas and nvidia-cuda-nvrtc): `gpu-framework` DUP_FRAMEWORK_TWO
+# takes a toolkit that pins both, and a cuDNN accepting any of either. Each pin alone
+# leaves the target failing on the other.
+DUP_TWO = "nvidia-cuda-nvrtc"
+DUP_TWO_PINNED, DUP_TWO_NEWEST = "13.0.88", "13.5.37"
+TOOLKIT_TWO, CUDNN_TWO = "13.0.1", "9.13.2"
+
+
+def duplicate_pins(root: Path) -> None:
+    """`duplicate_pin`, and `gpu-framework` DUP_FRAMEWORK_TWO whose lock holds two entries of
+    nvidia-cublas and two of nvidia-cuda-nvrtc, all four for Linux."""
+    duplicate_pin(root)
+    for version in (DUP_TWO_PINNED, DUP_TWO_NEWEST):
+        publish(root, PYPI, DUP_TWO, version, tags=(LINUX_X86,), requires_python=">=3")
+    pins = (f"{DUP_NAME}=={DUP_PINNED}.* ; {LINUX}", f"{DUP_TWO}=={DUP_TWO_PINNED}.* ; {LINUX}")
+    publish(root, PYPI, "cuda-toolkit", TOOLKIT_TWO, extras=dict.fromkeys(TOOLKIT_EXTRAS, pins))
+    publish(root, PYPI, "nvidia-cudnn-cu13", CUDNN_TWO, requires_dist=(DUP_NAME, DUP_TWO))
+    publish(
+        root,
+        PYPI,
+        DUP_FRAMEWORK,
+        DUP_FRAMEWORK_TWO,
+        requires_dist=(
+            f"cuda-toolkit[{','.join(TOOLKIT_EXTRAS)}]=={TOOLKIT_TWO} ; platform_system == 'Linux'",
+            f"nvidia-cudnn-cu13=={CUDNN_TWO} ; platform_system == 'Linux'",
+        ),
     )

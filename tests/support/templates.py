@@ -16,6 +16,7 @@ from tests.support.layouts import TORCH_CPU_INDEX
 from tests.support.layouts import TORCH_CU130_INDEX
 from tests.support.layouts import TORCH_VERSIONS
 from tests.support.layouts_check import DUP_FRAMEWORK
+from tests.support.layouts_check import DUP_FRAMEWORK_ONE
 from tests.support.layouts_check import PYPI_TORCH
 from tests.support.layouts_check import SPLIT_OLD
 from tests.support.layouts_check import THIS_PYTHON
@@ -160,14 +161,17 @@ package-mode = false
 """
 
 
-def duplicate_project(server: IndexServer | str, *, name: str = "dup-demo") -> str:
-    """A project over `layouts_check.duplicate_pin`: its lock selects two nvidia-cublas
-    entries on the Linux target; the macOS target takes neither."""
+def duplicate_project(
+    server: IndexServer | str, *, name: str = "dup-demo", framework: str = DUP_FRAMEWORK_ONE
+) -> str:
+    """A project over `layouts_check.duplicate_pin` (`duplicate_pins` for the second
+    `framework`): its lock selects two nvidia-cublas entries on the Linux target (and two
+    nvidia-cuda-nvrtc entries); the macOS target takes neither."""
     return f"""[project]
 name = "{name}"
 version = "0.1.0"
 requires-python = ">=3.10,<4.0"
-dependencies = ["{DUP_FRAMEWORK}"]
+dependencies = ["{DUP_FRAMEWORK}=={framework}"]
 
 [tool.poetry]
 package-mode = false

@@ -55,7 +55,9 @@ def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
 
     Per target: a missing accelerator's fixes, then torch from the CPU source (it takes the
     whole CUDA build out of a cpu variant, and with it the duplicate entries of its
-    `nvidia-*` wheels), then the pins of duplicate entries."""
+    `nvidia-*` wheels), then the pins of duplicate entries: all of them at once first
+    (where two packages are duplicated, one pin alone never passes), then each alone."""
+    from poetry_platform.check.remedies import pins_together
     from poetry_platform.lockset.problems import Duplicate
 
     out: dict[tuple[Edit, ...], Remedy] = {}
@@ -63,11 +65,13 @@ def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
         fidelity = result.fidelity
         offered = list(fidelity.missing.remedies if fidelity and fidelity.missing else ())
         offered += [f.fix for f in fidelity.forbidden if f.fix] if fidelity else []
-        offered += [
+        pins = [
             p.facts.remedy
             for p in result.check.problems
             if isinstance(p.facts, Duplicate) and p.facts.remedy is not None
         ]
+        pins = [r for r in pins if r.kind == "pin-version" and r.edits]
+        offered += [pins_together(pins), *pins] if len(pins) > 1 else pins
         for remedy in offered:
             if remedy.kind in FIXABLE and remedy.edits and remedy.edits not in out:
                 out[remedy.edits] = remedy

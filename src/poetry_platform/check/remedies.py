@@ -389,3 +389,18 @@ def _other_extras(declared: Declared, package: str, extra: str) -> tuple[str, ..
                 out.append(name)
                 break
     return tuple(out)
+
+
+def pins_together(pins: Sequence[Remedy]) -> Remedy:
+    """One target's duplicate pins as one fix: with two packages duplicated at once (PyTorch
+    from PyPI: nvidia-cublas and nvidia-cuda-nvrtc), each pin alone leaves the target
+    failing on the other, so no single pin ever passes the check."""
+    lines = tuple(line for pin in pins for edit in pin.edits for line in edit.new)
+    names = [pin.package or "" for pin in pins]
+    return Remedy(
+        "pin-version",
+        pins[0].python,
+        edits=(Edit(MAIN, "", lines),),
+        command=_update(*names),
+        pins=tuple((pin.package or "", pin.version or "") for pin in pins),
+    )

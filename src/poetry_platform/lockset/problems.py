@@ -121,6 +121,8 @@ class Remedy:
     # "cpu-source", "add-cpu-source": the source `package` is taken from, for `variant`.
     source: IndexSource | None = None
     variant: str | None = None
+    # "pin-version" of several duplicates at once: (package, version) of each pin.
+    pins: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

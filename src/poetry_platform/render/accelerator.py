@@ -70,7 +70,8 @@ def remedy(r: Remedy) -> str:
             f"and raise the floor to {r.package}>={r.version}"
         )
     if r.kind == "pin-version":
-        return f"pin {r.package} to {r.version}"
+        pins = r.pins or ((r.package, r.version),)
+        return "pin " + " and ".join(f"{package} to {version}" for package, version in pins)
     if r.kind == "drop-python":
         return f"drop Python {r.python} from target {r.target}"
     if r.kind == "other-python":
@@ -348,6 +349,7 @@ def remedy_json(r: Remedy) -> dict[str, Any]:
         "python_from": r.cut,
         "pythons_left_out": list(r.left_out),
         "capped_by": r.capped_by,
+        "pins": [{"package": p, "version": v} for p, v in r.pins],
         "edits": [
             {"table": e.table, "where": e.where, "old": e.old, "new": list(e.new)} for e in r.edits
         ],
