@@ -259,3 +259,43 @@ def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_pri
     assert render.problem_lines(forbidden[:1]) == [
         f"  <warning>- {render.problem(forbidden[0])}</warning>"
     ]
+
+
+def test_a_verdict_with_exact_fixes_puts_its_reason_and_its_fixes_on_lines_of_their_own() -> None:
+    """The real index printed the promise, the reason and the extras list on one 380-character
+    line, then "Fixes, the first one that locks first": the reason gets its own line, and the
+    list says its order plainly."""
+    from poetry_platform.lockset.problems import Cause
+    from poetry_platform.lockset.problems import Edit
+    from poetry_platform.lockset.problems import MissingAccelerator
+    from poetry_platform.lockset.problems import Remedy
+
+    why = Cause("jax>=0.6.2", "no-extra", "jax", "0.6.2", "cuda13", "3.11", ("cuda12", "tpu"))
+    fix = Remedy(
+        "raise-floor",
+        "3.11",
+        "jax",
+        "cuda13",
+        "0.7.2",
+        "index",
+        ">=3.11",
+        edits=(Edit("dependencies", "jax>=0.6.2", ("jax>=0.7.2",)),),
+        command="poetry update --lock jax",
+    )
+    missing = MissingAccelerator(
+        "cuda13", "3.11", "family", ("jax-cuda13-plugin",), ("JAX",), ("cuda13",), (why,), (fix,)
+    )
+    lines = render.missing_accelerator(missing).splitlines()
+    assert lines[0] == (
+        "variant cuda13 delivers no accelerator on Python 3.11: it must install"
+        " jax-cuda13-plugin (JAX build for its extras)"
+    )
+    assert lines[1] == f"  because {render.cause(why)}"
+    assert lines[2] == "  Fixes, in order (platform-check --fix applies the first that locks):"
+    assert lines[3].startswith("  1. raise the floor")
+    assert max(len(line) for line in lines) < 200
+    # without exact edits it stays one line
+    short = MissingAccelerator(
+        "cuda13", "3.11", "family", ("jax-cuda13-plugin",), ("JAX",), ("cuda13",), (why,), ()
+    )
+    assert render.missing_accelerator(short) == (f"{lines[0]}; {render.cause(why)}")

@@ -143,9 +143,11 @@ def test_cuda13_fails_that_target_only(
     assert text.returncode == 1
     assert (
         f"variant cuda13 delivers no accelerator on Python {THIS_PYTHON}: it must install "
-        "jax-cuda13-plugin or jaxlib+cuda13* (JAX build for its extras); the locked jax "
-        f"{SPLIT_OLD} for Python {THIS_PYTHON} has no extra cuda13 (poetry.lock's "
-        "[package.extras] for it: cuda12)" in text.stdout
+        "jax-cuda13-plugin or jaxlib+cuda13* (JAX build for its extras)\n"
+        f"      because the locked jax {SPLIT_OLD} for Python {THIS_PYTHON} has no extra cuda13"
+        " (poetry.lock's [package.extras] for it: cuda12)\n"
+        "      Fixes, in order (platform-check --fix applies the first that locks):\n"
+        in text.stdout
     )
     # The index names the first release with the extra (the lock holds none), and that it
     # does not support this Python.

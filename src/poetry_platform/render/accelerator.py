@@ -198,19 +198,22 @@ def missing_accelerator(m: MissingAccelerator) -> str:
             " provides glob itself. Fix: write the accelerator's package names as poetry.lock"
             f" has them in [tool.poetry-platform] variant {m.variant}'s provides{names}"
         )
+    why = []
     if m.unmatched:
         globs = ", ".join(m.unmatched)
-        text += (
-            f"; no package in poetry.lock matches {globs}: the likely cause is that provides"
+        why.append(
+            f"no package in poetry.lock matches {globs}: the likely cause is that provides"
             f" glob (fix it in [tool.poetry-platform] variant {m.variant}'s provides)"
         )
-    if m.causes:
-        text += "; " + "; ".join(cause(c) for c in m.causes)
-    if not m.remedies:
+    why += [cause(c) for c in m.causes]
+    if not any(r.edits for r in m.remedies):  # one line: the promise, why, the short fixes
+        text = "; ".join([text, *why])
+        if m.remedies:
+            text += ". Fix: " + "; or ".join(remedy(r) for r in m.remedies)
         return text
-    if not any(r.edits for r in m.remedies):
-        return text + ". Fix: " + "; or ".join(remedy(r) for r in m.remedies)
-    lines = [text + ". Fixes, the first one that locks first (platform-check --fix applies it):"]
+    # the fixes take lines of their own: so do the reasons (one 380-character line before)
+    lines = [text, *(f"  because {w}" for w in why)]
+    lines.append("  Fixes, in order (platform-check --fix applies the first that locks):")
     for n, r in enumerate(m.remedies, 1):
         lines.append(f"  {n}. {remedy(r)}")
         lines += [f"     {line}" for line in remedy_lines(r)]
