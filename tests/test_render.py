@@ -254,7 +254,14 @@ def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_pri
     )
     assert lines[0].count("PyTorch from PyPI") == 1
     verbose = render.problem_lines(forbidden, verbose=True)
-    assert "nvidia-lib6 1.0" in verbose[0]
+    assert "nvidia-lib6 1.0" in "\n".join(verbose)  # -v: every package, on wrapped lines
+    assert verbose[0].endswith("brought by torch 2.9.0:</warning>")
+    assert verbose[1:3] == [  # a package and its version stay on one line
+        "      nvidia-lib0 1.0, nvidia-lib1 1.0, nvidia-lib2 1.0, nvidia-lib3 1.0, nvidia-lib4"
+        " 1.0,",
+        "      nvidia-lib5 1.0, nvidia-lib6 1.0.",
+    ]
+    assert verbose[-1].startswith("    PyTorch from PyPI")
     # One package: the line it always had.
     assert render.problem_lines(forbidden[:1]) == [
         f"  <warning>- {render.problem(forbidden[0])}</warning>"

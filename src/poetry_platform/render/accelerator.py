@@ -281,13 +281,30 @@ def forbidden_groups(
         members = {f"{f.package} {f.version}" for f in fs}
         roots = sorted({r for f in fs for r in f.required_by} - members) or ["each other"]
         names = [f"{f.package} {f.version}" for f in fs]
-        if not verbose and len(names) > SHOWN:
-            names = [*names[:SHOWN], f"and {len(fs) - SHOWN} more (-v lists them)"]
-        out.append(
+        head = (
             f"variant {variant} forbids {patterns}, but the install takes {len(fs)} such "
-            f"packages, brought by {', '.join(roots)}: {', '.join(names)}. {forbid_fix(fs[0])}"
+            f"packages, brought by {', '.join(roots)}:"
         )
+        if len(names) <= SHOWN:
+            out.append(f"{head} {', '.join(names)}. {forbid_fix(fs[0])}")
+        elif not verbose:
+            shown = [*names[:SHOWN], f"and {len(fs) - SHOWN} more (-v lists them)"]
+            out.append(f"{head} {', '.join(shown)}. {forbid_fix(fs[0])}")
+        else:  # the whole list, wrapped (one 767-character line on the real index before)
+            listed = [f"  {line}" for line in _wrapped(names)]
+            out.append("\n".join([head, *listed, forbid_fix(fs[0])]))
     return out
+
+
+def _wrapped(items: Sequence[str], width: int = 96) -> list[str]:
+    """`a, b, c.` over lines of at most `width` characters, never splitting an item."""
+    lines = [""]
+    for i, item in enumerate(items):
+        piece = item + ("." if i == len(items) - 1 else ",")
+        if lines[-1] and len(lines[-1]) + 1 + len(piece) > width:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {piece}" if lines[-1] else piece
+    return lines
 
 
 def cause_json(c: Cause) -> dict[str, Any]:

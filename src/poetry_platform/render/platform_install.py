@@ -73,10 +73,10 @@ def install(decision: Decision, *, verbose: bool = False) -> list[Line]:
                     error=True,
                 )
             )
-        out += [
-            Line(f"<warning>Warning: {text}</warning>", error=True)
-            for text in forbidden_groups(fidelity.forbidden, verbose=verbose)
-        ]
+        for text in forbidden_groups(fidelity.forbidden, verbose=verbose):
+            first, *rest = text.split("\n")  # a full list (-v), an exact fix: indented below
+            out.append(Line(f"<warning>Warning: {first}</warning>", error=True))
+            out += [Line(f"  {line}", error=True) for line in rest]
     if verbose:
         out += [Line(f"<debug>probe: {entry}</debug>") for entry in decision.host.log]
     out.append(Line(""))
