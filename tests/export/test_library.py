@@ -304,3 +304,17 @@ def test_find_links_only_means_no_default_index(tmp_path: Path) -> None:
     links = Source("releases", "https://releases.test/jax/links.html", "explicit", "find-links")
     lines = requirements.render(exp, [links]).splitlines()
     assert lines[:2] == ["--no-index", "--find-links https://releases.test/jax/links.html"]
+
+
+def test_a_target_on_several_pythons_is_described_once_naming_them(
+    jax_lock: LockState,
+) -> None:
+    """On the real index the header of ci-cpu's file repeated `linux x86_64, Python 3.1x,
+    variant cpu, groups main, test` four times (270 characters)."""
+    from poetry_platform import render
+
+    ci = target("ci", "linux", "x86_64", "3.11", "3.12", "3.13", glibc=Version("2.28"))
+    assert render.export_targets(export(jax_lock, ci)) == (
+        "linux x86_64, Python 3.11, 3.12, 3.13, groups main"
+    )
+    assert render.export_targets(export(jax_lock, MAC)) == "darwin arm64, Python 3.12, groups main"

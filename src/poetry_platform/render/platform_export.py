@@ -27,8 +27,17 @@ def export_header(name: str, what: str, install: str) -> list[str]:
 
 
 def export_targets(exported: ExportSet) -> str:
-    """The target's plans, as the header and the warnings name them."""
-    return "; ".join(target(plan) for plan in exported.plans)
+    """The target's plans, as the header and the warnings name them: plans that differ only
+    in their Python are one, naming the Pythons (`linux x86_64, Python 3.10, 3.11, 3.12,
+    variant cpu, groups main`), not one repeated description per Python."""
+    pythons: dict[str, list[str]] = {}
+    for plan in exported.plans:
+        shape = target(plan).replace(f"Python {plan.python}", "Python {}", 1)
+        pythons.setdefault(shape, []).append(plan.python)
+    return "; ".join(
+        shape.replace("Python {}", f"Python {', '.join(dict.fromkeys(found))}", 1)
+        for shape, found in pythons.items()
+    )
 
 
 def not_exportable(name: str, plan: TargetPlan, stopping: Iterable[Problem]) -> str:
