@@ -36,6 +36,7 @@ from tests.support.templates import cpu_target
 from tests.support.templates import duplicate_project
 from tests.support.templates import split_project
 from tests.support.templates import torch_default_project
+from tests.support.templates import torch_group_project
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -106,6 +107,18 @@ def passes(project: Path, env: dict[str, str]) -> None:
     run_poetry(["check", "--lock"], project, env)
     result = run_poetry(["platform-check"], project, env, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def torch_no_cpu_source(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
+    """`torch_default` without the CPU source; the CUDA one at PyTorch's `cu130` segment."""
+    text = torch_default_project(index, cpu_source=False) + cpu_target(THIS_PYTHON)
+    return locked("torch-no-cpu-source", text)
+
+
+@pytest.fixture(scope="module")
+def torch_group(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
+    return locked("torch-group", torch_group_project(index) + cpu_target(THIS_PYTHON))
 
 
 def check_output(project: Path, env: dict[str, str]) -> str:
@@ -479,3 +492,45 @@ def test_every_printed_pin_applied_literally_with_its_command_passes(
     for nth in (0, 1):
         follow(project, env, printed_fix(printed, nth=nth))
     passes(project, env)
+
+
+def test_a_group_variants_torch_takes_the_source_in_its_group_table(
+    torch_group: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    project = copy_project(torch_group, tmp_path / "p")
+    block = printed_fix(check_output(project, env))
+    assert "in pyproject.toml [tool.poetry.group.cpu.dependencies]:" in block
+    result = run_poetry(["platform-check", "--fix", "--strict"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'torch = { version = ">=' in (project / "pyproject.toml").read_text()
+    assert locked_torch(project) == [(f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu")]
+    run_poetry(["check", "--lock"], project, env)
+
+
+def test_without_a_cpu_source_fix_adds_none_and_the_printed_block_followed_passes(
+    torch_no_cpu_source: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """No CPU source: --fix writes nothing (it never adds a source); the printed source
+    block (its URL derived from the CUDA source's), edit and command, followed, pass."""
+    project = copy_project(torch_no_cpu_source, tmp_path / "p")
+    was = files(project)
+    result = run_poetry(["platform-check", "--fix"], project, env, check=False)
+    assert result.returncode == 1
+    assert "no fix with exact edits" in result.stderr
+    assert files(project) == was
+    block = printed_fix(result.stdout)
+    assert block.startswith("declare PyTorch's CPU wheel index as the explicit source torch-cpu")
+    assert f'url = "{env_url(project)}/cpu/simple/"' in block
+    follow(project, env, block)
+    assert locked_torch(project)[0] == (f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu")
+    result = run_poetry(["platform-check", "--strict"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_poetry(["check", "--lock"], project, env)
+
+
+def env_url(project: Path) -> str:
+    """The local index's base URL, as the project's primary source has it."""
+    from poetry_platform.poetry_api import toml_loads
+
+    data = toml_loads((project / "pyproject.toml").read_text())
+    return str(data["tool"]["poetry"]["source"][0]["url"]).removesuffix("/pypi/simple/")

@@ -33,15 +33,21 @@ def printed_fix(output: str, number: int | None = None, *, nth: int = 0) -> str:
 
 def follow(project: Path, env: Mapping[str, str], block: str) -> str:
     """Make each edit of `block` in pyproject.toml's text (replace the quoted entry, or add
-    to `dependencies`; in a Poetry table, the key's value replaced by the printed one), then
-    run its command. Returns the new text. Every line after the fix's own phrase must be an
-    edit, a table's header or the command: none is skipped unread."""
+    to `dependencies`; in a Poetry table, the key's value replaced by the printed one; the
+    lines under "add to pyproject.toml:" appended as they stand), then run its command.
+    Returns the new text. Every line after the fix's own phrase must be an edit, a table's
+    header, an added line or the command: none is skipped unread."""
     text = (project / "pyproject.toml").read_text()
     table = "project"
     for line in [line.strip() for line in block.splitlines()[1:] if line.strip()]:
         replace, add, header, key = (p.match(line) for p in (_REPLACE, _ADD, _TABLE, _SET))
-        if header:
+        if line == "add to pyproject.toml:":
+            table = ""  # the lines below, as they stand, at the end of the file
+            text += "\n"
+        elif header:
             table = header.group(1)
+        elif table == "":
+            text += line + "\n"
         elif key:
             assert table != "project", line
             text = _set(text, table, *key.groups())

@@ -149,21 +149,28 @@ def duplicate_pin(root: Path) -> None:
     )
 
 
+PYTORCH_CPU, PYTORCH_CU130 = "cpu", "cu130"  # the last segments of PyTorch's index URLs
+
+
 def torch_cpu_source(root: Path) -> None:
     """`torch_pypi`, and PyTorch's own indexes beside it: `torch==PYPI_TORCH+cpu` (no NVIDIA
     wheel) on "torch-cpu", `+cu130` on "torch-cu130": a project whose cpu side takes torch
-    from "pypi" while a CPU source is declared, and its fix (`check/cpu_source.py`)."""
+    from "pypi" while a CPU source is declared, and its fix (`check/cpu_source.py`). The same
+    wheels stand under PyTorch's own last segments, "cpu" and "cu130", so that the CPU URL
+    derived from the CUDA one (`<base>/cu130/simple/` -> `<base>/cpu/simple/`) answers."""
     torch_pypi(root)
-    for tags in ((LINUX_X86,), (MAC_ARM,)):
-        publish(root, TORCH_CPU_INDEX, "torch", f"{PYPI_TORCH}+cpu", tags=tags)
-    publish(
-        root,
-        TORCH_CU130_INDEX,
-        "torch",
-        f"{PYPI_TORCH}+cu130",
-        tags=(LINUX_X86,),
-        requires_dist=(f"{PYPI_TORCH_NVIDIA}==12.8.4.1 ; platform_system == 'Linux'",),
-    )
+    for index in (TORCH_CPU_INDEX, PYTORCH_CPU):
+        for tags in ((LINUX_X86,), (MAC_ARM,)):
+            publish(root, index, "torch", f"{PYPI_TORCH}+cpu", tags=tags)
+    for index in (TORCH_CU130_INDEX, PYTORCH_CU130):
+        publish(
+            root,
+            index,
+            "torch",
+            f"{PYPI_TORCH}+cu130",
+            tags=(LINUX_X86,),
+            requires_dist=(f"{PYPI_TORCH_NVIDIA}==12.8.4.1 ; platform_system == 'Linux'",),
+        )
 
 
 # duplicate_pins: the same fork on two packages at once, as PyTorch from PyPI locks it on a

@@ -18,6 +18,7 @@ from tests.support.layouts import TORCH_VERSIONS
 from tests.support.layouts_check import DUP_FRAMEWORK
 from tests.support.layouts_check import DUP_FRAMEWORK_ONE
 from tests.support.layouts_check import PYPI_TORCH
+from tests.support.layouts_check import PYTORCH_CU130
 from tests.support.layouts_check import SPLIT_OLD
 from tests.support.layouts_check import THIS_PYTHON
 from tests.support.project import sources_toml
@@ -73,11 +74,15 @@ torch = [
 {sources_toml(server, explicit=(TORCH_CPU_INDEX, TORCH_CU130_INDEX))}"""
 
 
-def torch_default_project(server: IndexServer | str, *, cu130: bool = True) -> str:
+def torch_default_project(
+    server: IndexServer | str, *, cu130: bool = True, cpu_source: bool = True
+) -> str:
     """`torch_project` gone wrong (`layouts_check.torch_cpu_source`): the cpu extra asks for
     `torch>=X` and its entry naming the CPU source is missing, so its torch comes from the
     default index (the CUDA build on Linux) though the source is declared. Without `cu130`
-    the project has no other extra (nor any `[tool.poetry.dependencies]`)."""
+    the project has no other extra (nor any `[tool.poetry.dependencies]`); without
+    `cpu_source` no CPU source is declared and the CUDA one is at PyTorch's own segment
+    (`<base>/cu130/simple/`), from which the CPU one is derived."""
     text = torch_project(server, name="torch-default", version=PYPI_TORCH)
     marker = "extra == 'cpu' and extra != 'cu130'"
     cpu_entry = f'    {{ markers = "{marker}", source = "{TORCH_CPU_INDEX}" }},\n'
@@ -88,7 +93,38 @@ def torch_default_project(server: IndexServer | str, *, cu130: bool = True) -> s
         wrong = (
             head.replace(f'cu130 = ["torch=={PYPI_TORCH}+cu130"]\n', "") + rest.split("]\n", 1)[1]
         )
+    if not cpu_source:
+        blocks = wrong.split("\n[[tool.poetry.source]]\n")
+        kept = [b for b in blocks if f'name = "{TORCH_CPU_INDEX}"' not in b]
+        assert len(kept) == len(blocks) - 1, "torch_project moved on"
+        wrong = "\n[[tool.poetry.source]]\n".join(kept).replace(
+            f"/{TORCH_CU130_INDEX}/simple/", f"/{PYTORCH_CU130}/simple/"
+        )
     return wrong
+
+
+def torch_group_project(server: IndexServer | str) -> str:
+    """A cpu variant made of a group asking for torch with no source, so it takes the
+    default index's (CUDA) torch though the CPU source is declared."""
+    return f"""[project]
+name = "torch-group"
+version = "0.1.0"
+requires-python = ">=3.10,<4.0"
+dependencies = []
+
+[tool.poetry]
+package-mode = false
+
+[tool.poetry.group.cpu]
+optional = true
+
+[tool.poetry.group.cpu.dependencies]
+torch = ">={PYPI_TORCH}"
+
+[[tool.poetry-platform.variant]]
+name = "cpu"
+groups = ["cpu"]
+{sources_toml(server, explicit=(TORCH_CPU_INDEX,))}"""
 
 
 def cpu_target(python: str, *, name: str = "ci-cpu") -> str:
