@@ -234,3 +234,35 @@ def test_poetry_side_reads_sources_and_tables_as_written() -> None:
     assert [s.name for s in side.sources] == ["local", "torch-cpu", "torch-cu130"]
     assert side.entry("tool.poetry.dependencies", "torch") == ("torch", [CU130_ENTRY])
     assert PoetrySide.of({}) == PoetrySide()
+
+
+def test_fix_tries_the_cpu_source_and_never_pins_a_package_the_variant_forbids() -> None:
+    """PyPI torch under cpu locks two nvidia-cublas entries: pinning one would make the
+    project require it; the CPU source takes both away. Under a CUDA variant the pin stays."""
+    from poetry_platform.check.fidelity import Fidelity
+    from poetry_platform.check.fix import candidates
+    from poetry_platform.check.targets import TargetResult
+    from poetry_platform.lockset.problems import Duplicate
+    from poetry_platform.lockset.problems import PlanCheck
+    from poetry_platform.lockset.problems import Problem
+    from poetry_platform.lockset.problems import Remedy
+
+    pin = Remedy(
+        "pin-version",
+        "3.12",
+        package="nvidia-cublas",
+        version="13.4.1.3",
+        edits=(Edit("dependencies", "", ("nvidia-cublas==13.4.1.3 ; sys_platform == 'linux'",)),),
+        command="poetry update --lock nvidia-cublas",
+    )
+    duplicate = PlanCheck(
+        (), (Problem("duplicate", Duplicate("nvidia-cublas", (), "constrain", remedy=pin)),)
+    )
+    torch = torch_fix(CPU, "3.12", declared(PROJECT), {None})
+    taken = ForbiddenPackage(
+        "cpu", "nvidia-cublas", "13.4.1.3", "nvidia-*", ("torch 2.15.0",), "torch-cpu-index", torch
+    )
+    plan: Any = None  # candidates() reads the check and the verdict only
+    cpu = TargetResult(plan, duplicate, Fidelity("cpu", forbidden=(taken,)))
+    assert candidates([cpu]) == [torch]
+    assert candidates([TargetResult(plan, duplicate, Fidelity("cu130"))]) == [pin]

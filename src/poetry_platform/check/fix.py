@@ -56,7 +56,10 @@ def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
     Per target: a missing accelerator's fixes, then torch from the CPU source (it takes the
     whole CUDA build out of a cpu variant, and with it the duplicate entries of its
     `nvidia-*` wheels), then the pins of duplicate entries: all of them at once first
-    (where two packages are duplicated, one pin alone never passes), then each alone."""
+    (where two packages are duplicated, one pin alone never passes), then each alone; never
+    the pin of a package the target's variant forbids."""
+    from packaging.utils import canonicalize_name
+
     from poetry_platform.check.remedies import pins_together
     from poetry_platform.lockset.problems import Duplicate
 
@@ -70,7 +73,18 @@ def candidates(results: Iterable[TargetResult]) -> list[Remedy]:
             for p in result.check.problems
             if isinstance(p.facts, Duplicate) and p.facts.remedy is not None
         ]
-        pins = [r for r in pins if r.kind == "pin-version" and r.edits]
+        # A package the variant forbids is taken away, never pinned: a pin in the project's
+        # dependencies would keep it (PyPI torch's nvidia-* duplicates under cpu).
+        forbidden = (
+            {canonicalize_name(f.package) for f in fidelity.forbidden} if fidelity else set()
+        )
+        pins = [
+            r
+            for r in pins
+            if r.kind == "pin-version"
+            and r.edits
+            and canonicalize_name(r.package or "") not in forbidden
+        ]
         offered += [pins_together(pins), *pins] if len(pins) > 1 else pins
         for remedy in offered:
             if remedy.kind in FIXABLE and remedy.edits and remedy.edits not in out:
