@@ -535,17 +535,18 @@ def test_the_cap_of_a_spec_and_whether_it_is_floorless() -> None:
     assert admits("<1", "0.7.2") and admits("", "0.7.2") and admits("<1 ,!=0.7.0", "0.7.2")
     assert not admits("<0.7", "0.7.2") and not admits("!=0.7.2", "0.7.2")
     assert admits("<nonsense", "0.7.2")  # unreadable: the lock will say
+    assert admits("<2", "1.0rc1")  # a first release with the extra may be a pre-release
 
 
 def test_several_duplicate_pins_become_one_fix_with_every_pin() -> None:
-    def pin(name: str, version: str) -> Remedy:
+    def pin(name: str, version: str, python: str = "3.12") -> Remedy:
         line = f"{name}=={version} ; sys_platform == 'linux'"
         edits = (Edit("dependencies", "", (line,)),)
-        return Remedy("pin-version", "3.12", name, version=version, edits=edits)
+        return Remedy("pin-version", python, name, version=version, edits=edits)
 
-    together = pins_together(
-        [pin("nvidia-cublas", "13.0.0.19"), pin("nvidia-cuda-nvrtc", "13.0.88")]
-    )
+    # (One target's pins share its Python; the fix takes the first one's.)
+    nvrtc = pin("nvidia-cuda-nvrtc", "13.0.88", python="3.13")
+    together = pins_together([pin("nvidia-cublas", "13.0.0.19"), nvrtc])
     assert together == Remedy(
         "pin-version",
         "3.12",

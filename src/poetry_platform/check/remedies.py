@@ -136,7 +136,7 @@ def admits(cap: str, version: str) -> bool:
     from packaging.specifiers import SpecifierSet
 
     try:
-        return SpecifierSet(cap.replace(" ", "")).contains(version, prereleases=True)
+        return SpecifierSet(cap).contains(version, prereleases=True)
     except InvalidSpecifier:
         return True
 
