@@ -306,3 +306,44 @@ def test_a_verdict_with_exact_fixes_puts_its_reason_and_its_fixes_on_lines_of_th
         "cuda13", "3.11", "family", ("jax-cuda13-plugin",), ("JAX",), ("cuda13",), (why,), ()
     )
     assert render.missing_accelerator(short) == (f"{lines[0]}; {render.cause(why)}")
+
+
+def test_the_same_exact_fixes_for_another_python_point_to_the_list_above() -> None:
+    """gpu-cuda13 on Python 3.11 and 3.12 (real index: jax 0.6.2 for both) printed the same
+    20 lines of fixes twice; the second points at the first, keeping its own drop-this-Python."""
+    from poetry_platform.lockset.problems import Cause
+    from poetry_platform.lockset.problems import Edit
+    from poetry_platform.lockset.problems import MissingAccelerator
+    from poetry_platform.lockset.problems import Remedy
+    from poetry_platform.render.problems import problem_lines
+
+    def problem(python: str) -> Problem:
+        why = Cause("jax>=0.6.2", "no-extra", "jax", "0.6.2", "cuda13", python, ("cuda12",))
+        split = Remedy(
+            "raise-floor",
+            python,
+            "jax",
+            "cuda13",
+            "0.7.2",
+            "index",
+            ">=3.11",
+            edits=(Edit("dependencies", "jax>=0.6.2", ("jax>=0.7.2",)),),
+            command="poetry update --lock jax",
+        )
+        drop = Remedy("drop-python", python, target="gpu")
+        missing = MissingAccelerator(
+            "cuda13", python, "family", ("p",), ("JAX",), ("cuda13",), (why,), (split, drop)
+        )
+        return Problem("missing-accelerator", missing, None, None, "error")
+
+    listed: dict[tuple[object, ...], str] = {}
+    first = problem_lines([problem("3.11")], listed=listed, where="gpu on Python 3.11")
+    second = problem_lines([problem("3.12")], listed=listed, where="gpu on Python 3.12")
+    assert any("1. raise the floor" in line for line in first)
+    assert "1. raise the floor" not in "\n".join(second)
+    assert second[-1] == (
+        "      Fixes: as listed for gpu on Python 3.11 above; or drop Python 3.12 from target gpu"
+    )
+    assert second[1].startswith("      because the locked jax 0.6.2 for Python 3.12")
+    # without `listed` (install, show, JSON), every verdict lists its fixes
+    assert "1. raise the floor" in "\n".join(problem_lines([problem("3.12")]))

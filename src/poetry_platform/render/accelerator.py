@@ -186,9 +186,11 @@ def _needs(requires_python: str | None, python: str) -> str:
     return text
 
 
-def missing_accelerator(m: MissingAccelerator) -> str:
+def missing_accelerator(m: MissingAccelerator, *, fixes_as: str | None = None) -> str:
     """The whole verdict: the promise, why it is broken, the fixes. One line when no fix
-    has exact edits; else the fixes numbered below it, each with its edits and command."""
+    has exact edits; else the fixes numbered below it, each with its edits and command.
+    `fixes_as`: where the same exact fixes were already listed (`gpu on Python 3.11`); then
+    one line points there instead of listing them again."""
     text = f"variant {m.variant} delivers no accelerator on Python {m.python}: {expected(m)}"
     if m.matches_nothing:
         which = "that" if len(m.patterns) == 1 else "any of them"
@@ -213,6 +215,9 @@ def missing_accelerator(m: MissingAccelerator) -> str:
         return text
     # the fixes take lines of their own: so do the reasons (one 380-character line before)
     lines = [text, *(f"  because {w}" for w in why)]
+    if fixes_as is not None:  # the exact fixes as above; the rest (drop this Python) here
+        rest = "".join(f"; or {remedy(r)}" for r in m.remedies if not r.edits)
+        return "\n".join([*lines, f"  Fixes: as listed for {fixes_as} above{rest}"])
     lines.append("  Fixes, in order (platform-check --fix applies the first that locks):")
     for n, r in enumerate(m.remedies, 1):
         lines.append(f"  {n}. {remedy(r)}")
@@ -294,6 +299,14 @@ def forbidden_groups(
             listed = [f"  {line}" for line in _wrapped(names)]
             out.append("\n".join([head, *listed, forbid_fix(fs[0])]))
     return out
+
+
+def same_fixes(m: MissingAccelerator) -> tuple[object, ...] | None:
+    """What makes two verdicts' exact fixes the same (the edits and commands), or None when
+    it has none: gpu-cuda13 on Python 3.11 and 3.12 lack the same extra and take the same
+    split; listing its 20 lines twice is noise."""
+    exact = tuple((r.kind, r.edits, r.command) for r in m.remedies if r.edits)
+    return (m.variant, exact) if exact else None
 
 
 def _wrapped(items: Sequence[str], width: int = 96) -> list[str]:

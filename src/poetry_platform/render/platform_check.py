@@ -71,6 +71,7 @@ def check(
                 f"for this machine and the project's {host_python}."
             )
         )
+    listed: dict[tuple[object, ...], str] = {}  # exact fixes listed once, then pointed at
     for result in results:
         plan, found = result.plan, result.check
         label = f"<c1>{plan.name}</c1> ({target(plan)}; {plan.tags.describe()})"
@@ -82,7 +83,9 @@ def check(
         else:
             status = "<success>OK</success>"
         out.append(Line(f"{label}: {status}, {len(found.packages)} packages"))
-        out += [Line(line) for line in problem_lines(found.problems, verbose=verbose)]
+        where = f"{plan.name} on Python {plan.python}"
+        lines = problem_lines(found.problems, verbose=verbose, listed=listed, where=where)
+        out += [Line(line) for line in lines]
     failing = sum(r.failed(strict=strict) for r in results)
     if failing:
         out.append(

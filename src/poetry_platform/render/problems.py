@@ -24,6 +24,7 @@ from poetry_platform.render.accelerator import forbidden
 from poetry_platform.render.accelerator import forbidden_groups
 from poetry_platform.render.accelerator import missing_accelerator
 from poetry_platform.render.accelerator import remedy_lines
+from poetry_platform.render.accelerator import same_fixes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -229,9 +230,17 @@ def problem(p: Problem) -> str:
     return f"{p.package} {p.version}: {detail}"
 
 
-def problem_texts(problems: Iterable[Problem], *, verbose: bool = False) -> list[tuple[str, str]]:
+def problem_texts(
+    problems: Iterable[Problem],
+    *,
+    verbose: bool = False,
+    listed: dict[tuple[object, ...], str] | None = None,
+    where: str = "",
+) -> list[tuple[str, str]]:
     """(severity, text) per cause: forbidden packages grouped into one warning per cause,
-    identical texts once; a text may span lines (a fix's edits)."""
+    identical texts once; a text may span lines (a fix's edits). `listed` (shared by the
+    caller across targets): exact fixes already listed, and where; a missing accelerator
+    whose fixes are among them points there, and `where` names this place for the next."""
     problems = list(problems)
     forbidden = [p for p in problems if isinstance(p.facts, ForbiddenPackage)]
     texts: list[tuple[str, str]] = []
@@ -243,6 +252,13 @@ def problem_texts(problems: Iterable[Problem], *, verbose: bool = False) -> list
                     (p.severity, t) for t in forbidden_groups(facts, verbose=verbose, named=True)
                 ]
             continue
+        if listed is not None and isinstance(p.facts, MissingAccelerator):
+            key = same_fixes(p.facts)
+            if key is not None:
+                text = missing_accelerator(p.facts, fixes_as=listed.get(key))
+                listed.setdefault(key, where)
+                texts.append((p.severity, text))
+                continue
         texts.append((p.severity, problem(p)))
     return list(dict.fromkeys(texts))
 
@@ -260,11 +276,17 @@ def bullet(text: str, indent: str = "  ") -> list[str]:
 
 
 def problem_lines(
-    problems: Iterable[Problem], *, indent: str = "  ", verbose: bool = False
+    problems: Iterable[Problem],
+    *,
+    indent: str = "  ",
+    verbose: bool = False,
+    listed: dict[tuple[object, ...], str] | None = None,
+    where: str = "",
 ) -> list[str]:
-    """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings."""
+    """One line per problem, Poetry-markup coloured: `<error>` errors, `<warning>` warnings
+    (`listed`, `where`: see `problem_texts`)."""
     lines = []
-    for severity, text in problem_texts(problems, verbose=verbose):
+    for severity, text in problem_texts(problems, verbose=verbose, listed=listed, where=where):
         tag = "error" if severity == "error" else "warning"
         first, *rest = bullet(text, indent)
         lines.append(f"{indent}<{tag}>{first.removeprefix(indent)}</{tag}>")
