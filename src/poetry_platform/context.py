@@ -193,7 +193,7 @@ class _Judge:
         groups: Collection[str],
         first_release: FirstRelease | None = None,
     ) -> None:
-        from poetry_platform.check.remedies import Declared
+        from poetry_platform.check.declared import Declared
 
         self._poetry = poetry
         self._first_release = first_release

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from poetry_platform import render
-from poetry_platform.check.cpu_source import PoetrySide
-from poetry_platform.check.cpu_source import Source
 from poetry_platform.check.cpu_source import cpu_source
 from poetry_platform.check.cpu_source import inline
 from poetry_platform.check.cpu_source import suggested_url
 from poetry_platform.check.cpu_source import torch_fix
+from poetry_platform.check.declared import Declared
+from poetry_platform.check.declared import PoetrySide
+from poetry_platform.check.declared import Source
 from poetry_platform.check.fix import apply_edits
-from poetry_platform.check.remedies import Declared
 from poetry_platform.lockset.problems import Edit
 from poetry_platform.lockset.problems import ForbiddenPackage
 from poetry_platform.model import Variant

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from poetry_platform.check.declared import Declared
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
-from poetry_platform.check.remedies import Declared
 from poetry_platform.check.remedies import remedies
 from poetry_platform.lockset.install_set import marker_environment
 from poetry_platform.lockset.install_set import select_locked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from poetry_platform import render
-from poetry_platform.check.remedies import Declared
+from poetry_platform.check.declared import Declared
 from poetry_platform.check.remedies import admits
 from poetry_platform.check.remedies import cap_of
 from poetry_platform.check.remedies import entry

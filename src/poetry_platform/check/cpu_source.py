@@ -41,13 +41,17 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from poetry_platform.accelerators import TORCH
+from poetry_platform.check.declared import BARE_KEY
+from poetry_platform.check.declared import MAIN_TABLE
+from poetry_platform.check.declared import Declared
+from poetry_platform.check.declared import PoetrySide
+from poetry_platform.check.declared import Source
 from poetry_platform.lockset.problems import Edit
 from poetry_platform.lockset.problems import IndexSource
 from poetry_platform.lockset.problems import Remedy
@@ -57,67 +61,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from collections.abc import Sequence
 
-    from poetry_platform.check.remedies import Declared
     from poetry_platform.model import Variant
 
-MAIN_TABLE = "tool.poetry.dependencies"
 ADDED_NAME = "torch-cpu"  # the name of the source "add-cpu-source" declares
 COMMAND = f"poetry update --lock {TORCH}"
 _BACKEND_SEGMENT = re.compile(r"cu\d+|rocm[\d.]+", re.IGNORECASE)
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-@dataclass(frozen=True)
-class Source:
-    name: str
-    url: str
-    priority: str  # as written; "" when left out (primary)
-
-
-@dataclass(frozen=True)
-class PoetrySide:
-    """What `[tool.poetry]` says, as written: the sources in file order, and each Poetry
-    dependency table (`tool.poetry.dependencies`, `tool.poetry.group.G.dependencies`)."""
-
-    sources: tuple[Source, ...] = ()
-    tables: tuple[tuple[str, Mapping[str, Any]], ...] = ()
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any]) -> PoetrySide:
-        poetry = (data.get("tool") or {}).get("poetry") or {}
-        if not isinstance(poetry, dict):
-            return cls()
-        sources = tuple(
-            Source(str(s.get("name", "")), str(s.get("url", "")), str(s.get("priority", "")))
-            for s in poetry.get("source") or ()
-            if isinstance(s, dict)
-        )
-        tables: list[tuple[str, Mapping[str, Any]]] = []
-        if isinstance(poetry.get("dependencies"), dict):
-            tables.append((MAIN_TABLE, poetry["dependencies"]))
-        groups = poetry.get("group") or {}
-        for name, group in groups.items() if isinstance(groups, dict) else ():
-            deps = group.get("dependencies") if isinstance(group, dict) else None
-            if isinstance(deps, dict) and _BARE_KEY.fullmatch(name):
-                tables.append((f"tool.poetry.group.{name}.dependencies", deps))
-        return cls(sources, tuple(tables))
-
-    def entry(self, table: str, package: str) -> tuple[str, Any] | None:
-        """(the key as written, its value) of `package` in `table`, or None."""
-        for name, deps in self.tables:
-            if name == table:
-                for key, value in deps.items():
-                    if canonicalize_name(key) == package:
-                        return key, value
-        return None
-
-    def group_table(self, group: str) -> str | None:
-        wanted = canonicalize_name(group)
-        for name, _ in self.tables:
-            parts = name.split(".")
-            if len(parts) == 5 and canonicalize_name(parts[3]) == wanted:
-                return name
-        return None
 
 
 def words(text: str) -> list[str]:
@@ -170,7 +118,7 @@ def inline(value: Any) -> str:
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
+    return key if BARE_KEY.fullmatch(key) else json.dumps(key)
 
 
 def torch_fix(

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
     from poetry.core.packages.package import Package
 
-    from poetry_platform.check.remedies import Declared
+    from poetry_platform.check.declared import Declared
     from poetry_platform.lockset.lock import Relations
     from poetry_platform.model import Variant
 

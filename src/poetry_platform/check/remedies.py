@@ -32,20 +32,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from poetry_platform.accelerators import SPLIT_COMPANIONS
-from poetry_platform.check.cpu_source import PoetrySide
+from poetry_platform.check.declared import MAIN
+from poetry_platform.check.declared import Declared
 from poetry_platform.lockset.problems import Edit
 from poetry_platform.lockset.problems import Remedy
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from collections.abc import Mapping
     from collections.abc import Sequence
 
     from poetry_platform.lockset.problems import Cause
@@ -54,40 +53,9 @@ if TYPE_CHECKING:
 
 # A package whose python_version split Poetry locks only with a companion split beside it.
 COMPANIONS = SPLIT_COMPANIONS
-MAIN = "dependencies"
 _REQUIREMENT = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*?)\s*(?:;\s*(.*?))?\s*$"
 )
-
-
-@dataclass(frozen=True)
-class Declared:
-    """The project's PEP 621 requirements as written: `dependencies` and each extra's list
-    (`extras`, in file order), and requires-python. Empty when pyproject has none.
-    `poetry`: its `[tool.poetry]` sources and dependency tables (`check/cpu_source.py`)."""
-
-    requires_python: str = ""
-    dependencies: tuple[str, ...] = ()
-    extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    poetry: PoetrySide = field(default_factory=PoetrySide)
-
-    @classmethod
-    def of(cls, data: Mapping[str, Any]) -> Declared:
-        project = data.get("project") or {}
-        poetry = PoetrySide.of(data)
-        if not isinstance(project, dict):
-            return cls(poetry=poetry)
-        optional = project.get("optional-dependencies") or {}
-        return cls(
-            str(project.get("requires-python") or ""),
-            tuple(str(s) for s in project.get("dependencies") or ()),
-            tuple((str(k), tuple(str(s) for s in v)) for k, v in optional.items()),
-            poetry,
-        )
-
-    def lists(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(where, entries): `dependencies`, then each extra by name."""
-        return [(MAIN, self.dependencies), *self.extras]
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     from poetry.core.packages.dependency import Dependency
     from poetry.poetry import Poetry
 
+    from poetry_platform.check.declared import Declared
     from poetry_platform.check.fidelity import FirstRelease
-    from poetry_platform.check.remedies import Declared
     from poetry_platform.host.system import SystemFacts
     from poetry_platform.lockset.files import BinaryPolicy
     from poetry_platform.lockset.lock import LockState
@@ -266,7 +266,7 @@ def check_plans(
 ) -> list[TargetResult]:
     """Each plan against the lock read once, with the project's requirements and Poetry's
     binary policy."""
-    from poetry_platform.check.remedies import Declared
+    from poetry_platform.check.declared import Declared
     from poetry_platform.config import project_data
 
     policy = binary_policy(poetry)
