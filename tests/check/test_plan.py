@@ -527,6 +527,12 @@ def test_a_duplicate_one_requirer_pins_names_the_version_that_works(tmp_path: Pa
     [problem] = [p for p in result.problems if p.kind == "duplicate"]
     lines = render.problem(problem).split("\n")
     assert lines[0] == "nvidia-cublas 13.0.0.19, 13.1.0.3: 2 locked entries are selected at once:"
+    # each entry with its requirers, its lock marker on a line of its own (PyPI's markers for
+    # cuda-toolkit's pins run to 200 characters)
+    assert lines[1].startswith("  13.0.0.19, required by cuda-toolkit 13.0.0 (")
+    assert lines[2].startswith("    lock marker: ")
+    assert lines[3].startswith("  13.1.0.3, required by ")
+    assert lines[4].startswith("    lock marker: ")
     assert lines[-4:] == [
         "Fix: pin nvidia-cublas to 13.0.0.19, the entry every requirer accepts "
         "(cuda-toolkit 13.0.0 pins it):",

@@ -104,9 +104,12 @@ def duplicate(f: Duplicate) -> str:
             f"required by {brought})"
         )
     advice = duplicate_advice(f)
-    if "\n" in advice:  # a fix with its edits: one short line per entry, then the fix
+    if "\n" in advice:  # a fix with its edits: each entry, its requirers, its marker apart
         lines = [f"{len(f.entries)} locked entries are selected at once:"]
-        lines += [f"  {e}" for e in entries]
+        for e in f.entries:
+            brought = "; ".join(f"{w} ({how})" for w, how in e.required_by)
+            lines.append(f"  {duplicate_entry_version(e)}, required by {brought or 'nothing here'}")
+            lines.append(f"    lock marker: {e.marker or 'none'}")  # 200 characters on PyPI
         return "\n".join([*lines, advice])
     return f"{len(f.entries)} locked entries are selected at once: {'; '.join(entries)}. {advice}"
 
