@@ -12,11 +12,13 @@ from poetry_platform.host.nvidia_text import CUDA_DRIVER_TABLE
 from poetry_platform.host.nvidia_text import cuda_for_driver
 from poetry_platform.host.nvidia_text import cuda_from_int
 from poetry_platform.host.nvidia_text import driver_key
+from poetry_platform.host.nvidia_text import parse_compute_capability
 from poetry_platform.host.nvidia_text import parse_driver_version
 from poetry_platform.host.nvidia_text import parse_gpu_information
 from poetry_platform.host.nvidia_text import parse_proc_version
 from poetry_platform.host.nvidia_text import parse_smi_header
 from poetry_platform.host.nvidia_text import parse_smi_query
+from poetry_platform.host.nvidia_text import quoted
 from poetry_platform.host.probing import ProbeError
 
 # Copied from real machines (the H100 host, an A100 host on the R535 branch).
@@ -227,3 +229,71 @@ def test_combine_driver_older_than_the_table() -> None:
     assert (info.source, info.cuda_version) == ("sysfs", None)
     assert "older than the driver table" in log[0]
     assert combine([]) == (None, [])
+
+
+# --- the words a probe logs, and the edges of each reading ---------------------------------
+# A probe logs "garbled answer ignored: <the parser's words>" (nvidia.py), so the words are
+# what a user reading `-vvv` sees: each names what was expected and quotes what came.
+
+
+def test_cuda_from_int_range() -> None:
+    # cuDriverGetVersion is 1000 * major + 10 * minor: CUDA 1.0 (1000) is the first.
+    assert cuda_from_int(1000) == "1.0"
+    with pytest.raises(ValueError, match=r"^not a CUDA version number: 999$"):
+        cuda_from_int(999)
+    # The largest accepted number still formats as a version the header parser reads
+    # (`\d{1,3}\.\d{1,2}`); one more would be "1000.0".
+    assert cuda_from_int(999_990) == "999.99"
+    with pytest.raises(ValueError, match=r"^not a CUDA version number: 1000000$"):
+        cuda_from_int(1_000_000)
+
+
+def test_parser_words_name_what_was_expected() -> None:
+    with pytest.raises(ValueError, match=r"^not a compute capability: '9\.x'$"):
+        parse_compute_capability(" 9.x\n")
+    with pytest.raises(
+        ValueError, match=r"^no 'NVRM version: \.\.\. Kernel Module <version>' line in 'GCC x'$"
+    ):
+        parse_proc_version("GCC x\n")
+    with pytest.raises(ValueError, match=r"^no 'Driver Version:' in 'Segmentation fault'$"):
+        parse_smi_header("Segmentation fault\n")
+    with pytest.raises(ValueError, match=r"^not a CUDA version: 'thirteen'$"):
+        parse_smi_header(SMI_580.replace("13.0", "thirteen"))
+    with pytest.raises(
+        ValueError, match=r"^expected 'driver, compute capability, name', got 'a, b'$"
+    ):
+        parse_smi_query("a, b\n")
+    with pytest.raises(ValueError, match=r"^no GPU rows$"):
+        parse_smi_query("\n  \n")
+
+
+def test_quoted_cuts_long_output_at_sixty_characters() -> None:
+    # A garbled answer may be pages long (a stack dump); the log line quotes its start.
+    assert quoted("  " + "x" * 60 + "\n") == repr("x" * 60)
+    assert quoted("x" * 61) == repr("x" * 60 + "...")
+    with pytest.raises(ValueError) as info:
+        parse_driver_version("y" * 200)
+    assert str(info.value) == "not a driver version: " + repr("y" * 60 + "...")
+
+
+def test_gpu_information_value_is_everything_after_the_first_colon() -> None:
+    text = "Model: \t\t NVIDIA Graphics Device: rev 2\nBus Location: \t 0000:3b:00.0\n"
+    assert parse_gpu_information(text) == "NVIDIA Graphics Device: rev 2"
+
+
+@pytest.mark.parametrize("placeholder", ["N/A", "[N/A]"])
+def test_smi_header_placeholder_is_no_cuda_version(placeholder: str) -> None:
+    text = SMI_580.replace("CUDA Version: 13.0", f"CUDA Version: {placeholder}")
+    assert parse_smi_header(text) == ("580.159.04", None)
+
+
+@pytest.mark.parametrize("placeholder", ["[N/A]", "N/A", "[Not Supported]"])
+def test_smi_query_placeholder_is_no_compute_capability(placeholder: str) -> None:
+    # nvidia-smi prints these for a field a GPU or driver cannot answer.
+    [gpu] = parse_smi_query(f"535.104.05, {placeholder}, NVIDIA A100-SXM4-80GB\n")
+    assert gpu == ("535.104.05", None, "NVIDIA A100-SXM4-80GB")
+
+
+def test_smi_query_blank_line_does_not_end_the_rows() -> None:
+    rows = parse_smi_query("\n580.159.04, 9.0, NVIDIA H100\n\n580.159.04, 8.0, NVIDIA A100\n")
+    assert [g.compute_capability for g in rows] == ["9.0", "8.0"]
