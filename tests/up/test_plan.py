@@ -628,3 +628,25 @@ def test_dynamic_dependencies_take_the_other_kind_of_tool_poetry_entries() -> No
     decls = declarations.read(edits.parse(text))
     ignored = {d.name: d.ignored_for for d in decls.items if d.group == "main"}
     assert ignored == {"numpy": None, "ghost": None, "plain": "[project] dependencies"}
+
+
+def test_a_build_the_constraint_excludes_is_never_the_bump() -> None:
+    # `!=2.9.0+cpu` (a broken build) once let 2.9.0+cpu in through its public version, and
+    # the bump wrote `>=2.9.0+cpu,!=2.9.0+cpu`.
+    pyproject = (
+        f'[tool.poetry.dependencies]\npython = "{PYTHON}"\n'
+        'torch = { version = ">=2.8.0+cpu,!=2.9.0+cpu", source = "torch-cpu" }\n'
+    )
+    releases = {q("torch", "torch-cpu"): [rel("2.8.0+cpu"), rel("2.9.0+cpu")]}
+    assert changes(plan_for(pyproject, releases)) == {}
+    releases[q("torch", "torch-cpu")].append(rel("2.9.1+cpu"))
+    assert new_of(plan_for(pyproject, releases), "torch") == [">=2.9.1+cpu,!=2.9.0+cpu"]
+
+
+def test_excluding_a_release_candidate_does_not_ask_for_pre_releases() -> None:
+    # PEP 440 as packaging reads it: `!=2.1.0rc1` names a pre-release only to leave it out.
+    pyproject = f'[tool.poetry.dependencies]\npython = "{PYTHON}"\na = ">=2.0,!=2.1.0rc1"\n'
+    releases = {q("a"): [rel("2.0"), rel("2.1.0rc1"), rel("2.2.0b1")]}
+    assert changes(plan_for(pyproject, releases)) == {}
+    releases[q("a")].append(rel("2.1.0"))
+    assert new_of(plan_for(pyproject, releases), "a") == [">=2.1,!=2.1.0rc1"]

@@ -77,9 +77,12 @@ def options(
         v = r.version
         if ctx.label is not None and local_label(v) != ctx.label:
             continue
-        public = public_of(v)
-        if not (within.allows(v) or (public is not v and within.allows(public))):
+        # The range decides on the release itself: PEP 440 (and poetry-core) already
+        # admit 2.8.0+cpu wherever they admit 2.8.0, except where it is excluded by name
+        # (`!=2.9.0+cpu`), and that exclusion must hold.
+        if not within.allows(v):
             continue
+        public = public_of(v)
         if v.is_unstable() and not ctx.allow_prereleases:
             continue
         if opts.newest_in_range is None or public > opts.newest_in_range:
@@ -116,8 +119,8 @@ def floor_of(text: str) -> Version | None:
     from poetry.core.constraints.version import parse_constraint
 
     try:
-        lowest = getattr(parse_constraint(text or "*"), "min", None)
-    except ValueError:
+        lowest = getattr(parse_constraint(text), "min", None)
+    except ValueError:  # "" (any version) too: no floor
         return None
     return public_of(lowest) if isinstance(lowest, Version) else None
 

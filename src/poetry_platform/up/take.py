@@ -70,18 +70,21 @@ class Companion:
 
 
 def _mentions_prerelease(text: str) -> bool:
+    """Whether the constraint asks for pre-releases by naming one (`>=2.0b1`), as PEP 440
+    reads a specifier: an exclusion (`!=2.1.0rc1`, leaving out one broken candidate) asks
+    for none (packaging's `Specifier.prereleases` is None for it)."""
     try:
         spec = constraints.parse(text)
     except constraints.UnsupportedConstraint:
         return False
     for clause in spec.clauses:
-        if clause.version == "*":
+        if clause.op == "!=":
             continue
-        try:
+        try:  # Poetry reads `==2.0b1.*` as >=2.0b1.dev0,<2.0b2.dev0: pre-releases only
             if Version.parse(clause.version.removesuffix(".*")).is_unstable():
                 return True
         except ValueError:
-            continue
+            continue  # `*`
     return False
 
 
