@@ -236,8 +236,9 @@ def test_a_page_that_is_no_index_is_unreadable(tmp_path: Path) -> None:
 def test_a_source_that_never_answers_fails_at_the_deadline(
     make_index: Callable[..., IndexServer], tmp_path: Path
 ) -> None:
-    """The page is held until the fetch has returned: a fetch that waited for it (Poetry's
-    retries, no deadline) would get alpha's releases and fail the test, with no clock read."""
+    """The page is held until the fetch has returned (or 120 s): a fetch that ignored the
+    deadline would end at Poetry's own timeout ("no answer within 15 s") or read alpha's
+    releases, and fail the test, with no clock read."""
     server = make_index()
     layouts.add_release(server.root.root, "pypi", "alpha", "1.0")
     layouts.add_release(server.root.root, "pypi", "beta", "1.0")
