@@ -541,3 +541,173 @@ def test_a_duplicate_one_requirer_pins_names_the_version_that_works(tmp_path: Pa
         "  then run: poetry update --lock nvidia-cublas",
     ]
     assert max(len(line) for line in lines) < 150  # was one ~700-character line
+
+
+# --- the pure rules behind a missing requirement and a duplicate --------------------------
+
+
+def test_a_missing_requirement_says_where_it_is_locked(tmp_path: Path) -> None:
+    from poetry_platform.lockset.problems import MissingRequirement
+
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("moto", "5.1.9", ["moto-5.1.9-py3-none-any.whl"], groups=("docs", "cloud-dev")),
+            pkg("boto", "1.0", ["boto-1.0-py3-none-any.whl"], markers="sys_platform == 'win32'"),
+        ],
+    )
+    moto = Dependency.create_from_pep_508("moto>=5; sys_platform == 'linux'")
+    boto = Dependency.create_from_pep_508("boto")
+    gone = Dependency.create_from_pep_508("requests")
+    result = check(locked, GPU, requirements=[moto, boto, gone])
+    assert [(p.package, p.have, p.facts) for p in result.problems] == [
+        (
+            "moto",
+            "other-groups",
+            MissingRequirement('sys_platform == "linux"', "other-groups", ("cloud-dev", "docs")),
+        ),
+        ("boto", "excluded", MissingRequirement("", "excluded")),
+        ("requests", "absent", MissingRequirement("", "absent")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "markers", "requirers", "advice"),
+    [
+        ("nvidia-cublas", ["", ""], [set(), set()], ("relock", None)),
+        # cuda-toolkit 13 accepts both; torch only one: constrain through cuda-toolkit
+        (
+            "nvidia-cublas",
+            ["", ""],
+            [{"cuda-toolkit 13.0", "torch 2.9"}, {"cuda-toolkit 13.0"}],
+            ("constrain", "cuda-toolkit 13.0"),
+        ),
+        # two requirers accept both: the first by name
+        ("a", ["", ""], [{"y 1", "x 1"}, {"x 1", "y 1"}], ("constrain", "x 1")),
+        (
+            "jaxlib",
+            ["", ""],
+            [{"the project", "jax 0.7.0"}, {"jax 0.7.0"}],
+            ("jaxlib-through-jax", "jax 0.7.0"),
+        ),
+        ("torch", ["", ""], [{"the project", "x 1"}, {"x 1"}], ("pin-per-platform", "x 1")),
+        ("jax-cuda12-plugin", ["", ""], [{"the project"}, {"jax 0.7.0"}], ("jax-extra", None)),
+        (
+            "torch",
+            ['extra == "cpu"', 'extra == "cu130"'],
+            [{"the project"}, {"x 1"}],
+            ("request-one-extra", None),
+        ),
+        ("torch", ['extra == "cpu"', ""], [{"the project"}, {"x 1"}], ("exclusive-markers", None)),
+        ("torch", [], [{"the project"}, {"x 1"}], ("exclusive-markers", None)),
+    ],
+)
+def test_duplicate_advice(
+    name: str, markers: list[str], requirers: list[set[str]], advice: tuple[str, str | None]
+) -> None:
+    from poetry_platform.check.plan import _duplicate_advice
+
+    assert _duplicate_advice(name, markers, requirers) == advice
+
+
+def test_the_pin_is_the_entry_every_requirer_accepts() -> None:
+    from poetry_platform.check.plan import _pin
+    from poetry_platform.lockset.problems import DuplicateEntry
+    from poetry_platform.lockset.problems import Edit
+    from poetry_platform.lockset.problems import Remedy
+
+    entries = [DuplicateEntry("13.1.1.3", None, "", ()), DuplicateEntry("13.10.0.20", None, "", ())]
+    requirers = [{"cuda-toolkit 13.0.2", "torch 2.9.0"}, {"torch 2.9.0"}]
+    env = {"sys_platform": "linux", "python_version": "3.12"}
+    works, pinned_by, remedy = _pin("nvidia-cublas", entries, requirers, env)
+    assert (works, pinned_by) == ("13.1.1.3", ("cuda-toolkit 13.0.2",))
+    assert remedy == Remedy(
+        "pin-version",
+        "3.12",
+        "nvidia-cublas",
+        version="13.1.1.3",
+        edits=(Edit("dependencies", "", ("nvidia-cublas==13.1.1.3 ; sys_platform == 'linux'",)),),
+        command="poetry update --lock nvidia-cublas",
+    )
+    _, _, bare = _pin("nvidia-cublas", entries, requirers, {})
+    assert bare is not None
+    assert (bare.python, bare.edits[0].new) == ("", ("nvidia-cublas==13.1.1.3",))
+    # Both or neither accepted by everyone: no single entry to pin.
+    assert _pin("x", entries, [{"a 1"}, {"a 1"}], env) == (None, (), None)
+    assert _pin("x", entries, [{"a 1"}, {"b 1"}], env) == (None, (), None)
+    with pytest.raises(ValueError, match="zip"):
+        _pin("x", entries, [{"a 1"}], env)
+
+
+def test_tags_given_as_a_list_are_described_by_the_first() -> None:
+    from packaging.tags import Tag
+
+    from poetry_platform.check.plan import _tags_with_description
+
+    tags = [Tag("cp312", "cp312", "manylinux_2_28_x86_64"), Tag("py3", "none", "any")]
+    described = _tags_with_description(iter(tags))
+    assert described.description == "manylinux_2_28_x86_64 / cp312"
+    # the order is the rank: the first tag is the best
+    assert [described.rank([t]) for t in tags] == [0, 1]
+    assert _tags_with_description([]).description == "this machine"
+
+
+def test_install_plan_of_a_project_judges_this_machine(tmp_path: Path) -> None:
+    """platform-install's adapter: the project's Pythons, its extras and its requirements."""
+    from poetry.factory import Factory
+
+    from poetry_platform.check.plan import check_install_plan
+    from poetry_platform.lockset.problems import ExtraNotLocked
+    from poetry_platform.lockset.problems import MissingRequirement
+    from poetry_platform.lockset.problems import PythonOutside
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.10,<3.13"\n'
+        'dependencies = ["moto", "boto; python_version < \'3.13\'", "requests"]\n'
+        "[tool.poetry]\npackage-mode = false\n",
+        encoding="utf-8",
+    )
+    read_lock(
+        tmp_path,
+        [
+            pkg("moto", "5.1.9", ["moto-5.1.9-py3-none-any.whl"]),
+            pkg("boto", "1.0", ["boto-1.0-py3-none-any.whl"], markers='python_version < "3.13"'),
+        ],
+    )
+    poetry = Factory().create_poetry(tmp_path)
+    tags = list(GPU.tags())
+
+    def kinds(python: str, extras: tuple[str, ...] = ()) -> list[tuple[str, Any, str, str]]:
+        env = marker_environment("linux", "x86_64", python)
+        problems = check_install_plan(
+            poetry, marker_env=env, supported_tags=tags, extras=extras, groups=("main",)
+        )
+        return [(p.kind, p.facts, p.needed, p.have) for p in problems if p.kind != "stale-lock"]
+
+    requests = (
+        "missing",
+        MissingRequirement("", "absent"),
+        "requests",
+        "absent",
+    )
+    assert kinds("3.12.4") == [requests]
+    # On 3.13, outside requires-python: said once, and boto (excluded for 3.13 by its lock
+    # marker) is no reason to re-lock.
+    assert kinds("3.13.1") == [
+        (
+            "python",
+            PythonOutside("3.13.1", ">=3.10,<3.13", "environment"),
+            "Python 3.13.1",
+            ">=3.10,<3.13",
+        ),
+        requests,
+    ]
+    # A Python this machine could not name (no python_full_version) is not held against it.
+    unnamed = {k: v for k, v in marker_environment("linux", "x86_64", "3.13.1").items()}
+    del unnamed["python_full_version"]
+    problems = check_install_plan(
+        poetry, marker_env=unnamed, supported_tags=tags, extras=(), groups=("main",)
+    )
+    assert "python" not in [p.kind for p in problems]
+    [extra, _] = kinds("3.12.4", ("gpu",))
+    assert extra[:2] == ("extra-not-locked", ExtraNotLocked("gpu", (), "install", None))
