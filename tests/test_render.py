@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from poetry_platform import render
 from poetry_platform.accelerators import infer_variants
 from poetry_platform.context import Decision
@@ -206,6 +208,17 @@ def test_each_duplicate_advice_has_its_words() -> None:
     )
     sourced = DuplicateEntry("2.9.0+cpu", "cpu", "", ())
     assert render.duplicate_entry_version(sourced) == "2.9.0+cpu from cpu"
+    forbidden = replace(
+        _duplicate("nvidia-cublas", "forbidden", "torch 2.9.0", "", ""),
+        variant="cpu",
+        forbid="torch-cpu-index",
+    )
+    assert render.duplicate_advice(forbidden) == (
+        "Fix: variant cpu forbids nvidia-cublas, so no pin (it would keep nvidia-cublas in the "
+        "install): take it away with what brings it. PyTorch from PyPI is the CUDA build on "
+        "Linux: take torch from PyTorch's CPU wheel index as an explicit source for this "
+        "variant (see examples/torch)."
+    )
 
 
 def test_the_project_python_named_by_where_it_comes_from() -> None:

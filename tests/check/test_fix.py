@@ -534,3 +534,25 @@ def env_url(project: Path) -> str:
 
     data = toml_loads((project / "pyproject.toml").read_text())
     return str(data["tool"]["poetry"]["source"][0]["url"]).removesuffix("/pypi/simple/")
+
+
+def test_a_duplicate_the_variant_forbids_gets_no_pin_and_fix_writes_nothing(
+    index: IndexServer, locked: Callable[[str, str], Path], tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Under a cpu variant, which forbids nvidia-*, the duplicated nvidia-cublas must leave
+    the install, not be pinned into the project: the advice says so, and --fix (which
+    never pins a forbidden package) writes nothing."""
+    text = duplicate_project(index).replace(
+        "[tool.poetry]", "[project.optional-dependencies]\ncpu = []\n\n[tool.poetry]"
+    )
+    text = text.replace('glibc = "2.28"', 'glibc = "2.28"\nvariant = "cpu"')
+    project = copy_project(locked("duplicated-cpu", text), tmp_path / "p")
+    was = files(project)
+    result = run_poetry(["platform-check", "--fix"], project, env, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        f"Fix: variant cpu forbids {DUP_NAME}, so no pin (it would keep {DUP_NAME} in the "
+        "install): take it away with what brings it." in result.stdout
+    )
+    assert f"{DUP_NAME}=={DUP_PINNED}" not in result.stdout
+    assert files(project) == was

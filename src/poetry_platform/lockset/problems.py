@@ -258,8 +258,10 @@ class DuplicateEntry:
 # the package and accepts every entry, the project does not; "jaxlib-through-jax",
 # "pin-per-platform": `who` and the project both require it; "jax-extra": a bare jax
 # plugin (`backend`); "request-one-extra": every entry belongs to an extra; "exclusive-
-# markers": the requirements' markers overlap.
+# markers": the requirements' markers overlap; "forbidden": the target's variant forbids
+# the package, so a pin would keep what must go (the forbidden-package fix takes it away).
 DuplicateAdvice = Literal[
+    "forbidden",
     "relock",
     "constrain",
     "jaxlib-through-jax",
@@ -284,6 +286,9 @@ class Duplicate:
     works: str | None = None
     pinned_by: tuple[str, ...] = ()
     remedy: Remedy | None = None
+    # "forbidden": the variant, and the fix of the forbidden package (its words' key).
+    variant: str | None = None
+    forbid: ForbidRemedy | None = None
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,13 @@ def duplicate(f: Duplicate) -> str:
 
 def duplicate_advice(f: Duplicate) -> str:
     name, who = f.name, f.who
+    if f.advice == "forbidden" and f.forbid is not None:
+        from poetry_platform.render.accelerator import FORBID_REMEDIES
+
+        return (
+            f"Fix: variant {f.variant} forbids {name}, so no pin (it would keep {name} in "
+            f"the install): take it away with what brings it. {FORBID_REMEDIES[f.forbid]}"
+        )
     if f.advice == "relock":
         return (
             f"Fix: nothing in this install requires {name}; the lock does not match "
