@@ -178,6 +178,41 @@ def test_dry_run_shows_the_diff_and_writes_nothing(
     assert files(project) == was
 
 
+def test_a_path_dependency_beside_the_project_survives_the_fix(
+    index: IndexServer, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`{ path = "../locallib" }` resolves from the project's directory while --fix locks
+    its candidates elsewhere (before: "Path /tmp/locallib for locallib does not exist",
+    nothing fixed); the lock records the path as the project's own `poetry lock` does."""
+    lib = tmp_path / "locallib"
+    (lib / "locallib").mkdir(parents=True)
+    (lib / "locallib" / "__init__.py").write_text("")
+    (lib / "pyproject.toml").write_text(
+        '[project]\nname = "locallib"\nversion = "0.1.0"\n\n[build-system]\n'
+        'requires = ["poetry-core"]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    text = split_project(index).replace(
+        f'dependencies = ["jax>={SPLIT_OLD}"]', f'dependencies = ["jax>={SPLIT_OLD}", "locallib"]'
+    )
+    text = text.replace(
+        "[tool.poetry]\npackage-mode = false\n",
+        "[tool.poetry]\npackage-mode = false\n\n[tool.poetry.dependencies]\n"
+        'locallib = { path = "../locallib" }\n',
+    )
+    assert "../locallib" in text and '"locallib"]' in text
+    project = tmp_path / "p"
+    write_project(project, text + TARGETS)
+    run_poetry(["lock"], project, env)
+    entry = '[package.source]\ntype = "directory"\nurl = "../locallib"'
+    assert entry in (project / "poetry.lock").read_text()
+
+    result = run_poetry(["platform-check", "--fix"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Applied: split jax by Python" in result.stdout
+    assert entry in (project / "poetry.lock").read_text()
+    passes(project, env)
+
+
 def test_no_fix_without_the_index_leaves_the_files_byte_identical(
     old_floor: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:
@@ -312,7 +347,7 @@ def test_an_edit_saved_during_the_fix_is_kept(
         return run_check(draft)
 
     with pytest.raises(ChangedOnDisk):
-        fix(poetry, results, edit_then_check, strict=False, dry_run=False, io=NullIO())
+        fix(poetry, results, edit_then_check, strict=False, dry_run=False)
     assert pyproject.read_text().endswith("# the user's edit\n")
     assert (project / "poetry.lock").read_bytes() == lock_before
 

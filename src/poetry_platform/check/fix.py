@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Sequence
 
-    from cleo.io.io import IO
     from poetry.poetry import Poetry
     from tomlkit import TOMLDocument
 
@@ -157,32 +156,30 @@ def attempt(
     before: set[tuple[str, str]],
     *,
     strict: bool,
-    io: IO,
 ) -> Tried:
-    """Lock and check one candidate in a temporary copy of the project."""
-    root = poetry.pyproject_path.parent
+    """Lock and check one candidate as a draft: the edited pyproject read as if it stood in
+    the project's directory (a `{ path = "../lib" }` dependency resolves where the project's
+    own lock resolves it), the lock written to a scratch file (`locking.py`)."""
+    from poetry_platform.poetry_api import toml_loads
+
     text = poetry.pyproject_path.read_text(encoding="utf-8")
     try:
         edited = apply_edits(text, remedy.edits)
     except (KeyError, ValueError) as e:  # not a PEP 621 [project] table, or the entry moved
         return Tried(remedy, False, f"pyproject.toml has no place for the edit ({e})")
     names = (remedy.command or "").split()[3:]  # `poetry update --lock NAME ...`
+    data = toml_loads(edited)
     with tempfile.TemporaryDirectory(prefix="poetry-platform-fix-") as scratch:
         copy = Path(scratch)
         (copy / "pyproject.toml").write_text(edited, encoding="utf-8")
-        lock_path = root / "poetry.lock"
+        lock_path = poetry.pyproject_path.parent / "poetry.lock"
         if lock_path.exists():
             shutil.copyfile(lock_path, copy / "poetry.lock")
-        for name in ("README.md", "README.rst", "README"):
-            if (root / name).exists():
-                shutil.copyfile(root / name, copy / name)
-        error = _relock(copy, names, io)
+        draft = _draft(poetry, copy, data)
+        error = _relock(draft, names)
         if error is not None:
             return Tried(remedy, False, error)
-        from poetry.factory import Factory
-
-        draft = Factory().create_poetry(copy, io=io)
-        lock, results = check(draft)
+        lock, results = check(_draft(poetry, copy, data))
         after = failing(results, strict=strict) | ({("lock", "")} if lock.problems else set())
         if after - before or not before - after:
             still = ", ".join(f"{n} (Python {p})" for n, p in sorted(after)) or "none"
@@ -195,25 +192,45 @@ def attempt(
         )
 
 
-def _relock(project: Path, names: Sequence[str], io: IO) -> str | None:
-    """`poetry update --lock NAMES` in `project`, in process; the solver's words or None."""
+def _draft(poetry: Poetry, copy: Path, data: dict[str, Any]) -> Poetry:
+    """The project with the edited pyproject (`copy`'s, which only its text is read from)
+    and `copy`'s lock; the package and the lock's paths anchored at the project's directory,
+    the project's pool and settings."""
+    from poetry.poetry import Poetry
+
+    from poetry_platform.locking import draft_locker
+    from poetry_platform.locking import draft_package
+
+    root = poetry.pyproject_path.parent
+    local = (data.get("tool") or {}).get("poetry") or {}
+    draft = Poetry(
+        copy / "pyproject.toml",
+        dict(local),
+        draft_package(root, data),
+        draft_locker(copy / "poetry.lock", data, root),
+        poetry.config,
+        poetry.disable_cache,
+    )
+    draft.set_pool(poetry.pool)
+    return draft
+
+
+def _relock(draft: Poetry, names: Sequence[str]) -> str | None:
+    """`poetry update --lock NAMES` of the draft, in process; the solver's words or None.
+    Poetry's progress lines would mix with the report (and --json on stdout): quiet."""
     from cleo.io.null_io import NullIO
-    from poetry.factory import Factory
     from poetry.puzzle.exceptions import SolverProblemError
 
     from poetry_platform.locking import first_lines
     from poetry_platform.locking import lock_installer
 
-    del io  # Poetry's progress lines would mix with the report (and --json on stdout)
-    quiet = NullIO()
-    poetry = Factory().create_poetry(project, io=quiet)
     installer = lock_installer(
-        quiet,
-        project,
-        poetry.package,
-        poetry.locker,
-        poetry.pool,
-        poetry.config,
+        NullIO(),
+        draft.pyproject_path.parent,
+        draft.package,
+        draft.locker,
+        draft.pool,
+        draft.config,
         update=True,
         names=names,
     )
@@ -245,7 +262,6 @@ def fix(
     *,
     strict: bool,
     dry_run: bool,
-    io: IO,
 ) -> FixOutcome:
     """Try each candidate in order; write the first that passes (unless `dry_run`).
 
@@ -261,7 +277,7 @@ def fix(
     tried: list[Tried] = []
     with atomic.transaction(paths) as snapshot:
         for remedy in candidates(results):
-            outcome = attempt(poetry, remedy, check, before, strict=strict, io=io)
+            outcome = attempt(poetry, remedy, check, before, strict=strict)
             tried.append(outcome)
             if not outcome.ok:
                 continue

@@ -146,7 +146,6 @@ index asked (5 s at most) which release first has the extra, to name it in the f
                 run_check,
                 strict=strict,
                 dry_run=bool(self.option("dry-run")),
-                io=self.io,
             )
             if outcome.written:
                 fixed = Factory().create_poetry(self.poetry.pyproject_path.parent, io=self.io)

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from typing import Any
 
 from poetry_platform.errors import LockError
+from poetry_platform.locking import draft_locker
+from poetry_platform.locking import draft_package
 from poetry_platform.locking import first_lines
 from poetry_platform.locking import lock_installer
 from poetry_platform.poetry_api import toml_loads
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
     from cleo.io.io import IO
     from poetry.config.config import Config
-    from poetry.core.packages.project_package import ProjectPackage
-    from poetry.packages.locker import Locker
     from poetry.repositories import RepositoryPool
     from tomlkit.toml_document import TOMLDocument
 
@@ -60,64 +59,6 @@ class Outcome:
     accepted: list[int] = field(default_factory=list)  # unit ids
     rejected: dict[int, str] = field(default_factory=dict)  # unit id -> solver's reason
     attempts: int = 0
-
-
-def draft_package(root: Path, data: Mapping[str, Any]) -> ProjectPackage:
-    """The project as Poetry reads it, from pyproject data that is not on disk."""
-    from poetry.core.factory import Factory
-    from poetry.core.pyproject.toml import PyProjectTOML
-
-    class Draft(PyProjectTOML):
-        @property
-        def data(self) -> dict[str, Any]:
-            return dict(data)
-
-    pyproject = Draft(root / "pyproject.toml")
-    project = data.get("project") or {}
-    poetry_config = (data.get("tool") or {}).get("poetry") or {}
-    name = project.get("name") or poetry_config.get("name") or "non-package-mode"
-    version = project.get("version") or poetry_config.get("version") or "0"
-    package = Factory.get_package(str(name), str(version))
-    Factory.configure_package(package, pyproject, root)
-    return package
-
-
-def draft_locker(lock: Path, data: dict[str, Any], project: Path) -> Locker:
-    """Poetry's `Locker` for a scratch lock file that records paths as the project's would.
-
-    Poetry writes the `url` of a path or directory dependency relative to the lock file's
-    directory, and reads it back from there. The draft lock lives in a scratch directory, so
-    without this `../wheels/x.whl` came out as `../../tmp/.../wheels/x.whl`: a lock that
-    `poetry check --lock` accepts and the next install cannot use. Both directions are
-    anchored at the project's directory instead, with Poetry's own rule (`os.path.relpath`
-    of the resolved paths), so the entries are byte-identical to what `poetry lock` in the
-    project writes. Every file the locker reads or writes is still the scratch one.
-    """
-    import os
-
-    from poetry.packages.locker import Locker
-
-    from poetry_platform.poetry_api import LockerHooks
-
-    local = ("file", "directory")
-
-    class DraftLocker(LockerHooks, Locker):
-        def read_locked_package(self, info: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            source = info.get("source")
-            if isinstance(source, dict) and source.get("type") in local and "url" in source:
-                url = (project / str(source["url"])).resolve().as_posix()
-                info = {**info, "source": {**source, "url": url}}
-            return super().read_locked_package(info, *args, **kwargs)
-
-        def dump_package(self, package: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-            data: dict[str, Any] = super().dump_package(package, *args, **kwargs)
-            source = data.get("source")
-            if package.source_type in local and package.source_url and source:
-                where = os.path.relpath(Path(package.source_url).resolve(), project.resolve())
-                source["url"] = Path(where).as_posix()
-            return data
-
-    return DraftLocker(lock, data)
 
 
 class Relocker:
