@@ -72,7 +72,7 @@ def test_reasons_name_the_requirement_and_the_host_fact() -> None:
     assert verdicts["cuda12"].satisfied
     reason = render.selection_reason(selection, host("12.4", ("8.6",)))
     assert "CUDA 12.4" in reason
-    assert "skipped cuda13 (cuda >=13.0: host has CUDA 12.4)" in reason
+    assert "skipped cuda13: cuda >=13.0: host has CUDA 12.4" in reason
 
 
 def test_cc_reason_and_missing_gpu_reason() -> None:

@@ -142,7 +142,7 @@ def test_jax_like_reports_the_probe_and_the_skipped_variant(
     output, _ = install(project, host_env(tmp_path, base, GTX_1080_TI_CUDA_13), "--dry-run")
     line = next(line for line in output.splitlines() if line.startswith("Platform variant"))
     assert "CUDA 13.0 (driver 580.159.04), compute capability 6.1 from nvml" in line
-    assert "skipped cuda13 (compute-capability >=7.5: host has compute capability 6.1)" in line
+    assert "skipped cuda13: compute-capability >=7.5: host has compute capability 6.1)" in line
 
 
 def test_forcing_cuda13_without_a_gpu_installs_it_and_says_so(

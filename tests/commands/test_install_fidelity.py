@@ -80,8 +80,8 @@ def install(
 
 UNDELIVERED = (
     "provides jax-cuda13-plugin or jaxlib+cuda13*: poetry.lock does not deliver it on "
-    f"Python {THIS_PYTHON} (the locked jax {SPLIT_OLD} for Python {THIS_PYTHON} has no "
-    "extra cuda13"
+    f"Python {THIS_PYTHON}: the locked jax {SPLIT_OLD} for Python {THIS_PYTHON} has no "
+    "extra cuda13 (poetry.lock's [package.extras] for it: "
 )
 
 
@@ -94,8 +94,8 @@ def test_auto_selection_falls_through_to_the_next_variant(
     assert "Platform variant: cuda12 (" in output
     # No nested parentheses closing the line (`))))`): the cause in brief.
     assert (
-        "skipped cuda13 (poetry.lock does not deliver jax-cuda13-plugin or jaxlib+cuda13* on "
-        f"Python {THIS_PYTHON}: the locked jax {SPLIT_OLD} has no extra cuda13))" in output
+        "skipped cuda13: poetry.lock does not deliver jax-cuda13-plugin or jaxlib+cuda13* on "
+        f"Python {THIS_PYTHON}: the locked jax {SPLIT_OLD} has no extra cuda13)" in output
     )
     assert set(found) == {"jax", "jaxlib", "jax-cuda12-plugin"}
 
@@ -105,6 +105,8 @@ def test_show_lists_the_reason_beside_the_others(split: tuple[Path, dict[str, st
     result = run_poetry(["platform-show"], project, env | H100)
     assert f"not met: {UNDELIVERED}" in result.stdout
     assert "Selected: cuda12" in result.stdout
+    # A cause that closes its own parenthesis is not wrapped in another: no `))`.
+    assert not [line for line in result.stdout.splitlines() if line.endswith("))")]
     report = json.loads(run_poetry(["platform-show", "--json"], project, env | H100).stdout)
     assert report["chosen"] == "cuda12"
     cuda13 = next(v for v in report["variants"] if v["name"] == "cuda13")

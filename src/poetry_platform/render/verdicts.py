@@ -34,10 +34,10 @@ def requirements(req: Requirements) -> list[str]:
 def unmet(u: Unmet) -> str:
     """`<requirement>: host has <fact>`, e.g. `cuda >=13.0: host has CUDA 12.4`; for the
     lock's verdict `provides jax-cuda13-plugin: poetry.lock does not deliver it on Python
-    3.11 (<why>)`."""
+    3.11: <why>` (a colon, not parentheses: a cause may close its own)."""
     if u.kind == "accelerator" and u.missing is not None:
         m = u.missing
-        because = f" ({'; '.join(cause(c) for c in m.causes)})" if m.causes else ""
+        because = f": {'; '.join(cause(c) for c in m.causes)}" if m.causes else ""
         return (
             f"provides {wanted(m)}: poetry.lock does not deliver it on Python {m.python}{because}"
         )
@@ -90,15 +90,15 @@ def selection_reason(selection: Selection, host: HostProfile) -> str:
             text += f"; this host does not meet it: {unmet(verdict.unmet[0])}"
         return text
     met = requirements(selection.chosen.requires)
-    skipped = [f"{v.variant.name} ({unmet_brief(v.unmet[0])})" for v in selection.skipped]
+    # `skipped cuda13: <why>`, each its own part: the line is wrapped in parentheses by
+    # its callers, and a reason in parentheses of its own closed it with `))`.
+    skipped = [f"skipped {v.variant.name}: {unmet_brief(v.unmet[0])}" for v in selection.skipped]
     parts = [accelerator(host)]
     if met:
         parts.append("meets " + ", ".join(met))
     if verdict is not None and verdict.assumed:
         parts.append("assumed " + "; ".join(assumed(a) for a in verdict.assumed))
-    if skipped:
-        parts.append("skipped " + ", ".join(skipped))
-    return "; ".join(parts)
+    return "; ".join(parts + skipped)
 
 
 def no_variant(selection: Selection) -> str:
