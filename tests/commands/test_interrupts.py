@@ -63,11 +63,16 @@ def interrupt_while_held(
     return subprocess.CompletedProcess(args, process.returncode, out, err)
 
 
-@pytest.mark.parametrize(
+# Ctrl-C and a `kill` (SIGTERM, as a CI runner or `docker stop` sends): the same path, the
+# shell's exit code for each (128 + the signal), the signal named in the line.
+BOTH_SIGNALS = pytest.mark.parametrize(
     ("signum", "code", "by"),
     [(signal.SIGINT, 130, ""), (signal.SIGTERM, 143, " by SIGTERM")],
     ids=["SIGINT", "SIGTERM"],
 )
+
+
+@BOTH_SIGNALS
 def test_ctrl_c_during_platform_install_says_the_venv_may_be_partly_changed(
     jax_locked: Path,
     index_server: IndexServer,
@@ -96,11 +101,7 @@ def test_ctrl_c_during_platform_install_says_the_venv_may_be_partly_changed(
     assert "jax" in installed(project)
 
 
-@pytest.mark.parametrize(
-    ("signum", "code", "by"),
-    [(signal.SIGINT, 130, ""), (signal.SIGTERM, 143, " by SIGTERM")],
-    ids=["SIGINT", "SIGTERM"],
-)
+@BOTH_SIGNALS
 def test_ctrl_c_during_platform_export_writes_nothing(
     jax_locked: Path,
     index_server: IndexServer,
