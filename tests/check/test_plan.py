@@ -663,7 +663,7 @@ def test_install_plan_of_a_project_judges_this_machine(tmp_path: Path) -> None:
 
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.10,<3.13"\n'
-        'dependencies = ["moto", "boto; python_version < \'3.13\'", "requests"]\n'
+        'dependencies = ["moto", "boto", "requests"]\n'
         "[tool.poetry]\npackage-mode = false\n",
         encoding="utf-8",
     )
