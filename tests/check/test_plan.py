@@ -18,6 +18,7 @@ from poetry_platform.check.plan import check_locked
 from poetry_platform.lockset.files import BinaryPolicy
 from poetry_platform.lockset.install_set import marker_environment
 from poetry_platform.lockset.install_set import select_locked
+from poetry_platform.lockset.problems import Duplicate
 from poetry_platform.lockset.problems import blocking
 from poetry_platform.lockset.tags import SupportedTags
 from poetry_platform.lockset.tags import tag_target
@@ -711,3 +712,165 @@ def test_install_plan_of_a_project_judges_this_machine(tmp_path: Path) -> None:
     assert "python" not in [p.kind for p in problems]
     [extra, _] = kinds("3.12.4", ("gpu",))
     assert extra[:2] == ("extra-not-locked", ExtraNotLocked("gpu", (), "install", None))
+
+
+def test_install_plan_passes_the_projects_settings_to_the_judge(tmp_path: Path) -> None:
+    """platform-install's adapter hands the judge everything it knows of the project:
+    Poetry's binary policy, the lock's relations (who pins a duplicate), the extras asked
+    for, and that this Python is the project's (so an entry its markers exclude is missing)."""
+    from poetry.factory import Factory
+
+    from poetry_platform.check.plan import check_install_plan
+    from poetry_platform.lockset.problems import MissingRequirement
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.10,<3.13"\n'
+        'dependencies = ["moto", "toolkit", "cudnn", "winonly"]\n'
+        '[project.optional-dependencies]\ngpu = ["cupy"]\n'
+        "[tool.poetry]\npackage-mode = false\n",
+        encoding="utf-8",
+    )
+    toolkit = pkg("toolkit", "1.0", ["toolkit-1.0-py3-none-any.whl"])
+    toolkit["dependencies"] = {"cublas": "==1.0"}
+    cudnn = pkg("cudnn", "1.0", ["cudnn-1.0-py3-none-any.whl"])
+    cudnn["dependencies"] = {"cublas": "*"}
+    read_lock(
+        tmp_path,
+        [
+            pkg("moto", "5.1.9", ["moto-5.1.9-py3-none-any.whl"]),
+            toolkit,
+            cudnn,
+            pkg("cublas", "1.0", ["cublas-1.0-py3-none-any.whl"]),
+            pkg("cublas", "2.0", ["cublas-2.0-py3-none-any.whl"]),
+            pkg(
+                "winonly",
+                "1.0",
+                ["winonly-1.0-py3-none-any.whl"],
+                markers="sys_platform == 'win32'",
+            ),
+        ],
+        {"gpu": ["cupy"]},
+    )
+    from poetry.config.config import Config
+
+    poetry = Factory().create_poetry(tmp_path)
+    config = Config()  # Poetry's shared one must not carry this test's setting to others
+    config.merge({"installer": {"no-binary": "moto"}})
+    poetry.set_config(config)
+    env = marker_environment("linux", "x86_64", "3.12.4")
+    problems = check_install_plan(
+        poetry, marker_env=env, supported_tags=list(GPU.tags()), extras=("gpu",), groups=("main",)
+    )
+    found = {(p.kind, p.package): p for p in problems if p.kind != "stale-lock"}
+    assert set(found) == {
+        ("no-wheel", "moto"),  # no-binary moto: its wheel, all the lock has, is refused
+        ("duplicate", "cublas"),
+        ("missing", "winonly"),
+        ("missing", "cupy"),
+    }
+    duplicate = found[("duplicate", "cublas")].facts
+    assert isinstance(duplicate, Duplicate)
+    assert (duplicate.advice, duplicate.who, duplicate.works) == (
+        "constrain",
+        "cudnn 1.0",
+        "1.0",
+    )
+    assert found[("missing", "winonly")].facts == MissingRequirement("", "excluded")
+    assert found[("missing", "cupy")].facts == MissingRequirement("", "absent")
+
+
+def test_duplicates_are_listed_in_release_order(tmp_path: Path) -> None:
+    """9.0 before 10.0 (as text 10.0 sorts first), whatever order the lock holds them in."""
+    wheel = "cublas-{}-py3-none-any.whl"
+    locked = read_lock(
+        tmp_path,
+        [pkg("cublas", v, [wheel.format(v)]) for v in ("10.0", "9.0", "9.10", "9.2")],
+    )
+    result = check(locked, GPU)
+    assert names(result) == ["cublas==9.0", "cublas==9.2", "cublas==9.10", "cublas==10.0"]
+    [problem] = result.problems
+    assert problem.version == "9.0, 9.2, 9.10, 10.0"
+    assert isinstance(problem.facts, Duplicate)
+    assert [e.version for e in problem.facts.entries] == ["9.0", "9.2", "9.10", "10.0"]
+
+
+def test_each_missing_requirement_is_reported_once_past_inactive_extras(tmp_path: Path) -> None:
+    """An optional requirement whose extra is not asked for is passed over, not the end of
+    the list; a package required twice (two markers, two groups) is one problem."""
+    locked = read_lock(tmp_path, [pkg("moto", "5.1.9", ["moto-5.1.9-py3-none-any.whl"])])
+    cupy = Dependency.create_from_pep_508('cupy ; extra == "gpu"')
+    requirements = [
+        cupy,
+        Dependency.create_from_pep_508("requests>=2"),
+        Dependency.create_from_pep_508("requests ; sys_platform == 'linux'"),
+        Dependency.create_from_pep_508("idna"),
+    ]
+    result = check(locked, GPU, requirements=requirements)
+    assert [(p.kind, p.package) for p in result.problems] == [
+        ("missing", "requests"),
+        ("missing", "idna"),
+    ]
+    with_gpu = check(locked, GPU, extras=("gpu",), requirements=requirements)
+    assert [p.package for p in with_gpu.problems] == ["cupy", "requests", "idna"]
+
+
+def test_a_project_requirement_that_does_not_apply_here_brings_no_entry(tmp_path: Path) -> None:
+    """Who brings each entry counts the project's requirements whose markers hold on this
+    target only: a Windows-only requirement accepting both entries does not make the
+    duplicate 'the project's own' on Linux (the fix stays the pin cuda-toolkit's makes)."""
+    from poetry_platform.lockset.lock import Relations
+
+    wheel = "nvidia_cublas-{}-py3-none-manylinux_2_27_x86_64.whl"
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("nvidia-cublas", "13.0.0.19", [wheel.format("13.0.0.19")]),
+            pkg("nvidia-cublas", "13.1.0.3", [wheel.format("13.1.0.3")]),
+            pkg("cuda-toolkit", "13.0.0", ["cuda_toolkit-13.0.0-py3-none-any.whl"]),
+            pkg("nvidia-cudnn-cu13", "9.13.0", ["nvidia_cudnn_cu13-9.13.0-py3-none-any.whl"]),
+        ],
+    )
+    relations = {
+        ("cuda-toolkit", "13.0.0"): Relations(requires={"nvidia-cublas": "==13.0.0.19"}),
+        # a constraint poetry-core cannot read is taken to accept the entry
+        ("nvidia-cudnn-cu13", "9.13.0"): Relations(requires={"nvidia-cublas": "=>>13 garbled"}),
+    }
+
+    def relations_of(package: Package) -> Relations:
+        return relations.get((package.name, package.pretty_version), Relations())
+
+    windows = Dependency.create_from_pep_508("nvidia-cublas ; sys_platform == 'win32'")
+    result = check(locked, GPU, relations=relations_of, requirements=[windows])
+    [problem] = [p for p in result.problems if p.kind == "duplicate"]
+    facts = problem.facts
+    assert isinstance(facts, Duplicate)
+    assert [[who for who, _ in e.required_by] for e in facts.entries] == [
+        ["cuda-toolkit 13.0.0", "nvidia-cudnn-cu13 9.13.0"],
+        ["nvidia-cudnn-cu13 9.13.0"],
+    ]
+    assert (facts.advice, facts.works) == ("constrain", "13.0.0.19")
+
+
+def test_two_extras_taking_one_package_from_two_builds_ask_for_one_extra(
+    tmp_path: Path,
+) -> None:
+    """torch +cpu for extra cpu and +cu130 for extra cu130, both asked at once: the lock
+    markers are the extras', so the fix is to request one of them, not to fix markers."""
+    wheel = "torch-2.9.0+{}-cp312-cp312-manylinux_2_28_x86_64.whl"
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg("torch", f"2.9.0+{b}", [wheel.format(b)], markers=f'extra == "{b}"', optional=True)
+            for b in ("cpu", "cu130")
+        ],
+        {"cpu": ["torch"], "cu130": ["torch"]},
+    )
+    requirements = [
+        Dependency.create_from_pep_508(f"torch==2.9.0+{b} ; extra == '{b}'")
+        for b in ("cpu", "cu130")
+    ]
+    result = check(locked, GPU, extras=("cpu", "cu130"), requirements=requirements)
+    [problem] = result.problems
+    assert isinstance(problem.facts, Duplicate)
+    assert (problem.facts.advice, problem.facts.who) == ("request-one-extra", None)
+    assert [e.marker for e in problem.facts.entries] == ['extra == "cpu"', 'extra == "cu130"']

@@ -81,7 +81,8 @@ def check_locked(
     problems: list[Problem] = []
     out: list[Selected] = []
     by_name: dict[str, list[Package]] = defaultdict(list)
-    for package in sorted(selected, key=lambda p: (p.name, str(p.version))):
+    # by name, then release order (9.0 before 10.0; as text, 10.0 came first)
+    for package in sorted(selected, key=lambda p: (p.name, p.version)):
         by_name[package.name].append(package)
         choice = choose_file(package, supported_tags, policy)
         if choice.problem is not None:
