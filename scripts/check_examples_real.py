@@ -21,6 +21,9 @@ Scenarios:
   torch-pypi      torch taken from PyPI with no variants declared: the inferred `cpu`
                   variant pulls the CUDA build and its nvidia-* wheels on Linux (a warning;
                   --strict fails)
+  torch-pypi-cuda-fix  torch from PyPI in a cu130 extra, a Linux CUDA target: Poetry locks two
+                  entries of nvidia-cublas and nvidia-cuda-nvrtc for Linux; `platform-check
+                  --fix` must pin the versions cuda-toolkit pins, then the target passes
 
 Usage: .venv/bin/python scripts/check_examples_real.py [SCENARIO ...] [--keep DIR]
 """
@@ -126,6 +129,32 @@ variant = "cpu"
     )
 
 
+def _torch_pypi_cuda_fix(directory: Path) -> None:
+    (directory / "pyproject.toml").write_text(
+        """[project]
+name = "torch-cuda-from-pypi"
+version = "0.1.0"
+requires-python = ">=3.10,<3.15"
+dependencies = ["einops>=0.8"]
+
+[project.optional-dependencies]
+cu130 = ["torch>=2.9 ; sys_platform == 'linux'"]
+
+[tool.poetry]
+package-mode = false
+
+[[tool.poetry-platform.target]]
+name = "gpu"
+sys_platform = "linux"
+platform_machine = "x86_64"
+python = "3.12"
+glibc = "2.28"
+variant = "cu130"
+""",
+        encoding="utf-8",
+    )
+
+
 def _copy_example(name: str) -> Callable[[Path], None]:
     def copy(directory: Path) -> None:
         source = ROOT / "examples" / name
@@ -146,6 +175,7 @@ SCENARIOS: dict[str, tuple[Callable[[Path], None], Callable[[Any], None] | None]
     "jax-old-floor-fix": (_copy_example("jax"), _old_floor_fix),
     "research-team": (_copy_example("research-team"), None),
     "torch-pypi": (_torch_pypi, None),
+    "torch-pypi-cuda-fix": (_torch_pypi_cuda_fix, None),
 }
 
 
