@@ -177,14 +177,16 @@ def test_each_duplicate_advice_has_its_words() -> None:
     """The advices no lock test words (the others: tests/check/test_plan.py)."""
     constrain = _duplicate("numpy", "constrain", "user 1.0", "", 'sys_platform == "linux"')
     problem = Problem("duplicate", constrain, "numpy", "1.0, 2.0")
-    assert render.problem(problem) == (
-        "numpy 1.0, 2.0: 2 locked entries are selected at once: 1.0 (lock marker: none; "
-        'required by user 1.0 (numpy >=1.0)); 2.0 (lock marker: sys_platform == "linux"; '
-        "required by user 1.0 (numpy >=1.0)). Fix: user 1.0 requires numpy and accepts every "
-        "entry, and the lock's markers of the entries overlap here; constrain numpy in the "
-        "project to one version for this platform (e.g. `numpy==<version> ; sys_platform == "
-        "'linux'`), then `poetry lock`"
-    )
+    assert render.problem(problem).split("\n") == [
+        "numpy 1.0, 2.0: 2 locked entries are selected at once:",
+        "  1.0, required by user 1.0 (numpy >=1.0)",
+        "    lock marker: none",
+        "  2.0, required by user 1.0 (numpy >=1.0)",
+        '    lock marker: sys_platform == "linux"',
+        "Fix: user 1.0 requires numpy and accepts every entry, and the lock's markers of the "
+        "entries overlap here; constrain numpy in the project to one version for this platform "
+        "(e.g. `numpy==<version> ; sys_platform == 'linux'`), then `poetry lock`",
+    ]
     assert render.problem_json(problem)["needed"] == "one entry"
     assert render.problem_json(problem)["have"] == "1.0, 2.0"
     own = (
@@ -214,11 +216,16 @@ def test_each_duplicate_advice_has_its_words() -> None:
         forbid="torch-cpu-index",
     )
     assert render.duplicate_advice(forbidden) == (
-        "Fix: variant cpu forbids nvidia-cublas, so no pin (it would keep nvidia-cublas in the "
-        "install): take it away with what brings it. PyTorch from PyPI is the CUDA build on "
-        "Linux: take torch from PyTorch's CPU wheel index as an explicit source for this "
-        "variant (see examples/torch)."
+        "Fix: no pin (it would keep nvidia-cublas, which variant cpu forbids): take torch from "
+        "PyTorch's CPU wheel index, as this target's warning on what variant cpu forbids says; "
+        "every entry goes with it"
     )
+    for forbid, words in [
+        ("jax-into-cuda-extras", "move jax[cudaNN] into the CUDA variants' extras, as"),
+        ("keep-out", "keep what brings it out of this variant, as"),
+    ]:
+        other = render.duplicate_advice(replace(forbidden, forbid=forbid))  # type: ignore[arg-type]
+        assert f"forbids): {words} this target's warning" in other
 
 
 def test_the_project_python_named_by_where_it_comes_from() -> None:

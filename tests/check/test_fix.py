@@ -586,8 +586,17 @@ def test_a_duplicate_the_variant_forbids_gets_no_pin_and_fix_writes_nothing(
     result = run_poetry(["platform-check", "--fix"], project, env, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     assert (
-        f"Fix: variant cpu forbids {DUP_NAME}, so no pin (it would keep {DUP_NAME} in the "
-        "install): take it away with what brings it." in result.stdout
+        f"Fix: no pin (it would keep {DUP_NAME}, which variant cpu forbids): keep what brings "
+        "it out of this variant, as this target's warning on what variant cpu forbids says"
+        in result.stdout
     )
     assert f"{DUP_NAME}=={DUP_PINNED}" not in result.stdout
+    assert files(project) == was
+    # platform-install on a Linux host, cpu forced, refuses the lock with the same fix, not a
+    # pin (the same rule: check/plan.unpin_forbidden).
+    install = run_poetry(["platform-install", "--variant", "cpu"], project, env, check=False)
+    assert install.returncode == 1, install.stdout + install.stderr
+    assert "2 locked entries are selected at once" in install.stderr
+    assert f"Fix: no pin (it would keep {DUP_NAME}, which variant cpu forbids)" in install.stderr
+    assert f"{DUP_NAME}=={DUP_PINNED}" not in install.stdout + install.stderr
     assert files(project) == was

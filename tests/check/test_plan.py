@@ -313,12 +313,14 @@ def test_exclusive_extras_and_duplicates(tmp_path: Path) -> None:
     result = check(overlapping, GPU, requirements=requirements)
     # Who brings each entry, and the change that fixes it (not "run poetry lock").
     assert messages(result) == [
-        "torch 2.9.0+cpu, 2.9.0+cu130: 2 locked entries are selected at once: "
-        "2.9.0+cpu from cpu (lock marker: none; required by the project (torch==2.9.0+cpu)); "
-        "2.9.0+cu130 from cu130 (lock marker: none; required by the project "
-        "(torch==2.9.0+cu130)). Fix: make the markers of the requirements of torch above "
-        "exclusive for this target (exclusive extras: `extra == 'a' and extra != 'b'`; or by "
-        "`sys_platform`), then `poetry lock`"
+        "torch 2.9.0+cpu, 2.9.0+cu130: 2 locked entries are selected at once:\n"
+        "  2.9.0+cpu from cpu, required by the project (torch==2.9.0+cpu)\n"
+        "    lock marker: none\n"
+        "  2.9.0+cu130 from cu130, required by the project (torch==2.9.0+cu130)\n"
+        "    lock marker: none\n"
+        "Fix: make the markers of the requirements of torch above exclusive for this target "
+        "(exclusive extras: `extra == 'a' and extra != 'b'`; or by `sys_platform`), then "
+        "`poetry lock`"
     ]
     assert [p.source for p in result.packages] == ["cpu", "cu130"]
 
@@ -429,12 +431,13 @@ def test_duplicate_advice_follows_who_brings_each_entry(tmp_path: Path) -> None:
     bare = [Dependency.create_from_pep_508("jax-cuda12-plugin==0.6.2")]
     result = check(locked, GPU, extras=("gpu",), requirements=bare, relations=relations_of)
     [message] = messages(result)
-    assert "0.6.2 (lock marker: none; required by the project (jax-cuda12-plugin==0.6.2))" in (
-        message
+    assert (
+        "  0.6.2, required by the project (jax-cuda12-plugin==0.6.2)\n    lock marker: none\n"
+        in message
     )
     assert (
-        '0.7.0 (lock marker: extra == "gpu"; required by jax 0.7.0 (jax-cuda12-plugin ==0.7.0))'
-        in (message)
+        "  0.7.0, required by jax 0.7.0 (jax-cuda12-plugin ==0.7.0)\n"
+        '    lock marker: extra == "gpu"\n' in message
     )
     assert message.endswith(
         "Fix: require `jax[cuda12]` instead of a bare jax-cuda12-plugin (the plugin must "

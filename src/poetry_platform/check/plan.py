@@ -23,6 +23,7 @@ from poetry_platform.lockset.lock import root_requirements
 from poetry_platform.lockset.problems import Duplicate
 from poetry_platform.lockset.problems import DuplicateEntry
 from poetry_platform.lockset.problems import Edit
+from poetry_platform.lockset.problems import ForbiddenPackage
 from poetry_platform.lockset.problems import MissingRequirement
 from poetry_platform.lockset.problems import PlanCheck
 from poetry_platform.lockset.problems import Problem
@@ -274,12 +275,14 @@ def check_install_plan(
     extras: Collection[str],
     groups: Collection[str],
     lock: LockState | None = None,
+    forbidden: Sequence[ForbiddenPackage] = (),
 ) -> list[Problem]:
     """Everything that stops this lock from installing with these extras and groups.
 
     For `platform-install` on the host: `marker_env=env.marker_env`,
     `supported_tags=env.supported_tags`. Returns lock-level problems first, then the
-    per-package ones; warnings (sdists) included, see `blocking`.
+    per-package ones; warnings (sdists) included, see `blocking`. `forbidden`: what the
+    chosen variant's check found it forbids (`unpin_forbidden`).
     """
     if lock is None:
         lock = read_lock(poetry)
@@ -315,7 +318,35 @@ def check_install_plan(
         relations=lock.relations_of,
         python_allowed=python_allowed,
     )
-    return problems + list(plan.problems)
+    return problems + unpin_forbidden(plan.problems, forbidden)
+
+
+def unpin_forbidden(
+    problems: Iterable[Problem], forbidden: Iterable[ForbiddenPackage]
+) -> list[Problem]:
+    """Duplicates of a package the variant forbids get no pin (a pin in the project's
+    dependencies would keep what must go): their fix is the forbidden package's, which
+    takes every entry away (PyPI torch's nvidia-* wheels under a cpu variant). The same rule
+    for platform-check and platform-install, so both print the same fix."""
+    from dataclasses import replace
+
+    by_name = {str(canonicalize_name(f.package)): f for f in forbidden}
+    out = []
+    for p in problems:
+        if isinstance(p.facts, Duplicate) and p.facts.name in by_name:
+            f = by_name[p.facts.name]
+            facts = replace(
+                p.facts,
+                advice="forbidden",
+                works=None,
+                pinned_by=(),
+                remedy=None,
+                variant=f.variant,
+                forbid=f.remedy,
+            )
+            p = replace(p, facts=facts)
+        out.append(p)
+    return out
 
 
 def _project_allows(poetry: Poetry, python: str) -> bool:

@@ -15,6 +15,7 @@ from typing import Literal
 from poetry_platform.check.fidelity import Fidelity
 from poetry_platform.check.fidelity import judge
 from poetry_platform.check.plan import check_locked
+from poetry_platform.check.plan import unpin_forbidden
 from poetry_platform.lockset.install_set import marker_environment
 from poetry_platform.lockset.install_set import select_locked
 from poetry_platform.lockset.lock import binary_policy
@@ -195,39 +196,8 @@ def check_target(
             declared=declared,
         )
         problems += fidelity.problems()
-    found = _unpinned(result.problems, fidelity)
+    found = unpin_forbidden(result.problems, fidelity.forbidden if fidelity else ())
     return TargetResult(plan, PlanCheck(result.packages, (*problems, *found)), fidelity)
-
-
-def _unpinned(problems: Sequence[Problem], fidelity: Fidelity | None) -> list[Problem]:
-    """Duplicates of a package the variant forbids get no pin (a pin in the project's
-    dependencies would keep what must go): their fix is the forbidden package's, which
-    takes every entry away (PyPI torch's nvidia-* wheels under a cpu variant)."""
-    from dataclasses import replace
-
-    from packaging.utils import canonicalize_name
-
-    from poetry_platform.lockset.problems import Duplicate
-
-    forbidden = (
-        {str(canonicalize_name(f.package)): f for f in fidelity.forbidden} if fidelity else {}
-    )
-    out = []
-    for p in problems:
-        if isinstance(p.facts, Duplicate) and p.facts.name in forbidden:
-            f = forbidden[p.facts.name]
-            facts = replace(
-                p.facts,
-                advice="forbidden",
-                works=None,
-                pinned_by=(),
-                remedy=None,
-                variant=f.variant,
-                forbid=f.remedy,
-            )
-            p = replace(p, facts=facts)
-        out.append(p)
-    return out
 
 
 # --- adapters over a Poetry object (shared by platform-check and platform-export) ----------

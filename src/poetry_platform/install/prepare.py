@@ -34,6 +34,7 @@ from poetry_platform.variants import VARIANT_ENV
 if TYPE_CHECKING:
     from collections.abc import Collection
     from collections.abc import Mapping
+    from collections.abc import Sequence
 
     from packaging.utils import NormalizedName
     from poetry.poetry import Poetry
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from poetry_platform.context import Decision
     from poetry_platform.install.choice import InstallRequest
     from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.problems import ForbiddenPackage
     from poetry_platform.model import PlatformConfig
     from poetry_platform.model import Variant
 
@@ -93,12 +95,14 @@ def prepare(
         externally_managed=request.externally_managed,
     )
     if lock is not None:
+        fidelity = decision.fidelity.get(variant.name)
         _check_plan(
             poetry,
             env,
             extras,
             with_variant_groups(groups, variant, only_root=request.only_root),
             lock,
+            fidelity.forbidden if fidelity is not None else (),
         )
     return InstallChoice(decision, variant, tuple(sorted(extras)), installer)
 
@@ -158,9 +162,15 @@ def _refuse_undeliverable(decision: Decision, variant: Variant, *, allow: bool) 
 
 
 def _check_plan(
-    poetry: Poetry, env: Env, extras: set[str], groups: Collection[str], lock: LockState
+    poetry: Poetry,
+    env: Env,
+    extras: set[str],
+    groups: Collection[str],
+    lock: LockState,
+    forbidden: Sequence[ForbiddenPackage],
 ) -> None:
-    """The platform-check for this host, before the venv is touched."""
+    """The platform-check for this host, before the venv is touched (`forbidden`: what the
+    chosen variant's check found it forbids, so a duplicate of one gets platform-check's fix)."""
     from poetry_platform import render
     from poetry_platform.check.plan import check_install_plan
 
@@ -171,6 +181,7 @@ def _check_plan(
         extras=extras,
         groups=groups,
         lock=lock,
+        forbidden=forbidden,
     )
     message = render.unfit_lock(problems)
     if message is not None:

@@ -241,6 +241,15 @@ FORBID_REMEDIES = {
 }
 
 
+# The same fixes in a few words, for a duplicate entry of a forbidden package: its
+# warning, printed for the same target, carries the whole fix.
+FORBID_SHORT = {
+    "torch-cpu-index": "take torch from PyTorch's CPU wheel index",
+    "jax-into-cuda-extras": "move jax[cudaNN] into the CUDA variants' extras",
+    "keep-out": "keep what brings it out of this variant",
+}
+
+
 def forbid_fix(f: ForbiddenPackage) -> str:
     """The fix of a forbidden package: the exact one (its lines below) when known, else words."""
     if f.fix is None:

@@ -95,33 +95,26 @@ def duplicate_entry_version(e: DuplicateEntry) -> str:
 
 
 def duplicate(f: Duplicate) -> str:
-    """Who brings each entry, the markers they carry, and the change that fixes it."""
-    entries = []
+    """Who brings each entry, the markers they carry, and the change that fixes it: each
+    entry on a line of its own, its lock marker on the next (PyPI's markers for
+    cuda-toolkit's pins alone run to 200 characters; on one line, PyPI's torch made 700)."""
+    lines = [f"{len(f.entries)} locked entries are selected at once:"]
     for e in f.entries:
-        brought = "; ".join(f"{w} ({how})" for w, how in e.required_by) or "nothing in this install"
-        entries.append(
-            f"{duplicate_entry_version(e)} (lock marker: {e.marker or 'none'}; "
-            f"required by {brought})"
-        )
-    advice = duplicate_advice(f)
-    if "\n" in advice:  # a fix with its edits: each entry, its requirers, its marker apart
-        lines = [f"{len(f.entries)} locked entries are selected at once:"]
-        for e in f.entries:
-            brought = "; ".join(f"{w} ({how})" for w, how in e.required_by)
-            lines.append(f"  {duplicate_entry_version(e)}, required by {brought or 'nothing here'}")
-            lines.append(f"    lock marker: {e.marker or 'none'}")  # 200 characters on PyPI
-        return "\n".join([*lines, advice])
-    return f"{len(f.entries)} locked entries are selected at once: {'; '.join(entries)}. {advice}"
+        brought = "; ".join(f"{w} ({how})" for w, how in e.required_by)
+        lines.append(f"  {duplicate_entry_version(e)}, required by {brought or 'nothing here'}")
+        lines.append(f"    lock marker: {e.marker or 'none'}")
+    return "\n".join([*lines, duplicate_advice(f)])
 
 
 def duplicate_advice(f: Duplicate) -> str:
     name, who = f.name, f.who
     if f.advice == "forbidden" and f.forbid is not None:
-        from poetry_platform.render.accelerator import FORBID_REMEDIES
+        from poetry_platform.render.accelerator import FORBID_SHORT
 
         return (
-            f"Fix: variant {f.variant} forbids {name}, so no pin (it would keep {name} in "
-            f"the install): take it away with what brings it. {FORBID_REMEDIES[f.forbid]}"
+            f"Fix: no pin (it would keep {name}, which variant {f.variant} forbids): "
+            f"{FORBID_SHORT[f.forbid]}, as this target's warning on what variant "
+            f"{f.variant} forbids says; every entry goes with it"
         )
     if f.advice == "relock":
         return (
