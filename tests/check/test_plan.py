@@ -780,6 +780,21 @@ def test_install_plan_passes_the_projects_settings_to_the_judge(tmp_path: Path) 
     )
     assert found[("missing", "winonly")].facts == MissingRequirement("", "excluded")
     assert found[("missing", "cupy")].facts == MissingRequirement("", "absent")
+    # what the chosen variant forbids (platform-install passes it): the duplicate's pin goes
+    from poetry_platform.lockset.problems import ForbiddenPackage
+
+    cpu = ForbiddenPackage("cpu", "cublas", "1.0", "cublas", ("toolkit 1.0",), "keep-out")
+    again = check_install_plan(
+        poetry,
+        marker_env=env,
+        supported_tags=list(GPU.tags()),
+        extras=("gpu",),
+        groups=("main",),
+        forbidden=[cpu],
+    )
+    [unpinned] = [p.facts for p in again if p.kind == "duplicate"]
+    assert isinstance(unpinned, Duplicate)
+    assert (unpinned.advice, unpinned.works, unpinned.variant) == ("forbidden", None, "cpu")
 
 
 def test_duplicates_are_listed_in_release_order(tmp_path: Path) -> None:
@@ -877,3 +892,66 @@ def test_two_extras_taking_one_package_from_two_builds_ask_for_one_extra(
     assert isinstance(problem.facts, Duplicate)
     assert (problem.facts.advice, problem.facts.who) == ("request-one-extra", None)
     assert [e.marker for e in problem.facts.entries] == ['extra == "cpu"', 'extra == "cu130"']
+
+
+def test_a_duplicate_of_a_forbidden_package_is_advised_away_not_pinned(tmp_path: Path) -> None:
+    """The rule platform-check and platform-install share (`unpin_forbidden`): a duplicate
+    of a package the variant forbids loses its pin and takes the forbidden package's fix;
+    every other problem, and a duplicate of a package not forbidden, is left as it was."""
+    from dataclasses import replace
+
+    from poetry_platform.check.plan import unpin_forbidden
+    from poetry_platform.lockset.lock import Relations
+    from poetry_platform.lockset.problems import ForbiddenPackage
+
+    wheel = "{0}-{1}-py3-none-manylinux_2_27_x86_64.whl"
+    locked = read_lock(
+        tmp_path,
+        [
+            pkg(n, v, [wheel.format(n.replace("-", "_"), v)])
+            for n, v in [
+                ("nvidia-cublas", "13.0.0.19"),
+                ("nvidia-cublas", "13.1.0.3"),
+                ("numpy", "1.0"),
+                ("numpy", "2.0"),
+                ("cuda-toolkit", "13.0.0"),
+                ("nvidia-cudnn-cu13", "9.13.0"),
+            ]
+        ],
+    )
+    relations = {
+        ("cuda-toolkit", "13.0.0"): Relations(
+            requires={"nvidia-cublas": "==13.0.0.19", "numpy": "==1.0"}
+        ),
+        ("nvidia-cudnn-cu13", "9.13.0"): Relations(requires={"nvidia-cublas": "*", "numpy": "*"}),
+    }
+
+    def relations_of(package: Package) -> Relations:
+        return relations.get((package.name, package.pretty_version), Relations())
+
+    problems = list(check(locked, GPU, relations=relations_of).problems)
+    assert [(p.kind, p.package) for p in problems] == [
+        ("duplicate", "numpy"),
+        ("duplicate", "nvidia-cublas"),
+    ]
+    numpy, cublas = problems
+    assert isinstance(cublas.facts, Duplicate) and cublas.facts.remedy is not None  # a pin
+    forbidden = ForbiddenPackage(
+        "cpu", "NVIDIA_Cublas", "13.0.0.19", "nvidia-*", ("cuda-toolkit 13.0.0",), "torch-cpu-index"
+    )
+    assert unpin_forbidden(problems, []) == problems
+    [kept, changed] = unpin_forbidden(problems, [forbidden])
+    assert kept == numpy
+    assert changed == replace(
+        cublas,
+        facts=replace(
+            cublas.facts,
+            advice="forbidden",
+            works=None,
+            pinned_by=(),
+            remedy=None,
+            variant="cpu",
+            forbid="torch-cpu-index",
+        ),
+    )
+    assert (cublas.facts.works, cublas.facts.pinned_by) == ("13.0.0.19", ("cuda-toolkit 13.0.0",))
