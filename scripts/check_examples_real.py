@@ -98,25 +98,34 @@ def _old_floor_fix(doc: Any) -> None:
         target["python"] = [p for p in ("3.10", "3.11", "3.12", "3.13") if p >= low]
 
 
-def _torch_pypi(directory: Path) -> None:
-    (directory / "pyproject.toml").write_text(
-        """[project]
-name = "torch-from-pypi"
-version = "0.1.0"
-requires-python = ">=3.10,<3.15"
-dependencies = ["torch>=2.9"]
-
-[tool.poetry]
-package-mode = false
-
+def _linux_target(name: str, variant: str) -> str:
+    return f"""
 [[tool.poetry-platform.target]]
-name = "ci-cpu"
+name = "{name}"
 sys_platform = "linux"
 platform_machine = "x86_64"
 python = "3.12"
 glibc = "2.28"
-variant = "cpu"
+variant = "{variant}"
+"""
 
+
+def _torch_project(name: str, tables: str) -> Callable[[Path], None]:
+    """A PyTorch project taking torch from PyPI: `tables` are its own lines after the name."""
+
+    def write(directory: Path) -> None:
+        text = f'[project]\nname = "{name}"\nversion = "0.1.0"\n'
+        text += 'requires-python = ">=3.10,<3.15"\n' + tables
+        (directory / "pyproject.toml").write_text(text, encoding="utf-8")
+
+    return write
+
+
+_torch_pypi = _torch_project(
+    "torch-from-pypi",
+    'dependencies = ["torch>=2.9"]\n\n[tool.poetry]\npackage-mode = false\n'
+    + _linux_target("ci-cpu", "cpu")
+    + """
 [[tool.poetry-platform.target]]
 name = "mac"
 sys_platform = "darwin"
@@ -125,34 +134,13 @@ python = "3.12"
 macos = "14.0"
 variant = "cpu"
 """,
-        encoding="utf-8",
-    )
-
-
-def _torch_pypi_cuda_fix(directory: Path) -> None:
-    (directory / "pyproject.toml").write_text(
-        """[project]
-name = "torch-cuda-from-pypi"
-version = "0.1.0"
-requires-python = ">=3.10,<3.15"
-dependencies = ["einops>=0.8"]
-
-[project.optional-dependencies]
-cu130 = ["torch>=2.9 ; sys_platform == 'linux'"]
-
-[tool.poetry]
-package-mode = false
-
-[[tool.poetry-platform.target]]
-name = "gpu"
-sys_platform = "linux"
-platform_machine = "x86_64"
-python = "3.12"
-glibc = "2.28"
-variant = "cu130"
-""",
-        encoding="utf-8",
-    )
+)
+_torch_pypi_cuda_fix = _torch_project(
+    "torch-cuda-from-pypi",
+    'dependencies = ["einops>=0.8"]\n\n[project.optional-dependencies]\n'
+    "cu130 = [\"torch>=2.9 ; sys_platform == 'linux'\"]\n\n"
+    "[tool.poetry]\npackage-mode = false\n" + _linux_target("gpu", "cu130"),
+)
 
 
 def _copy_example(name: str) -> Callable[[Path], None]:

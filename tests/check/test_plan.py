@@ -24,11 +24,13 @@ from poetry_platform.lockset.tags import SupportedTags
 from poetry_platform.lockset.tags import tag_target
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from poetry.core.packages.package import Package
     from poetry.packages.transitive_package_info import TransitivePackageInfo
 
+    from poetry_platform.lockset.lock import Relations
     from poetry_platform.lockset.problems import PlanCheck
 
 Locked = dict["Package", "TransitivePackageInfo"]
@@ -503,10 +505,11 @@ def test_every_verifiable_hash_kind_passes(tmp_path: Path) -> None:
     assert messages(check(read_lock(tmp_path, [entry]), GPU)) == []
 
 
-def test_a_duplicate_one_requirer_pins_names_the_version_that_works(tmp_path: Path) -> None:
-    """PyTorch's CUDA wheels from PyPI: cuda-toolkit pins nvidia-cublas, nvidia-cudnn
-    accepts any; the fix names the pinned version, in short lines, with the edit and the
-    command (issue 20)."""
+def cublas_fork(
+    tmp_path: Path, *, cudnn_accepts: str = "*"
+) -> tuple[Locked, Callable[[Package], Relations]]:
+    """PyTorch's CUDA wheels from PyPI, the fork Poetry locks: two nvidia-cublas entries,
+    cuda-toolkit pinning the older, nvidia-cudnn accepting `cudnn_accepts`."""
     from poetry_platform.lockset.lock import Relations
 
     wheel = "nvidia_cublas-{}-py3-none-manylinux_2_27_x86_64.whl"
@@ -521,12 +524,20 @@ def test_a_duplicate_one_requirer_pins_names_the_version_that_works(tmp_path: Pa
     )
     relations = {
         ("cuda-toolkit", "13.0.0"): Relations(requires={"nvidia-cublas": "==13.0.0.19"}),
-        ("nvidia-cudnn-cu13", "9.13.0"): Relations(requires={"nvidia-cublas": "*"}),
+        ("nvidia-cudnn-cu13", "9.13.0"): Relations(requires={"nvidia-cublas": cudnn_accepts}),
     }
 
     def relations_of(package: Package) -> Relations:
         return relations.get((package.name, package.pretty_version), Relations())
 
+    return locked, relations_of
+
+
+def test_a_duplicate_one_requirer_pins_names_the_version_that_works(tmp_path: Path) -> None:
+    """PyTorch's CUDA wheels from PyPI: cuda-toolkit pins nvidia-cublas, nvidia-cudnn
+    accepts any; the fix names the pinned version, in short lines, with the edit and the
+    command (issue 20)."""
+    locked, relations_of = cublas_fork(tmp_path)
     result = check(locked, GPU, relations=relations_of)
     [problem] = [p for p in result.problems if p.kind == "duplicate"]
     lines = render.problem(problem).split("\n")
@@ -836,27 +847,8 @@ def test_a_project_requirement_that_does_not_apply_here_brings_no_entry(tmp_path
     """Who brings each entry counts the project's requirements whose markers hold on this
     target only: a Windows-only requirement accepting both entries does not make the
     duplicate 'the project's own' on Linux (the fix stays the pin cuda-toolkit's makes)."""
-    from poetry_platform.lockset.lock import Relations
-
-    wheel = "nvidia_cublas-{}-py3-none-manylinux_2_27_x86_64.whl"
-    locked = read_lock(
-        tmp_path,
-        [
-            pkg("nvidia-cublas", "13.0.0.19", [wheel.format("13.0.0.19")]),
-            pkg("nvidia-cublas", "13.1.0.3", [wheel.format("13.1.0.3")]),
-            pkg("cuda-toolkit", "13.0.0", ["cuda_toolkit-13.0.0-py3-none-any.whl"]),
-            pkg("nvidia-cudnn-cu13", "9.13.0", ["nvidia_cudnn_cu13-9.13.0-py3-none-any.whl"]),
-        ],
-    )
-    relations = {
-        ("cuda-toolkit", "13.0.0"): Relations(requires={"nvidia-cublas": "==13.0.0.19"}),
-        # a constraint poetry-core cannot read is taken to accept the entry
-        ("nvidia-cudnn-cu13", "9.13.0"): Relations(requires={"nvidia-cublas": "=>>13 garbled"}),
-    }
-
-    def relations_of(package: Package) -> Relations:
-        return relations.get((package.name, package.pretty_version), Relations())
-
+    # a constraint poetry-core cannot read is taken to accept the entry
+    locked, relations_of = cublas_fork(tmp_path, cudnn_accepts="=>>13 garbled")
     windows = Dependency.create_from_pep_508("nvidia-cublas ; sys_platform == 'win32'")
     result = check(locked, GPU, relations=relations_of, requirements=[windows])
     [problem] = [p for p in result.problems if p.kind == "duplicate"]
