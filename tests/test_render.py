@@ -262,7 +262,7 @@ def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_pri
     ]
     wheel = Problem("no-files", NoFiles(), "oldlib", "0.1", "warning")
     lines = render.problem_lines([*forbidden, wheel, wheel])
-    assert len(lines) == 2
+    assert len(lines) == 3  # the forbidden warning, its fix on a line of its own, the wheel
     # the header above them counts what it prints: "OK with 2 warnings", not 9
     from poetry_platform.render.problems import warning_count
 
@@ -270,9 +270,11 @@ def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_pri
     assert lines[0].startswith(
         "  <warning>- variant cpu forbids nvidia-*, but the install takes 7 such packages, "
         "brought by torch 2.9.0: nvidia-lib0 1.0, nvidia-lib1 1.0, nvidia-lib2 1.0, "
-        "nvidia-lib3 1.0, nvidia-lib4 1.0, and 2 more (-v lists them). PyTorch from PyPI"
+        "nvidia-lib3 1.0, nvidia-lib4 1.0, and 2 more (-v lists them).</warning>"
     )
-    assert lines[0].count("PyTorch from PyPI") == 1
+    assert lines[1].startswith("    PyTorch from PyPI is the CUDA build on Linux: take torch")
+    assert "\n".join(lines).count("PyTorch from PyPI") == 1
+    assert lines[2] == "  <warning>- oldlib 0.1: the lock records no files for it</warning>"
     verbose = render.problem_lines(forbidden, verbose=True)
     assert "nvidia-lib6 1.0" in "\n".join(verbose)  # -v: every package, on wrapped lines
     assert verbose[0].endswith("brought by torch 2.9.0:</warning>")
@@ -282,10 +284,13 @@ def test_forbidden_packages_of_one_cause_are_one_warning_and_identical_lines_pri
         "      nvidia-lib5 1.0, nvidia-lib6 1.0.",
     ]
     assert verbose[-1].startswith("    PyTorch from PyPI")
-    # One package: the line it always had.
+    # One package: its sentence, the fix below it.
+    first, fix = render.problem(forbidden[0]).split("\n")
     assert render.problem_lines(forbidden[:1]) == [
-        f"  <warning>- {render.problem(forbidden[0])}</warning>"
+        f"  <warning>- {first}</warning>",
+        f"    {fix}",
     ]
+    assert first.endswith("(required by torch 2.9.0).") and fix.startswith("PyTorch from PyPI")
 
 
 def test_a_verdict_with_exact_fixes_puts_its_reason_and_its_fixes_on_lines_of_their_own() -> None:

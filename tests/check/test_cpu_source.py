@@ -190,8 +190,9 @@ def forbidden(fix: Any) -> ForbiddenPackage:
 def test_the_finding_carries_the_edit_and_the_command_in_words_and_json() -> None:
     fix = torch_fix(CPU, "3.12", declared(PROJECT), {None})
     text = render.forbidden(forbidden(fix))
-    first, *rest = text.split("\n")
-    assert first.endswith(
+    first, fix_line, *rest = text.split("\n")
+    assert first.endswith("(required by torch 2.9.0).")  # the fix on lines of its own
+    assert fix_line == (
         "PyTorch from PyPI is the CUDA build on Linux. Fix: take torch from the CPU source "
         "torch-cpu for variant cpu (platform-check --fix applies it):"
     )

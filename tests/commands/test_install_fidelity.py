@@ -171,8 +171,8 @@ package-mode = false
     assert (
         f"Warning: variant cpu forbids nvidia-*, but the install takes "
         f"{layouts_check.PYPI_TORCH_NVIDIA} 12.8.4.1 (required by torch "
-        f"{layouts_check.PYPI_TORCH}). PyTorch from PyPI is the CUDA build on Linux" in output
-    )
+        f"{layouts_check.PYPI_TORCH}).\n  PyTorch from PyPI is the CUDA build on Linux" in output
+    )  # the fix on a line of its own, under the warning
     assert "see examples/torch" in output
     assert layouts_check.PYPI_TORCH_NVIDIA in found
 

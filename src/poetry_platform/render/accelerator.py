@@ -268,7 +268,7 @@ def forbidden(f: ForbiddenPackage) -> str:
     who = ", ".join(f.required_by) or "nothing in the set (a root of the lock)"
     return (
         f"variant {f.variant} forbids {f.pattern}, but the install takes "
-        f"{f.package} {f.version} (required by {who}). {forbid_fix(f)}"
+        f"{f.package} {f.version} (required by {who}).\n{forbid_fix(f)}"
     )
 
 
@@ -299,11 +299,12 @@ def forbidden_groups(
             f"variant {variant} forbids {patterns}, but the install takes {len(fs)} such "
             f"packages, brought by {', '.join(roots)}:"
         )
+        # the fix on lines of its own: after 5 names it made a line of 420 characters
         if len(names) <= SHOWN:
-            out.append(f"{head} {', '.join(names)}. {forbid_fix(fs[0])}")
+            out.append(f"{head} {', '.join(names)}.\n{forbid_fix(fs[0])}")
         elif not verbose:
             shown = [*names[:SHOWN], f"and {len(fs) - SHOWN} more (-v lists them)"]
-            out.append(f"{head} {', '.join(shown)}. {forbid_fix(fs[0])}")
+            out.append(f"{head} {', '.join(shown)}.\n{forbid_fix(fs[0])}")
         else:  # the whole list, wrapped (one 767-character line on the real index before)
             listed = [f"  {line}" for line in _wrapped(names)]
             out.append("\n".join([head, *listed, forbid_fix(fs[0])]))
