@@ -164,6 +164,26 @@ def test_file_and_python_problems_worded_from_their_facts() -> None:
     )
 
 
+def test_another_python_names_the_ones_the_lock_serves() -> None:
+    """platform-install's last fix for a forced variant: which Pythons to use instead (the
+    lock's own answer), or the general words where nobody asked."""
+    from poetry_platform.lockset.problems import Remedy
+
+    general = Remedy("other-python", "3.11")
+    assert render.remedy(general) == (
+        "install into an environment with a Python the release supports (`poetry env use`)"
+    )
+    assert render.remedy_json(general)["pythons_served"] is None
+    served = replace(general, served=("3.12", "3.13", "3.14"), variant="cuda13")
+    assert render.remedy(served) == (
+        "install with Python 3.12, 3.13 or 3.14 instead, which poetry.lock serves with cuda13 "
+        "(`poetry env use 3.12`)"
+    )
+    assert render.remedy_json(served)["pythons_served"] == ["3.12", "3.13", "3.14"]
+    one = replace(served, served=("3.13",))
+    assert render.remedy(one).startswith("install with Python 3.13 instead, which")
+
+
 def _duplicate(name: str, advice: DuplicateAdvice, who: str | None, *markers: str) -> Duplicate:
     brought = ((who, f"{name} >=1.0"),) if who else ()
     entries = tuple(

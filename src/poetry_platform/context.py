@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from poetry_platform.check.fidelity import FirstRelease
     from poetry_platform.host.profile import HostProfile
     from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.problems import MissingAccelerator
+    from poetry_platform.lockset.tags import SupportedTags
     from poetry_platform.model import PlatformConfig
     from poetry_platform.model import Variant
     from poetry_platform.variants import Selection
@@ -167,7 +169,9 @@ def decide(
         forced, forced_by = environ[VARIANT_ENV], VARIANT_ENV
     fidelity: dict[str, Fidelity] = {}
     if lock is not None and lock.readable:
-        judge = _Judge(poetry, marker_env, lock, groups, first_release)
+        # Only a forced variant's refusal prints its fixes: only there is "use another
+        # Python" worth judging the lock once per Python for.
+        judge = _Judge(poetry, marker_env, lock, groups, first_release, host if forced else None)
         fidelity = _judged(config, host, marker_env, forced, judge_all, judge)
     selection = select(
         config.variants,
@@ -192,10 +196,14 @@ class _Judge:
         lock: LockState,
         groups: Collection[str],
         first_release: FirstRelease | None = None,
+        host: HostProfile | None = None,
     ) -> None:
+        """`host`: this machine, to name the other Pythons the lock serves a variant on in
+        its "use another Python" fix (`check/served.py`); None: that fix keeps its words."""
         from poetry_platform.check.declared import Declared
 
         self._poetry = poetry
+        self._host = host
         self._first_release = first_release
         self._declared = Declared.of(project_data(poetry))
         self._env = dict(marker_env)
@@ -216,7 +224,7 @@ class _Judge:
                 self._without[wanted] = select_locked(lock.locked, env, wanted, ())
             return self._without[wanted]
 
-        return judge(
+        fidelity = judge(
             variant,
             python=str(env.get("python_version", "?")),
             selected=select_locked(lock.locked, env, wanted, variant.extras),
@@ -228,6 +236,74 @@ class _Judge:
             first_release=self._first_release,
             declared=self._declared,
         )
+        missing = fidelity.missing
+        if missing is None or not any(r.kind == "other-python" for r in missing.remedies):
+            return fidelity
+        served = self._served(variant, wanted) if self._host is not None else None
+        return fidelity if served is None else _with_served(fidelity, missing, variant, served)
+
+    def _served(self, variant: Variant, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The project's other Pythons the lock serves the variant on (`check/served.py`);
+        None off CPython (this machine's tags for another interpreter are not known)."""
+        from poetry.core.constraints.version import Version as PoetryVersion
+
+        from poetry_platform.check.served import served_pythons
+        from poetry_platform.lockset.lock import binary_policy
+        from poetry_platform.lockset.lock import root_requirements
+
+        if self._env.get("implementation_name") != "cpython":
+            return None
+        constraint = self._poetry.package.python_constraint
+        return served_pythons(
+            variant,
+            lock=self._lock,
+            marker_env=self._env,
+            groups=wanted,
+            requirements=root_requirements(self._poetry, wanted),
+            allowed=lambda python: constraint.allows(PoetryVersion.parse(f"{python}.0")),
+            tags_for=self._tags_for,
+            policy=binary_policy(self._poetry),
+        )
+
+    def _tags_for(self, python: str) -> SupportedTags | None:
+        """This machine's wheel tags for CPython `python`: its platform (libc or macOS
+        version from the host's probes, any when unknown) with that interpreter."""
+        from packaging.version import Version
+
+        from poetry_platform.lockset.tags import SupportedTags
+        from poetry_platform.lockset.tags import TagError
+        from poetry_platform.lockset.tags import tag_target
+
+        host = self._host
+        libc = Version(host.libc_version) if host and host.libc_version else None
+        macos = host.macos_version if host else None
+        try:
+            return SupportedTags.for_target(
+                tag_target(
+                    str(self._env.get("sys_platform", "")),
+                    str(self._env.get("platform_machine", "")),
+                    Version(python),
+                    glibc=libc if host and host.libc == "glibc" else None,
+                    musl=libc if host and host.libc == "musl" else None,
+                    macos=Version(macos) if macos else None,
+                )
+            )
+        except TagError:
+            return None
+
+
+def _with_served(
+    fidelity: Fidelity, missing: MissingAccelerator, variant: Variant, served: tuple[str, ...]
+) -> Fidelity:
+    """`fidelity` with its "other-python" fix naming `served`, or without it when empty."""
+    from dataclasses import replace
+
+    remedies = tuple(
+        replace(r, served=served, variant=variant.name) if r.kind == "other-python" else r
+        for r in missing.remedies
+        if r.kind != "other-python" or served
+    )
+    return replace(fidelity, missing=replace(missing, remedies=remedies))
 
 
 def _judged(

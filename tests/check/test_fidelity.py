@@ -414,3 +414,59 @@ def test_a_mistyped_glob_beside_a_right_one_is_named_as_the_likely_cause(tmp_pat
         render.cause(fidelity.missing.causes[0])
     )
     assert render.missing_json(fidelity.missing)["unmatched"] == ["jax-cuda31-plugin"]
+
+
+def test_the_other_pythons_the_lock_serves_a_variant_on(tmp_path: Path) -> None:
+    """check/served.py: "use another Python" names the Pythons on which this lock delivers
+    the variant's accelerator and has a wheel for every package; not this one, not one the
+    project excludes, not one whose wheels are missing."""
+    from packaging.version import Version
+
+    from poetry_platform.check.served import served_pythons
+    from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.tags import SupportedTags
+    from poetry_platform.lockset.tags import tag_target
+
+    def hashed(entries: list[dict[str, Any]], plugin_wheel: str | None = None) -> LockState:
+        """SPLIT with hashes a file check accepts (and the CUDA 13 plugin's wheel named)."""
+        out = []
+        for e in entries:
+            wheel = e["files"][0]["file"]
+            if plugin_wheel and e["name"] == "jax-cuda13-plugin":
+                wheel = plugin_wheel
+            out.append(e | {"files": [{"file": wheel, "hash": "sha256:" + "a" * 64}]})
+        directory = tmp_path / str(len(list(tmp_path.iterdir())))
+        directory.mkdir()
+        lock = Lock(directory, out)
+        return LockState(locked=lock.locked, relations=lock.relations)
+
+    cuda13 = variants("cuda12", "cuda13")["cuda13"]
+
+    def linux(python: str) -> SupportedTags | None:
+        return SupportedTags.for_target(tag_target("linux", "x86_64", Version(python)))
+
+    def served(**kwargs: Any) -> tuple[str, ...]:
+        arguments: dict[str, Any] = {
+            "lock": hashed(SPLIT),
+            "marker_env": marker_environment("linux", "x86_64", "3.11.4"),
+            "groups": ["main"],
+            "requirements": JAX_REQUIREMENTS,
+            "allowed": lambda python: python in {"3.10", "3.11", "3.12", "3.13"},
+            "tags_for": linux,
+        } | kwargs
+        return served_pythons(cuda13, **arguments)
+
+    # jax 0.7.2 and its CUDA 13 plugin are locked for 3.12 and up; the project stops at 3.13
+    assert served() == ("3.12", "3.13")
+    assert served(allowed=lambda _: True) == ("3.12", "3.13", "3.14", "3.15")
+    # from 3.12 itself, the others; tags unknown for a Python: it is not vouched for
+    assert served(marker_env=marker_environment("linux", "x86_64", "3.12.1")) == ("3.13",)
+    assert served(tags_for=lambda p: None if p == "3.12" else linux(p)) == ("3.13",)
+    # a machine the variant does not run on (inferred cuda13: Linux only) is served nowhere
+    assert served(marker_env=marker_environment("darwin", "arm64", "3.11.4")) == ()
+    # the plugin's only wheel is for CPython 3.13: 3.12 has none, so only 3.13 is served
+    only_313 = "jax_cuda13_plugin-0.7.2-cp313-cp313-manylinux_2_27_x86_64.whl"
+    assert served(lock=hashed(SPLIT, only_313)) == ("3.13",)
+    # a lock without the files' hashes cannot be installed anywhere: nothing is vouched for
+    broken = Lock(tmp_path, SPLIT)  # "sha256:00"
+    assert served(lock=LockState(locked=broken.locked, relations=broken.relations)) == ()

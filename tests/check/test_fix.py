@@ -159,6 +159,22 @@ def test_fix_applies_the_split_and_every_target_passes(
     assert f"jax[cuda13]>={SPLIT_NEW} ; sys_platform == 'linux' and python_version >= " in text
     assert f'version = "{SPLIT_NEW}"' in (project / "poetry.lock").read_text()
     run_poetry(["check", "--lock"], project, env)
+    # This Python stays without cuda13 (the split's own words); platform-install with cuda13
+    # forced here refuses, and its last fix names the Pythons the new lock serves cuda13 on
+    # (each judged as this one: the plugin delivered, a wheel for every package).
+    install = run_poetry(
+        ["platform-install", "--variant", "cuda13"],
+        project,
+        env | {"POETRY_PLATFORM_CUDA": ""},
+        check=False,
+    )
+    assert install.returncode == 1, install.stdout + install.stderr
+    served = [f"3.{m}" for m in range(int(NEWER_PYTHON.split(".")[1]), 16)]
+    pythons = f"{', '.join(served[:-1])} or {served[-1]}" if len(served) > 1 else served[0]
+    assert (
+        f"install with Python {pythons} instead, which poetry.lock serves with cuda13 "
+        f"(`poetry env use {NEWER_PYTHON}`)" in install.stderr
+    ), install.stderr
 
 
 @pytest.mark.parametrize(

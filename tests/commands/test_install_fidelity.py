@@ -13,6 +13,7 @@ import pytest
 
 from tests.support import layouts_check
 from tests.support.index import IndexServer
+from tests.support.layouts_check import NEWER_PYTHON
 from tests.support.layouts_check import SPLIT_OLD
 from tests.support.layouts_check import THIS_PYTHON
 from tests.support.project import installed
@@ -128,6 +129,10 @@ def test_forced_variant_that_delivers_nothing_is_refused(
         "jax-cuda13-plugin or jaxlib+cuda13*" in output
     )
     assert "Nothing was installed; --allow-missing-accelerator installs it anyway." in output
+    # No "use another Python": this lock holds jax 0.6.2 alone, so no Python the project
+    # allows gets cuda13 from it (tests/check/test_fix.py: after the split, it names them).
+    assert "poetry env use" not in output
+    assert f"narrow requires-python to Python {NEWER_PYTHON} and later" in output
     assert after == before
     # The environment variable forces it the same way.
     env_forced = env | NO_GPU | {"POETRY_PLATFORM_VARIANT": "cuda13"}

@@ -67,3 +67,24 @@ def test_pypy_names_itself_and_leaves_its_own_version_open() -> None:
     assert (env["interpreter_name"], env["interpreter_version"]) == ("pp", "310")
     assert (env["python_version"], env["python_full_version"]) == ("3.10", "3.10.14")
     assert "implementation_version" not in env
+
+
+def test_another_python_of_the_same_machine() -> None:
+    """What the lock installs on another CPython of this machine: only the Python's keys
+    change, to that minor's .0 release; PyPy keeps its own implementation_version."""
+    from poetry_platform.lockset.install_set import with_python
+
+    here = marker_environment("linux", "x86_64", "3.11.7") | {"platform_release": "6.1.0"}
+    there = with_python(here, "3.13")
+    assert there == here | {
+        "python_version": "3.13",
+        "python_full_version": "3.13.0",
+        "implementation_version": "3.13.0",
+        "interpreter_version": "313",
+    }
+    assert here["python_version"] == "3.11"  # a copy: the environment asked about is kept
+    pypy = marker_environment("linux", "x86_64", "3.10.14", "pp") | {
+        "implementation_version": "7.3.17"
+    }
+    assert with_python(pypy, "3.11")["implementation_version"] == "7.3.17"
+    assert with_python(pypy, "3.11")["python_full_version"] == "3.11.0"

@@ -63,6 +63,19 @@ def marker_environment(
     return env
 
 
+def with_python(marker_env: Mapping[str, Any], python: str) -> dict[str, Any]:
+    """`marker_env` on another CPython `3.X` of the same machine (its `.0` release): to ask
+    what the lock installs there."""
+    env = dict(marker_env)
+    full = f"{python}.0"
+    env.update(
+        python_version=python, python_full_version=full, interpreter_version=python.replace(".", "")
+    )
+    if env.get("implementation_name") == "cpython":
+        env["implementation_version"] = full
+    return env
+
+
 def select_locked(
     locked: Mapping[Package, TransitivePackageInfo],
     marker_env: Mapping[str, Any],

@@ -123,6 +123,9 @@ class Remedy:
     variant: str | None = None
     # "pin-version" of several duplicates at once: (package, version) of each pin.
     pins: tuple[tuple[str, str], ...] = ()
+    # "other-python": the project's Pythons (`3.X`) whose install set the lock gives the
+    # variant's accelerator (`variant`); None where nobody asked (the words stay general).
+    served: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

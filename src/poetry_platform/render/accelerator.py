@@ -75,7 +75,16 @@ def remedy(r: Remedy) -> str:
     if r.kind == "drop-python":
         return f"drop Python {r.python} from target {r.target}"
     if r.kind == "other-python":
-        return "install into an environment with a Python the release supports (`poetry env use`)"
+        if not r.served:
+            return (
+                "install into an environment with a Python the release supports (`poetry env use`)"
+            )
+        *first, last = r.served
+        pythons = f"{', '.join(first)} or {last}" if first else last
+        return (
+            f"install with Python {pythons} instead, which poetry.lock serves with "
+            f"{r.variant} (`poetry env use {r.served[0]}`)"
+        )
     if r.kind in ("cpu-source", "add-cpu-source"):
         return _cpu_source(r)
     name = f"{r.package}[{r.extra}]"
@@ -393,6 +402,7 @@ def remedy_json(r: Remedy) -> dict[str, Any]:
         "pythons_left_out": list(r.left_out),
         "capped_by": r.capped_by,
         "pins": [{"package": p, "version": v} for p, v in r.pins],
+        "pythons_served": list(r.served) if r.served is not None else None,
         "edits": [
             {"table": e.table, "where": e.where, "old": e.old, "new": list(e.new)} for e in r.edits
         ],
