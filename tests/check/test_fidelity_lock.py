@@ -233,10 +233,10 @@ def test_cpu_target_taking_pypi_torch_warns_and_strict_fails(
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
         f"variant cpu forbids nvidia-*, but the install takes {layouts_check.PYPI_TORCH_NVIDIA} "
-        f"12.8.4.1 (required by torch {layouts_check.PYPI_TORCH}). PyTorch from PyPI is the "
-        "CUDA build on Linux: take torch from PyTorch's CPU wheel index as an explicit source"
-        in result.stdout
-    )
+        f"12.8.4.1 (required by torch {layouts_check.PYPI_TORCH}).\n"
+        "    PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU wheel "
+        "index as an explicit source" in result.stdout
+    )  # the fix on a line of its own, under the warning
     strict = check(project, env, "--strict")
     assert strict.returncode == 1
     _, report = check_json(project, env, "--strict")
