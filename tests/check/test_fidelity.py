@@ -470,3 +470,63 @@ def test_the_other_pythons_the_lock_serves_a_variant_on(tmp_path: Path) -> None:
     # a lock without the files' hashes cannot be installed anywhere: nothing is vouched for
     broken = Lock(tmp_path, SPLIT)  # "sha256:00"
     assert served(lock=LockState(locked=broken.locked, relations=broken.relations)) == ()
+
+
+def test_the_other_pythons_judged_by_every_rule_and_setting(tmp_path: Path) -> None:
+    """The generic rule (a package the variant's extras add), Poetry's binary policy and a
+    duplicate entry count on the other Pythons as on this one."""
+    from packaging.version import Version
+
+    from poetry_platform.check.served import served_pythons
+    from poetry_platform.lockset.files import BinaryPolicy
+    from poetry_platform.lockset.lock import LockState
+    from poetry_platform.lockset.tags import SupportedTags
+    from poetry_platform.lockset.tags import tag_target
+
+    good = {"hash": "sha256:" + "a" * 64}
+
+    def state(directory: str, entries: list[dict[str, Any]]) -> LockState:
+        (tmp_path / directory).mkdir()
+        for e in entries:
+            e["files"] = [{"file": e["files"][0]["file"]} | good]
+        lock = Lock(tmp_path / directory, entries)
+        return LockState(locked=lock.locked, relations=lock.relations)
+
+    def served(
+        lock: LockState, variant: Variant, requirements: list[Dependency], **kw: Any
+    ) -> tuple[str, ...]:
+        return served_pythons(
+            variant,
+            lock=lock,
+            marker_env=marker_environment("linux", "x86_64", "3.11.4"),
+            groups=["main"],
+            requirements=requirements,
+            allowed=lambda python: python in {"3.10", "3.11", "3.12", "3.13"},
+            tags_for=lambda p: SupportedTags.for_target(tag_target("linux", "x86_64", Version(p))),
+            **kw,
+        )
+
+    # cupy's CUDA 12 build, locked for 3.12 and up: the generic rule finds it added there
+    cupy = state(
+        "cupy",
+        [
+            entry(
+                "cupy-cuda12x", "13.4.0", markers='extra == "cuda12" and python_version >= "3.12"'
+            ),
+            entry("numpy", "2.2.6"),
+        ],
+    )
+    reqs = [requirement("numpy"), requirement("cupy-cuda12x", "cuda12")]
+    assert served(cupy, variants("cuda12")["cuda12"], reqs) == ("3.12", "3.13")
+
+    cuda13 = variants("cuda12", "cuda13")["cuda13"]
+    split = state("split", [dict(e) for e in SPLIT])
+    assert served(split, cuda13, JAX_REQUIREMENTS) == ("3.12", "3.13")
+    # installer.no-binary jaxlib: its wheels are refused, so no Python is served
+    no_binary = BinaryPolicy(no_binary=frozenset({"jaxlib"}))
+    assert served(split, cuda13, JAX_REQUIREMENTS, policy=no_binary) == ()
+    # two jaxlib entries selected at once on 3.13: 3.12 alone is served
+    doubled = [dict(e) for e in SPLIT] + [
+        entry("jaxlib", "0.7.3", markers='python_version >= "3.13"', python=">=3.12")
+    ]
+    assert served(state("doubled", doubled), cuda13, JAX_REQUIREMENTS) == ("3.12",)
