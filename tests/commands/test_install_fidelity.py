@@ -178,7 +178,7 @@ package-mode = false
         f"{layouts_check.PYPI_TORCH_NVIDIA} 12.8.4.1 (required by torch "
         f"{layouts_check.PYPI_TORCH}).\n  PyTorch from PyPI is the CUDA build on Linux" in output
     )  # the fix on a line of its own, under the warning
-    assert "see examples/torch" in output
+    assert "(the shape: examples/torch in poetry-platform's repository)" in output
     assert layouts_check.PYPI_TORCH_NVIDIA in found
 
 

@@ -238,7 +238,7 @@ TORCH_CUDA = "PyTorch from PyPI is the CUDA build on Linux"
 FORBID_REMEDIES = {
     "torch-cpu-index": (
         f"{TORCH_CUDA}: take torch from PyTorch's CPU wheel index as an explicit source for "
-        "this variant (see examples/torch)."
+        "this variant (the shape: examples/torch in poetry-platform's repository)."
     ),
     "jax-into-cuda-extras": (
         "Move jax[cudaNN] into the CUDA variants' extras so that the CPU install does not take it."
