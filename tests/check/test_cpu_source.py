@@ -23,6 +23,7 @@ from poetry_platform.model import Variant
 from poetry_platform.poetry_api import toml_loads
 from tests.support.layouts_check import PYPI_TORCH
 from tests.support.templates import torch_default_project
+from tests.support.templates import torch_main_project
 
 CPU = Variant("cpu", extras=("cpu",))
 CU130_ENTRY = {"markers": "extra == 'cu130' and extra != 'cpu'", "source": "torch-cu130"}
@@ -267,3 +268,112 @@ def test_fix_tries_the_cpu_source_and_never_pins_a_package_the_variant_forbids()
     cpu = TargetResult(plan, duplicate, Fidelity("cpu", forbidden=(taken,)))
     assert candidates([cpu]) == [torch]
     assert candidates([TargetResult(plan, duplicate, Fidelity("cu130"))]) == [pin]
+
+
+# torch in the main dependencies, the inferred cpu variant the project's only one
+MAIN = torch_main_project("http://127.0.0.1:9")
+SOLE_CPU = Variant("cpu")
+
+
+def test_torch_in_the_main_dependencies_of_a_cpu_only_project_takes_the_source() -> None:
+    """Every install of such a project is a cpu one, so torch itself takes the CPU source:
+    the key is added to `[tool.poetry.dependencies]`, or set on the entry there."""
+    fix = torch_fix(SOLE_CPU, "3.12", declared(MAIN), {None})
+    assert fix is not None and fix.kind == "cpu-source"
+    assert fix.edits == (
+        Edit("torch", "", ('{ source = "torch-cpu" }',), "tool.poetry.dependencies"),
+    )
+    versioned = MAIN.replace(
+        "[tool.poetry]\n", '[tool.poetry.dependencies]\ntorch = ">=2.9"\n\n[tool.poetry]\n'
+    )
+    fix = torch_fix(SOLE_CPU, "3.12", declared(versioned), {None})
+    assert fix is not None
+    assert fix.edits[0].old == '">=2.9"'
+    assert fix.edits[0].new == ('{ version = ">=2.9", source = "torch-cpu" }',)
+    table = MAIN.replace(
+        "[tool.poetry]\n",
+        '[tool.poetry.dependencies]\ntorch = { version = ">=2.9", optional = false }\n\n'
+        "[tool.poetry]\n",
+    )
+    fix = torch_fix(SOLE_CPU, "3.12", declared(table), {None})
+    assert fix is not None
+    assert fix.edits[0].new == ('{ version = ">=2.9", optional = false, source = "torch-cpu" }',)
+    # torch only in [tool.poetry.dependencies] (no [project] requirement) is the same torch
+    poetry_only = versioned.replace('dependencies = ["torch>=2.9.0"]', "dependencies = []")
+    assert torch_fix(SOLE_CPU, "3.12", declared(poetry_only), {None}) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "variant", "why"),
+    [
+        (
+            MAIN.replace(
+                "[tool.poetry]\n",
+                '[project.optional-dependencies]\ncu130 = ["cupy"]\n\n[tool.poetry]\n',
+            ),
+            SOLE_CPU,
+            "a CUDA variant inferred from an extra would get the CPU torch too",
+        ),
+        (
+            MAIN + '\n[[tool.poetry-platform.variant]]\nname = "gpu"\ngroups = ["gpu"]\n',
+            SOLE_CPU,
+            "a declared variant would get the CPU torch too",
+        ),
+        (MAIN, Variant("cpu", groups=("cpu",)), "the variant has its own group"),
+        (MAIN, Variant("cpu", extras=("cpu",)), "the variant has its own extra"),
+        (
+            MAIN.replace(
+                "[tool.poetry]\n",
+                '[project.optional-dependencies]\ncpu = ["torch"]\n\n[tool.poetry]\n',
+            ),
+            SOLE_CPU,
+            "an extra asks torch as well",
+        ),
+        (
+            MAIN.replace('dependencies = ["torch>=2.9.0"]', 'dependencies = ["numpy"]'),
+            SOLE_CPU,
+            "no torch asked",
+        ),
+        (
+            MAIN.replace(
+                "[tool.poetry]\n",
+                "[tool.poetry.dependencies]\n"
+                "torch = { markers = \"sys_platform == 'linux'\" }\n\n[tool.poetry]\n",
+            ),
+            SOLE_CPU,
+            "a marked entry",
+        ),
+        (
+            MAIN.replace(
+                "[tool.poetry]\n",
+                '[tool.poetry.dependencies]\ntorch = { path = "../torch" }\n\n[tool.poetry]\n',
+            ),
+            SOLE_CPU,
+            "a path torch",
+        ),
+        (
+            MAIN.replace(
+                "[tool.poetry]\n",
+                '[tool.poetry.dependencies]\ntorch = [{ version = ">=2" }]\n\n[tool.poetry]\n',
+            ),
+            SOLE_CPU,
+            "a list of entries",
+        ),
+    ],
+)
+def test_no_main_dependency_edit_where_another_install_would_take_it(
+    text: str, variant: Variant, why: str
+) -> None:
+    assert text != MAIN or variant != SOLE_CPU, why
+    assert torch_fix(variant, "3.12", declared(text), {None}) is None, why
+
+
+def test_declared_reads_the_variant_tables_by_name() -> None:
+    text = (
+        MAIN
+        + '\n[[tool.poetry-platform.variant]]\nname = "gpu"\n'
+        + '\n[[tool.poetry-platform.variant]]\nname = "cpu"\n'
+    )
+    assert declared(text).variants == ("gpu", "cpu")
+    assert declared(MAIN).variants == ()
+    assert declared('[tool.poetry-platform]\nvariant = "x"\n').variants == ()

@@ -234,9 +234,12 @@ def test_cpu_target_taking_pypi_torch_warns_and_strict_fails(
     assert (
         f"variant cpu forbids nvidia-*, but the install takes {layouts_check.PYPI_TORCH_NVIDIA} "
         f"12.8.4.1 (required by torch {layouts_check.PYPI_TORCH}).\n"
-        "    PyTorch from PyPI is the CUDA build on Linux: take torch from PyTorch's CPU wheel "
-        "index as an explicit source" in result.stdout
-    )  # the fix on a line of its own, under the warning
+        "    PyTorch from PyPI is the CUDA build on Linux. Fix: declare PyTorch's CPU wheel "
+        "index as the explicit source torch-cpu and take torch from it for variant cpu"
+        in result.stdout
+    )  # the fix on lines of its own, under the warning: the inferred cpu is the only
+    # variant, so torch in the main dependencies takes the source
+    assert 'set torch = { source = "torch-cpu" }' in result.stdout
     strict = check(project, env, "--strict")
     assert strict.returncode == 1
     _, report = check_json(project, env, "--strict")

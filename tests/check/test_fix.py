@@ -37,6 +37,7 @@ from tests.support.templates import duplicate_project
 from tests.support.templates import split_project
 from tests.support.templates import torch_default_project
 from tests.support.templates import torch_group_project
+from tests.support.templates import torch_main_project
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -114,6 +115,12 @@ def torch_no_cpu_source(index: IndexServer, locked: Callable[[str, str], Path]) 
     """`torch_default` without the CPU source; the CUDA one at PyTorch's `cu130` segment."""
     text = torch_default_project(index, cpu_source=False) + cpu_target(THIS_PYTHON)
     return locked("torch-no-cpu-source", text)
+
+
+@pytest.fixture(scope="module")
+def torch_main(index: IndexServer, locked: Callable[[str, str], Path]) -> Path:
+    """torch in the main dependencies, the inferred cpu variant the only one."""
+    return locked("torch-main", torch_main_project(index) + cpu_target(THIS_PYTHON))
 
 
 @pytest.fixture(scope="module")
@@ -616,3 +623,30 @@ def test_a_duplicate_the_variant_forbids_gets_no_pin_and_fix_writes_nothing(
     assert f"Fix: no pin (it would keep {DUP_NAME}, which variant cpu forbids)" in install.stderr
     assert f"{DUP_NAME}=={DUP_PINNED}" not in install.stdout + install.stderr
     assert files(project) == was
+
+
+def test_a_cpu_only_projects_main_torch_takes_the_cpu_source(
+    torch_main: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """torch in [project] dependencies, no variant but the inferred cpu: every install is a
+    cpu one, so the fix sets the source on torch itself; --fix locks torch+cpu and the
+    check passes; the printed lines followed by hand do the same."""
+    project = copy_project(torch_main, tmp_path / "p")
+    before = check_output(project, env)
+    block = printed_fix(before)
+    assert block.startswith("take torch from the CPU source torch-cpu for variant cpu")
+    assert "  in pyproject.toml [tool.poetry.dependencies]:" in block
+    assert '    set torch = { source = "torch-cpu" }' in block
+    assert locked_torch(project) == [(layouts_check.PYPI_TORCH, "local")]  # the CUDA build
+    result = run_poetry(["platform-check", "--fix", "--json"], project, env, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["fix"]["applied"]["kind"] == "cpu-source"
+    assert locked_torch(project) == [(f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu")]
+    assert layouts_check.PYPI_TORCH_NVIDIA not in (project / "poetry.lock").read_text()
+    run_poetry(["check", "--lock"], project, env)
+    run_poetry(["platform-check", "--strict"], project, env)
+
+    by_hand = copy_project(torch_main, tmp_path / "q")
+    follow(by_hand, env, block)
+    assert locked_torch(by_hand) == [(f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu")]
+    run_poetry(["platform-check", "--strict"], by_hand, env)

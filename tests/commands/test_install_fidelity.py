@@ -178,7 +178,9 @@ package-mode = false
         f"{layouts_check.PYPI_TORCH_NVIDIA} 12.8.4.1 (required by torch "
         f"{layouts_check.PYPI_TORCH}).\n  PyTorch from PyPI is the CUDA build on Linux" in output
     )  # the fix on a line of its own, under the warning
-    assert "(the shape: examples/torch in poetry-platform's repository)" in output
+    # The only variant is the inferred cpu: torch itself takes the CPU source, once declared.
+    assert "Fix: declare PyTorch's CPU wheel index as the explicit source torch-cpu" in output
+    assert '    set torch = { source = "torch-cpu" }' in output
     assert layouts_check.PYPI_TORCH_NVIDIA in found
 
 

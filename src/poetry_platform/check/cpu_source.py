@@ -20,8 +20,13 @@ Where the variant's torch is declared decides the edit:
   naming the same extra is replaced (its other keys kept), the other entries stay;
 - in a group of the variant (`[tool.poetry.group.cpu.dependencies]`): that entry (each
   entry of a list) takes `source = "torch-cpu"`.
-Elsewhere (torch in the main dependencies, a bare version in `[tool.poetry.dependencies]`
-that every torch requirement shares, a path or git torch) no exact edit is known, and the
+- in the main dependencies, where this variant is the project's only one (the inferred
+  cpu: no accelerator extras, no declared variants), so every install is a cpu one: the
+  torch key of `[tool.poetry.dependencies]` gets `source = "torch-cpu"` (added, or set on
+  the entry there, its version kept).
+Elsewhere (torch in the main dependencies beside a GPU variant, which would get the CPU
+build too; a bare version in `[tool.poetry.dependencies]` that every torch requirement
+shares beside extras asking torch; a path or git torch) no exact edit is known, and the
 finding keeps its words.
 
 The command is `poetry update --lock torch`. On the local and the real index a plain `poetry
@@ -47,6 +52,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from poetry_platform.accelerators import TORCH
+from poetry_platform.accelerators import infer_variants
 from poetry_platform.check.declared import BARE_KEY
 from poetry_platform.check.declared import MAIN_TABLE
 from poetry_platform.check.declared import Declared
@@ -141,8 +147,10 @@ def torch_fix(
         else IndexSource(ADDED_NAME, suggested_url(side.sources))
     )
     try:
-        edits = _extra_edits(variant, declared, source.name) or _group_edits(
-            variant, side, source.name
+        edits = (
+            _extra_edits(variant, declared, source.name)
+            or _group_edits(variant, side, source.name)
+            or _main_edits(variant, declared, source.name)
         )
     except ValueError:  # a value with no inline TOML form: not ours to rewrite
         return None
@@ -202,6 +210,35 @@ def _extra_edits(variant: Variant, declared: Declared, source: str) -> tuple[Edi
     entries.insert(at or 0, ours)
     before = inline(old) if old is not None else ""
     return (Edit(key, before, (inline(entries),), MAIN_TABLE),)
+
+
+def _main_edits(variant: Variant, declared: Declared, source: str) -> tuple[Edit, ...]:
+    """`source = ...` on torch in `[tool.poetry.dependencies]` where torch is a main
+    dependency and this variant is the project's only one (the inferred cpu, no variant
+    extras or groups): every install of the project is then a cpu one. With another
+    variant (a CUDA extra) the same torch would go to the GPU hosts too: no exact edit."""
+    if variant.extras or variant.groups:
+        return ()
+    extras = [name for name, _ in declared.extras]
+    others = {v.name for v in infer_variants(extras)} | set(declared.variants)
+    if others - {variant.name}:
+        return ()
+    if any(any(map(_asks_torch, entries)) for _, entries in declared.extras):
+        return ()
+    found = declared.poetry.entry(MAIN_TABLE, TORCH)
+    if found is None and not any(map(_asks_torch, declared.dependencies)):
+        return ()
+    key, old = found or (TORCH, None)
+    new: Any
+    if old is None:
+        new = {"source": source}
+    elif isinstance(old, str):
+        new = {"version": old, "source": source}
+    elif isinstance(old, dict) and not {"path", "git", "url", "file", "markers"} & set(old):
+        new = {**old, "source": source}
+    else:  # a list of entries, a marked one, a path or git torch: not ours to rewrite
+        return ()
+    return (Edit(key, inline(old) if old is not None else "", (inline(new),), MAIN_TABLE),)
 
 
 def _group_edits(variant: Variant, side: PoetrySide, source: str) -> tuple[Edit, ...]:

@@ -87,19 +87,29 @@ class Declared:
     dependencies: tuple[str, ...] = ()
     extras: tuple[tuple[str, tuple[str, ...]], ...] = ()
     poetry: PoetrySide = field(default_factory=PoetrySide)
+    # the names of `[[tool.poetry-platform.variant]]` tables (none: variants are inferred)
+    variants: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Declared:
         project = data.get("project") or {}
         poetry = PoetrySide.of(data)
+        platform = (data.get("tool") or {}).get("poetry-platform") or {}
+        tables = platform.get("variant") if isinstance(platform, dict) else None
+        variants = (
+            tuple(str(v.get("name", "")) for v in tables or () if isinstance(v, dict))
+            if isinstance(tables, list)
+            else ()
+        )
         if not isinstance(project, dict):
-            return cls(poetry=poetry)
+            return cls(poetry=poetry, variants=variants)
         optional = project.get("optional-dependencies") or {}
         return cls(
             str(project.get("requires-python") or ""),
             tuple(str(s) for s in project.get("dependencies") or ()),
             tuple((str(k), tuple(str(s) for s in v)) for k, v in optional.items()),
             poetry,
+            variants,
         )
 
     def lists(self) -> list[tuple[str, tuple[str, ...]]]:
