@@ -25,7 +25,7 @@ if [ ${#modules[@]} -eq 0 ]; then
     modules=(variants.py lockset/files.py up/constraints.py redact.py check/fidelity.py check/remedies.py
         lockset/tags.py lockset/install_set.py patterns.py host/nvidia_text.py up/take.py
         up/filters.py accelerators.py check/plan.py
-        check/served.py)
+        check/served.py check/cpu_source.py)
 fi
 paths=()
 for module in "${modules[@]}"; do

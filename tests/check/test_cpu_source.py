@@ -377,3 +377,150 @@ def test_declared_reads_the_variant_tables_by_name() -> None:
     assert declared(text).variants == ("gpu", "cpu")
     assert declared(MAIN).variants == ()
     assert declared('[tool.poetry-platform]\nvariant = "x"\n').variants == ()
+
+
+GROUPS = (
+    "[tool.poetry]\npackage-mode = false\n"
+    + 'tool.poetry.source = [{ name = "torch-cpu", url = "https://h.invalid/whl/cpu" }]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("entry", "written"),
+    [
+        (
+            '{ version = ">=2.9", optional = true }',
+            '{ version = ">=2.9", optional = true, source = "torch-cpu" }',
+        ),
+        (
+            '[{ version = ">=2.9", python = "<3.13" }, { version = ">=2.10", python = ">=3.13" }]',
+            '[{ version = ">=2.9", python = "<3.13", source = "torch-cpu" }, '
+            '{ version = ">=2.10", python = ">=3.13", source = "torch-cpu" }]',
+        ),
+        ('{ path = "../torch" }', None),
+        ('{ git = "https://g.invalid/torch.git" }', None),
+        ('{ url = "https://f.invalid/torch-2.9.0-py3-none-any.whl" }', None),
+        ('{ file = "../torch-2.9.0-py3-none-any.whl" }', None),
+        ('[{ version = ">=2.9" }, ">=2.10"]', None),
+        ("42", None),
+    ],
+)
+def test_each_shape_of_a_group_torch_entry(entry: str, written: str | None) -> None:
+    """A table or each table of a list takes the source, its keys kept; a path, git, URL
+    or file torch, a list with a bare version in it, or a value of no known shape: none."""
+    text = GROUPS + f"[tool.poetry.group.cpu.dependencies]\ntorch = {entry}\n"
+    fix = torch_fix(Variant("cpu", groups=("cpu",)), "3.12", declared(text), {None})
+    if written is None:
+        assert fix is None
+        return
+    assert fix is not None
+    [edit] = fix.edits
+    assert (edit.where, edit.new, edit.table) == (
+        "torch",
+        (written,),
+        "tool.poetry.group.cpu.dependencies",
+    )
+
+
+def test_each_of_the_variants_groups_with_torch_is_edited() -> None:
+    """Groups without a torch entry, or without a table, are passed over, not the end."""
+    text = (
+        GROUPS
+        + '[tool.poetry.group.docs.dependencies]\nsphinx = "*"\n'
+        + '[tool.poetry.group.cpu.dependencies]\ntorch = ">=2.9"\n'
+        + '[tool.poetry.group.cpu-extra.dependencies]\ntorch = ">=2.10"\n'
+    )
+    variant = Variant("cpu", groups=("missing", "docs", "cpu", "cpu-extra"))
+    fix = torch_fix(variant, "3.12", declared(text), {None})
+    assert fix is not None
+    assert [e.table for e in fix.edits] == [
+        "tool.poetry.group.cpu.dependencies",
+        "tool.poetry.group.cpu-extra.dependencies",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["path", "git", "url", "file", "markers"])
+def test_a_main_torch_entry_of_another_kind_is_not_rewritten(kind: str) -> None:
+    value = "sys_platform == 'linux'" if kind == "markers" else "x"
+    text = MAIN.replace(
+        "[tool.poetry]\n",
+        f'[tool.poetry.dependencies]\ntorch = {{ {kind} = "{value}" }}\n\n[tool.poetry]\n',
+    )
+    assert torch_fix(SOLE_CPU, "3.12", declared(text), {None}) is None
+
+
+def test_a_variant_of_two_extras_asking_torch_takes_both_beside_the_others() -> None:
+    """Two of the variant's extras ask torch: either one, and no other extra (parenthesized
+    so that `and` binds as written); an existing single entry becomes the list's other one."""
+    text = (
+        PROJECT.replace(
+            f'cpu = ["torch>={PYPI_TORCH}"]',
+            f'cpu = ["torch>={PYPI_TORCH}"]\ncpu-lite = ["torch>={PYPI_TORCH}"]',
+        )
+        .replace("torch = [\n", "torch = ")
+        .replace('"torch-cu130" },\n]', '"torch-cu130" }')
+    )
+    two = Variant("cpu", extras=("cpu", "cpu-lite"))
+    fix = torch_fix(two, "3.12", declared(text), {None})
+    assert fix is not None
+    ours = {
+        "markers": "(extra == 'cpu' or extra == 'cpu-lite') and extra != 'cu130'",
+        "source": "torch-cpu",
+    }
+    assert fix.edits == (
+        Edit(
+            "torch", inline(CU130_ENTRY), (inline([ours, CU130_ENTRY]),), "tool.poetry.dependencies"
+        ),
+    )
+    # the variant's extras alone ask torch: no exclusion, no parentheses
+    alone = text.replace(f'cu130 = ["torch=={PYPI_TORCH}+cu130"]', 'cu130 = ["cupy"]')
+    fix = torch_fix(two, "3.12", declared(alone), {None})
+    assert fix is not None
+    [edit] = fix.edits
+    assert "\"extra == 'cpu' or extra == 'cpu-lite'\"" in edit.new[0]
+
+
+def test_the_source_the_fix_names_is_the_configured_one_as_written() -> None:
+    from poetry_platform.lockset.problems import IndexSource
+
+    fix = torch_fix(CPU, "3.12", declared(PROJECT), {None})
+    assert fix is not None and fix.source is not None
+    [cpu] = [s for s in declared(PROJECT).poetry.sources if s.name == "torch-cpu"]
+    assert fix.source == IndexSource("torch-cpu", cpu.url, "explicit")
+    # a source without a priority is Poetry's default, primary
+    unset = PROJECT.replace('name = "torch-cpu"\nurl', 'name = "torch-cpu"\nurl').replace(
+        'priority = "explicit"\n\n[[tool.poetry.source]]\nname = "torch-cu130"',
+        '\n[[tool.poetry.source]]\nname = "torch-cu130"',
+    )
+    fix = torch_fix(CPU, "3.12", declared(unset), {None})
+    assert fix is not None and fix.source is not None
+    assert (fix.source.name, fix.source.priority) == ("torch-cpu", "primary")
+
+
+def test_the_words_and_values_an_edit_writes() -> None:
+    assert inline("ü") == '"ü"'  # TOML is UTF-8: no \\u escapes
+    assert (inline(2), inline(2.5), inline(True)) == ("2", "2.5", "true")
+    assert inline({"a b": 1, "c": [1, "x"]}) == '{ "a b" = 1, c = [1, "x"] }'
+    with pytest.raises(ValueError, match="no inline TOML for NoneType"):
+        inline(None)
+    assert suggested_url([source("cu", "https://h.invalid/cu130/whl/cu130")]) == (
+        "https://h.invalid/cu130/whl/cpu"  # the last segment, not the first match
+    )
+    from poetry_platform.check.cpu_source import last_segment
+
+    assert last_segment("https://h.invalid") == ""
+    assert last_segment("https://h.invalid/simple/") == ""
+    # a requirement that does not parse asks for nothing
+    bad = PROJECT.replace(f'cpu = ["torch>={PYPI_TORCH}"]', 'cpu = ["torch>>2"]')
+    assert torch_fix(CPU, "3.12", declared(bad), {None}) is None
+
+
+def test_a_group_of_unknown_shape_is_passed_over_not_the_end() -> None:
+    text = (
+        GROUPS
+        + "[tool.poetry.group.odd.dependencies]\ntorch = 42\n"
+        + '[tool.poetry.group.cpu.dependencies]\ntorch = ">=2.9"\n'
+    )
+    fix = torch_fix(Variant("cpu", groups=("odd", "cpu")), "3.12", declared(text), {None})
+    assert fix is not None
+    assert [e.table for e in fix.edits] == ["tool.poetry.group.cpu.dependencies"]
