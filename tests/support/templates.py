@@ -127,12 +127,11 @@ groups = ["cpu"]
 {sources_toml(server, explicit=(TORCH_CPU_INDEX,))}"""
 
 
-def torch_main_project(server: IndexServer | str, *, cpu_source: bool = True) -> str:
+def torch_main_project(server: IndexServer | str) -> str:
     """torch in the main dependencies, no accelerator extras: the inferred cpu variant is
     the project's only one, and its torch comes from the default index (the CUDA build on
-    Linux) though the CPU source is declared (without `cpu_source`: none is)."""
-    explicit = (TORCH_CPU_INDEX,) if cpu_source else ()
-    text = f"""[project]
+    Linux) though the CPU source is declared."""
+    return f"""[project]
 name = "torch-main"
 version = "0.1.0"
 requires-python = ">=3.10,<4.0"
@@ -140,12 +139,7 @@ dependencies = ["torch>={PYPI_TORCH}"]
 
 [tool.poetry]
 package-mode = false
-{sources_toml(server, explicit=explicit)}"""
-    if not cpu_source:
-        blocks = text.split("\n[[tool.poetry.source]]\n")
-        kept = [b for b in blocks if f'name = "{TORCH_CPU_INDEX}"' not in b]
-        text = "\n[[tool.poetry.source]]\n".join(kept)
-    return text
+{sources_toml(server, explicit=(TORCH_CPU_INDEX,))}"""
 
 
 def cpu_target(python: str, *, name: str = "ci-cpu") -> str:
