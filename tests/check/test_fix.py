@@ -28,6 +28,7 @@ from tests.support.layouts_check import SPLIT_NEW
 from tests.support.layouts_check import SPLIT_OLD
 from tests.support.layouts_check import THIS_PYTHON
 from tests.support.project import copy_project
+from tests.support.project import installed
 from tests.support.project import lock_text_packages
 from tests.support.project import poetry_env
 from tests.support.project import run_poetry
@@ -650,3 +651,41 @@ def test_a_cpu_only_projects_main_torch_takes_the_cpu_source(
     follow(by_hand, env, block)
     assert locked_torch(by_hand) == [(f"{layouts_check.PYPI_TORCH}+cpu", "torch-cpu")]
     run_poetry(["platform-check", "--strict"], by_hand, env)
+
+
+def _interpreter_dir(version: str) -> Path | None:
+    """A directory holding a working `python<version>` (pyenv's versions included), or None."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    candidates = [Path(p).parent for p in [shutil.which(f"python{version}")] if p]
+    candidates += sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin"))
+    for directory in candidates:
+        python = directory / f"python{version}"
+        ran = subprocess.run([str(python), "--version"], capture_output=True, check=False)
+        if python.exists() and ran.returncode == 0:
+            return directory
+    return None
+
+
+def test_the_printed_other_python_followed_literally_installs_the_variant(
+    old_floor: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """After the split, this Python cannot get cuda13; the refusal names the Pythons the lock
+    serves it on and the command to switch. Run as printed, then install: cuda13's plugin."""
+    import re
+
+    directory = _interpreter_dir(NEWER_PYTHON)
+    if directory is None:
+        pytest.skip(f"no Python {NEWER_PYTHON} on this machine")
+    project = copy_project(old_floor, tmp_path / "p")
+    run_poetry(["platform-check", "--fix"], project, env)
+    env = env | {"PATH": f"{directory}:{env['PATH']}", "POETRY_PLATFORM_CUDA": ""}
+    refused = run_poetry(["platform-install", "--variant", "cuda13"], project, env, check=False)
+    assert refused.returncode == 1
+    [command] = re.findall(r"\(`(poetry env use [0-9.]+)`\)", refused.stderr)
+    assert command == f"poetry env use {NEWER_PYTHON}"
+    run_poetry(command.split()[1:], project, env)
+    run_poetry(["platform-install", "--variant", "cuda13"], project, env)
+    assert "jax-cuda13-plugin" in installed(project)
