@@ -245,6 +245,8 @@ class _Judge:
     def _served(self, variant: Variant, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
         """The project's other Pythons the lock serves the variant on (`check/served.py`);
         None off CPython (this machine's tags for another interpreter are not known)."""
+        from functools import partial
+
         from poetry.core.constraints.version import Version as PoetryVersion
 
         from poetry_platform.check.served import served_pythons
@@ -261,35 +263,40 @@ class _Judge:
             groups=wanted,
             requirements=root_requirements(self._poetry, wanted),
             allowed=lambda python: constraint.allows(PoetryVersion.parse(f"{python}.0")),
-            tags_for=self._tags_for,
+            tags_for=partial(host_tags, self._host, self._env),
             policy=binary_policy(self._poetry),
         )
 
-    def _tags_for(self, python: str) -> SupportedTags | None:
-        """This machine's wheel tags for CPython `python`: its platform (libc or macOS
-        version from the host's probes, any when unknown) with that interpreter."""
-        from packaging.version import Version
 
-        from poetry_platform.lockset.tags import SupportedTags
-        from poetry_platform.lockset.tags import TagError
-        from poetry_platform.lockset.tags import tag_target
+def host_tags(
+    host: HostProfile | None, marker_env: Mapping[str, object], python: str
+) -> SupportedTags | None:
+    """This machine's wheel tags for CPython `python`: its platform (libc or macOS version
+    from the host's probes, any when unknown) with that interpreter; None where the
+    platform has no tags or a probe's version text does not parse (that Python is then
+    not vouched for, and nothing breaks)."""
+    from packaging.version import InvalidVersion
+    from packaging.version import Version
 
-        host = self._host
+    from poetry_platform.lockset.tags import SupportedTags
+    from poetry_platform.lockset.tags import TagError
+    from poetry_platform.lockset.tags import tag_target
+
+    try:
         libc = Version(host.libc_version) if host and host.libc_version else None
-        macos = host.macos_version if host else None
-        try:
-            return SupportedTags.for_target(
-                tag_target(
-                    str(self._env.get("sys_platform", "")),
-                    str(self._env.get("platform_machine", "")),
-                    Version(python),
-                    glibc=libc if host and host.libc == "glibc" else None,
-                    musl=libc if host and host.libc == "musl" else None,
-                    macos=Version(macos) if macos else None,
-                )
+        macos = Version(host.macos_version) if host and host.macos_version else None
+        return SupportedTags.for_target(
+            tag_target(
+                str(marker_env.get("sys_platform", "")),
+                str(marker_env.get("platform_machine", "")),
+                Version(python),
+                glibc=libc if host and host.libc == "glibc" else None,
+                musl=libc if host and host.libc == "musl" else None,
+                macos=macos,
             )
-        except TagError:
-            return None
+        )
+    except (TagError, InvalidVersion):
+        return None
 
 
 def _with_served(

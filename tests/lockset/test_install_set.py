@@ -88,3 +88,44 @@ def test_another_python_of_the_same_machine() -> None:
     }
     assert with_python(pypy, "3.11")["implementation_version"] == "7.3.17"
     assert with_python(pypy, "3.11")["python_full_version"] == "3.11.0"
+
+
+def test_this_machines_tags_for_another_python() -> None:
+    """context.host_tags: the host's platform (its glibc, musl or macOS version) with the
+    other CPython; any version where the probes found none; nothing vouched for where a
+    probe's version text does not parse or the platform has no tags."""
+    from packaging.tags import Tag
+
+    from poetry_platform.context import host_tags
+    from poetry_platform.host.profile import HostProfile
+
+    linux = marker_environment("linux", "x86_64", "3.11.7")
+    glibc = HostProfile("linux", "x86_64", "3.11.7", libc="glibc", libc_version="2.28")
+    tags = host_tags(glibc, linux, "3.13")
+    assert tags is not None
+    wheel = "cp313-cp313-manylinux_{}_x86_64"
+    assert tags.rank([Tag(*wheel.format("2_28").split("-"))]) is not None
+    assert tags.rank([Tag(*wheel.format("2_31").split("-"))]) is None  # newer than the host's
+    assert tags.rank([Tag("cp311", "cp311", "manylinux_2_17_x86_64")]) is None  # that Python
+    unknown = host_tags(None, linux, "3.13")
+    assert unknown is not None and unknown.rank([Tag(*wheel.format("2_31").split("-"))]) is not None
+    musl = HostProfile("linux", "x86_64", "3.11.7", libc="musl", libc_version="1.2")
+    musl_tags = host_tags(musl, linux, "3.13")
+    assert musl_tags is not None
+    assert musl_tags.rank([Tag("cp313", "cp313", "musllinux_1_2_x86_64")]) is not None
+    assert musl_tags.rank([Tag(*wheel.format("2_17").split("-"))]) is None
+    mac = HostProfile("darwin", "arm64", "3.11.7", macos_version="13.0")
+    mac_tags = host_tags(mac, marker_environment("darwin", "arm64", "3.11.7"), "3.12")
+    assert mac_tags is not None
+    assert mac_tags.rank([Tag("cp312", "cp312", "macosx_14_0_arm64")]) is None
+    assert mac_tags.rank([Tag("cp312", "cp312", "macosx_11_0_arm64")]) is not None
+    odd = HostProfile("linux", "x86_64", "3.11.7", libc="glibc", libc_version="2.x-vendor")
+    assert host_tags(odd, linux, "3.13") is None
+    assert (
+        host_tags(
+            None,
+            marker_environment("linux", "x86_64", "3.11.7") | {"sys_platform": "plan9"},
+            "3.13",
+        )
+        is None
+    )
